@@ -1,0 +1,3 @@
+from exitwave.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""Event-driven decisions: one indexed min-heap per decision group.
+
+Each man at home carries a *trigger level* ``key``: he decides to leave on the first day the
+cumulative hazard of his group reaches it (next-reaction method). A day then costs work only for
+the men who actually decide, not for the whole population. When his exposure rises (a contact
+got abroad) his hazard is multiplied by ``odds``, which moves his trigger towards the current
+level by that factor — a key update in the heap, not a rescan.
+
+Heaps live in one array; group ``g`` owns ``heap[start[g] : start[g] + capacity[g]]`` and uses the
+first ``size[g]`` slots. ``pos[agent]`` is the agent's absolute slot, -1 when not in a heap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["heap_build", "heap_remove", "heap_insert", "pop_due", "raise_hazard"]
+
+
+@njit(cache=True)
+def _sift_up(heap, pos, keys, base, i):
+    agent = heap[base + i]
+    k = keys[agent]
+    while i > 0:
+        parent = (i - 1) >> 1
+        other = heap[base + parent]
+        if keys[other] <= k:
+            break
+        heap[base + i] = other
+        pos[other] = base + i
+        i = parent
+    heap[base + i] = agent
+    pos[agent] = base + i
+
+
+@njit(cache=True)
+def _sift_down(heap, pos, keys, base, size, i):
+    agent = heap[base + i]
+    k = keys[agent]
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and keys[heap[base + child + 1]] < keys[heap[base + child]]:
+            child += 1
+        other = heap[base + child]
+        if keys[other] >= k:
+            break
+        heap[base + i] = other
+        pos[other] = base + i
+        i = child
+    heap[base + i] = agent
+    pos[agent] = base + i
+
+
+@njit(cache=True)
+def heap_build(members, group, keys, start, size, heap, pos):
+    """Put ``members`` into their groups' heaps and heapify each (O(n))."""
+    for j in range(members.shape[0]):
+        a = members[j]
+        g = group[a]
+        slot = start[g] + size[g]
+        heap[slot] = a
+        pos[a] = slot
+        size[g] += 1
+    for g in range(start.shape[0]):
+        n = size[g]
+        for i in range(n // 2 - 1, -1, -1):
+            _sift_down(heap, pos, keys, start[g], n, i)
+
+
+@njit(cache=True)
+def heap_remove(agents, group, keys, start, size, heap, pos):
+    """Take agents out of their heaps (no-op for agents not in one)."""
+    for j in range(agents.shape[0]):
+        a = agents[j]
+        slot = pos[a]
+        if slot < 0:
+            continue
+        g = group[a]
+        base = start[g]
+        last = base + size[g] - 1
+        size[g] -= 1
+        pos[a] = -1
+        if slot != last:
+            moved = heap[last]
+            heap[slot] = moved
+            pos[moved] = slot
+            i = slot - base
+            if i > 0 and keys[heap[base + ((i - 1) >> 1)]] > keys[moved]:
+                _sift_up(heap, pos, keys, base, i)
+            else:
+                _sift_down(heap, pos, keys, base, size[g], i)
+
+
+@njit(cache=True)
+def heap_insert(agents, group, keys, start, size, heap, pos):
+    """Add agents (their ``keys`` already set) to their heaps."""
+    for j in range(agents.shape[0]):
+        a = agents[j]
+        if pos[a] >= 0:
+            continue
+        g = group[a]
+        i = size[g]
+        heap[start[g] + i] = a
+        pos[a] = start[g] + i
+        size[g] += 1
+        _sift_up(heap, pos, keys, start[g], i)
+
+
+@njit(cache=True)
+def pop_due(level, keys, start, size, heap, pos, out):
+    """Pop every agent whose key is at or below its group's ``level``; returns the count."""
+    n = 0
+    for g in range(start.shape[0]):
+        base = start[g]
+        while size[g] > 0 and keys[heap[base]] <= level[g]:
+            a = heap[base]
+            out[n] = a
+            n += 1
+            last = base + size[g] - 1
+            size[g] -= 1
+            pos[a] = -1
+            if size[g] > 0:
+                moved = heap[last]
+                heap[base] = moved
+                pos[moved] = base
+                _sift_down(heap, pos, keys, base, size[g], 0)
+    return n
+
+
+@njit(cache=True)
+def raise_hazard(agents, factor, group, level, keys, start, heap, pos):
+    """Multiply the hazard of agents in heaps by ``factor`` (≥ 1): keys move towards ``level``."""
+    for j in range(agents.shape[0]):
+        a = agents[j]
+        slot = pos[a]
+        if slot < 0:
+            continue
+        g = group[a]
+        keys[a] = level[g] + (keys[a] - level[g]) / factor
+        _sift_up(heap, pos, keys, start[g], slot - start[g])

@@ -1,0 +1,162 @@
+"""Decision: leave, hide or comply.
+
+A man at home leaves with the daily hazard (MODEL.md §3)
+
+    h_i(t) = h0 · exp(w_threat·threat_g(t) + w_urgency·urgency(t)) · access_{r,c}(t)^w_access
+             · exp(−w_cost·(1 − means_i) − w_passport·(1 − passport_i) − w_age·(age_i − 30)/10)
+             · odds^(contacts abroad)
+
+with ``threat_g = news(t) · ((1 − s) + s · callup_weight_r) · (1 or non_reservist_threat)``,
+where ``g`` is his decision group (region, passport, can fly, reservist) and ``access`` the
+route opportunity of his region and class (movement). The first factor is shared by the group,
+the rest is his own, so each group keeps a heap of trigger levels and a day costs only the men
+who decide (next-reaction method; :mod:`exitwave.kernels.heap`). With ``decision_rule:
+threshold`` the network term is replaced by Granovetter's rule (leave once the share of contacts
+abroad reaches one's threshold).
+
+A summoned man chooses within ``response_days``: leave (same hazard with a large threat), hide
+(``hide_rate``), or report (when the deadline passes). Men in hiding may still leave.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exitwave.kernels.heap import heap_build, heap_insert, heap_remove, pop_due
+from exitwave.random import Stream, exponential, uniform
+from exitwave.state import DecisionHeap, State, Status
+
+__all__ = ["Decision", "individual_weight", "decision_groups", "N_CLASSES"]
+
+N_CLASSES = 4  # route classes: passport × can fly
+
+
+def decision_groups(state_pop, air_min_means: float) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """(decision group, route class) per agent: group = ((region·2 + passport)·2 + fly)·2 + reservist."""
+    fly = state_pop.means >= air_min_means
+    route_class = (state_pop.passport.astype(np.int16) * 2 + fly).astype(np.int16)
+    group = (state_pop.region.astype(np.int32) * 8 + route_class * 2 + state_pop.reservist).astype(np.int16)
+    return group, route_class
+
+
+def individual_weight(state: State, agents: np.ndarray) -> np.ndarray:
+    """His own hazard multiplier: cost of leaving, age and contacts abroad (dimensionless)."""
+    b = state.scenario.behaviour
+    pop = state.pop
+    log_w = (-b.cost_weight * (1.0 - pop.means[agents].astype(np.float64))
+             - b.no_passport_cost * (~pop.passport[agents])
+             - b.age_weight * (pop.age[agents].astype(np.float64) - 30.0) / 10.0)
+    if b.decision_rule == "hazard":
+        log_w += np.log(b.network_odds_per_contact_abroad) * state.contacts_abroad[agents]
+    return np.exp(log_w)
+
+
+class Decision:
+    name = "decision"
+
+    def init(self, state: State) -> None:
+        b = state.scenario.behaviour
+        w = state.world
+        pop = state.pop
+        self.n_groups = w.n_regions * 8
+        group_ids = np.arange(self.n_groups)
+        self.group_region = group_ids // 8
+        self.group_class = (group_ids // 2) % 4
+        self.group_reservist = group_ids % 2
+        self.callup_weight = w.region_callup_weight / max(float(w.region_callup_weight.mean()), 1e-12)
+        capacity = np.bincount(state.decision_group, minlength=self.n_groups).astype(np.int64)
+        start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int64)
+        heap = DecisionHeap(start=start, size=np.zeros(self.n_groups, np.int64),
+                            slots=np.empty(pop.n, np.int32), pos=np.full(pop.n, -1, np.int32),
+                            level=np.zeros(self.n_groups))
+        state.heap = heap
+        home = np.flatnonzero(state.status == Status.AT_HOME)
+        state.key[home] = exponential(state.seed, Stream.RESISTANCE, 0, home) / individual_weight(state, home)
+        heap_build(home, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
+        self.out = np.empty(1024, dtype=np.int64)
+        self.h0 = b.baseline_leave_rate
+
+    def group_hazard(self, state: State, day: int, summoned: bool = False) -> np.ndarray:
+        """Shared part of the daily hazard per decision group (per day)."""
+        b = state.scenario.behaviour
+        sched = state.schedule
+        if summoned:
+            threat = np.full(self.n_groups, b.summoned_threat)
+        else:
+            # National call-up news reaches everyone; part of the threat follows the region's
+            # call-up intensity; men without military experience feel it less.
+            regional = b.regional_threat_share
+            exposure = (1 - regional) + regional * self.callup_weight[self.group_region]
+            experience = np.where(self.group_reservist == 1, 1.0, b.non_reservist_threat)
+            threat = sched.callup_news[day] * exposure * experience
+        access = state.access[self.group_region, self.group_class]
+        return (self.h0 * np.exp(b.threat_weight * threat + b.urgency_weight * sched.urgency[day])
+                * np.power(access, b.access_weight))
+
+    def step(self, state: State, day: int) -> None:
+        heap = state.heap
+        leaving: list[np.ndarray] = []
+        # Men back home (turned back, gave up) get a fresh resistance and rejoin their heap.
+        back = state.take(state.turned_home)
+        back = back[state.status[back] == Status.AT_HOME]
+        if back.size:
+            attempt = state.attempts[back].astype(np.int64)
+            fresh = exponential(state.seed, Stream.RESISTANCE, 0, back * 256 + attempt)
+            state.key[back] = heap.level[state.decision_group[back]] + fresh / individual_weight(state, back)
+            heap_insert(back, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
+        # Men at home: advance each group's cumulative hazard, pop the triggers it passed.
+        heap.level += self.group_hazard(state, day)
+        if self.out.size < state.n // 50 + 1024:
+            self.out = np.empty(min(state.n, max(2 * self.out.size, state.n // 50 + 1024)), np.int64)
+        while True:
+            n = pop_due(heap.level, state.key, heap.start, heap.size, heap.slots, heap.pos, self.out)
+            leaving.append(self.out[:n].copy())
+            if n < self.out.size:
+                break
+            self.out = np.empty(min(state.n, 2 * self.out.size), np.int64)
+        fired = state.take(state.threshold_fired)
+        if fired.size:
+            fired = np.unique(fired[state.status[fired] == Status.AT_HOME])
+            heap_remove(fired, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
+            leaving.append(fired)
+        # Summoned men and men in hiding: leave, hide, or report at the deadline.
+        leaving.append(self._summoned_choice(state, day))
+        go = state.take(leaving)
+        if go.size:
+            go = np.unique(go)
+            state.transition(go, Status.TRAVELLING)
+            state.depart_day[go] = day
+            state.attempts[go] = np.minimum(state.attempts[go].astype(np.int64) + 1, 255)
+            state.leaving.append(go)
+
+    def _summoned_choice(self, state: State, day: int) -> np.ndarray:
+        b = state.scenario.behaviour
+        m = state.scenario.mobilization
+        summoned = state.summoned[state.status[state.summoned] == Status.SUMMONED]
+        hiding = state.hiding[state.status[state.hiding] == Status.HIDING]
+        shared = self.group_hazard(state, day, summoned=True)
+        leave: list[np.ndarray] = []
+        if summoned.size:
+            h = shared[state.decision_group[summoned]] * individual_weight(state, summoned)
+            p_leave = -np.expm1(-h)
+            p_hide = -np.expm1(-m.hide_rate)
+            u = uniform(state.seed, Stream.SUMMONED_CHOICE, day, summoned)
+            goes = u < p_leave
+            hides = ~goes & (u < p_leave + (1 - p_leave) * p_hide)
+            reports = ~goes & ~hides & (state.due_day[summoned] <= day)
+            leave.append(summoned[goes])
+            state.transition(summoned[hides], Status.HIDING)
+            state.transition(summoned[reports], Status.MOBILIZED)
+            state.count("reported", float(reports.sum()))
+            state.hiding = np.concatenate([hiding, summoned[hides]])
+            state.summoned = summoned[~(goes | hides | reports)]
+        else:
+            state.summoned = summoned
+            state.hiding = hiding
+        hiding = state.hiding
+        if hiding.size:
+            h = shared[state.decision_group[hiding]] * individual_weight(state, hiding)
+            goes = uniform(state.seed, Stream.SUMMONED_CHOICE, day + 100_000, hiding) < -np.expm1(-h)
+            leave.append(hiding[goes])
+            state.hiding = hiding[~goes]
+        return state.take(leave)

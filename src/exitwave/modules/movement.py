@@ -1,0 +1,209 @@
+"""Movement: route choice, travel, crossings with daily capacity and FIFO queues.
+
+Route choice follows Flee's form (Suleimenova et al. 2017): a man of region ``r`` and route class
+``k`` (passport × can afford to fly) picks crossing ``c`` with probability proportional to
+
+    reach_k(c, t) · value_c(t) · capacity_c^γ · exp(−wait_c(t) / wait_tolerance) / (distance_rc + d0)^α
+
+``reach`` is 0 where he cannot pass (no international passport where one is needed, air travel
+he cannot afford, a closed exit or entry) and the visa-holding share where a visa is needed;
+``value`` rises with the destination's asylum prospects; ``wait`` is the queue in days of
+capacity; ``capacity^γ`` makes a major crossing better known than a minor one (γ =
+``route_capacity_exponent``, an assumption). The same table, summed over crossings and divided by the all-open sum, is the
+``access`` term of the decision hazard.
+
+A crossing passes at most ``capacity_per_day − background_per_day`` leavers a day (ordinary
+travellers use the rest), first come first served. Men wait
+up to a patience drawn per man (exponential, mean ``patience_days``), then switch crossing
+(probability ``switch_probability``) or go home. At the head of the queue: an exit closure turns
+everyone back; an exit ban or a draft office detains summoned men with a probability; the
+destination's entry regime admits, asks for a visa, or turns back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exitwave.modules.events import CLOSED, VISA
+from exitwave.random import Stream, exponential, uniform
+from exitwave.state import State, Status
+
+__all__ = ["Movement", "route_table"]
+
+_AIR = 3  # index of "air" in world.MODES
+
+
+def route_table(state: State, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """(weight[region, class, crossing], access[region, class]) for ``day``."""
+    w, b, s = state.world, state.scenario.behaviour, state.schedule
+    n_classes = 4
+    passport = np.array([False, False, True, True])
+    fly = np.array([False, True, False, True])
+    dest = w.crossing_country.astype(np.int64)
+    needs_passport = w.crossing_passport_required | ~w.country_internal_passport_ok[dest]
+    is_air = w.crossing_mode == _AIR
+    reach = np.ones((n_classes, w.n_crossings))
+    reach[~passport[:, None] & needs_passport[None, :]] = 0.0
+    reach[~fly[:, None] & is_air[None, :]] = 0.0
+    entry = s.entry[day, dest]
+    reach[:, entry == CLOSED] = 0.0
+    visa = entry == VISA
+    reach[:, visa] *= w.country_visa_share[dest[visa]][None, :]
+    reach[:, s.exit_closed[day]] = 0.0
+    reach[:, w.exit_capacity <= 0] = 0.0
+    asylum_open = s.asylum[day, dest] > 0
+    value = 1.0 + b.asylum_value * s.recognition[day, dest] * asylum_open
+    wait_days = state.queue_people / np.maximum(w.exit_capacity, 1.0)
+    distance = np.power(w.region_crossing_km + b.route_distance_offset_km, -b.route_distance_exponent)
+    prominence = np.power(np.maximum(w.crossing_capacity, 0.0) / 1000.0, b.route_capacity_exponent)
+    opportunity = distance * prominence[None, :]
+    weight = (reach * value * np.exp(-wait_days / b.wait_tolerance_days))[None, :, :] * opportunity[:, None, :]
+    access = weight.sum(axis=2) / opportunity.sum(axis=1)[:, None]
+    return weight, access
+
+
+def _choose(weight_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Row-wise categorical draw; -1 where a row has no positive weight."""
+    cumulative = np.cumsum(weight_rows, axis=1)
+    total = cumulative[:, -1]
+    pick = (cumulative < (u * total)[:, None]).sum(axis=1)
+    pick = np.minimum(pick, weight_rows.shape[1] - 1)
+    pick[total <= 0] = -1
+    return pick
+
+
+class Movement:
+    name = "movement"
+
+    def init(self, state: State) -> None:
+        w = state.world
+        state.queues = [np.empty(0, np.int64) for _ in range(w.n_crossings)]
+        state.queue_people = np.zeros(w.n_crossings)
+        state.crossed = np.zeros(w.n_crossings)
+        state.crossed_today = np.zeros(w.n_crossings)
+        state.departed_by_region = np.zeros(w.n_regions)
+        self.carry = np.zeros(w.n_crossings)
+        self.route_class = state.route_class
+        state.route_weight, state.access = route_table(state, 0)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _send(self, state: State, agents: np.ndarray, day: int, stream_day: int,
+              exclude: np.ndarray | None = None) -> np.ndarray:
+        """Pick a crossing for each man and schedule his arrival; returns men with no route."""
+        if not agents.size:
+            return agents
+        region = state.pop.region[agents]
+        rows = state.route_weight[region, self.route_class[agents]].copy()
+        if exclude is not None:
+            rows[np.arange(agents.size), exclude] = 0.0
+        pick = _choose(rows, uniform(state.seed, Stream.ROUTE, stream_day, agents))
+        stuck = pick < 0
+        go, pick = agents[~stuck], pick[~stuck]
+        state.crossing[go] = pick
+        arrive = day + state.world.region_crossing_days[state.pop.region[go], pick].astype(np.int64)
+        state.due_day[go] = arrive
+        state.arrivals.add_many(arrive, go)
+        return agents[stuck]
+
+    def _go_home(self, state: State, agents: np.ndarray, counter: str) -> None:
+        """Back home: summoned men go into hiding, the others may decide again."""
+        if not agents.size:
+            return
+        state.crossing[agents] = -1
+        summoned = state.summoned_day[agents] >= 0
+        state.transition(agents[summoned], Status.HIDING)
+        state.hiding = np.concatenate([state.hiding, agents[summoned]])
+        state.transition(agents[~summoned], Status.AT_HOME)
+        state.turned_home.append(agents[~summoned])
+        state.count(counter, float(agents.size))
+
+    # -- the day ---------------------------------------------------------------------------
+    def step(self, state: State, day: int) -> None:
+        w, s, b = state.world, state.schedule, state.scenario.behaviour
+        leaving = state.take(state.leaving)
+        self._go_home(state, self._send(state, leaving, day, day), "no_route")
+
+        arriving = state.arrivals.pop(day)
+        arriving = arriving[(state.status[arriving] == Status.TRAVELLING) & (state.due_day[arriving] == day)]
+        if arriving.size:
+            state.transition(arriving, Status.QUEUED)
+            order = np.argsort(uniform(state.seed, Stream.QUEUE_ORDER, day, arriving), kind="stable")
+            arriving = arriving[order]
+            patience = exponential(state.seed, Stream.PATIENCE, day, arriving) * b.patience_days
+            state.due_day[arriving] = day + np.ceil(patience).astype(np.int64)
+            where = state.crossing[arriving]
+            by_crossing = np.argsort(where, kind="stable")
+            arriving, where = arriving[by_crossing], where[by_crossing]
+            cuts = np.searchsorted(where, np.arange(w.n_crossings + 1))
+            for c in range(w.n_crossings):
+                if cuts[c + 1] > cuts[c]:
+                    state.queues[c] = np.concatenate([state.queues[c], arriving[cuts[c]:cuts[c + 1]]])
+
+        state.crossed_today = np.zeros(w.n_crossings)
+        for c in range(w.n_crossings):
+            if state.queues[c].size:
+                self._serve(state, c, day)
+        for c in range(w.n_crossings):
+            queue = state.queues[c]
+            state.queue_people[c] = queue.size * state.pop.scale
+        state.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1))
+
+    def _serve(self, state: State, c: int, day: int) -> None:
+        w, s = state.world, state.schedule
+        queue = state.queues[c]
+        if s.exit_closed[day, c]:
+            state.queues[c] = np.empty(0, np.int64)
+            self._go_home(state, queue, "turned_back_exit_closed")
+            return
+        self.carry[c] += w.exit_capacity[c] / state.pop.scale
+        n_served = min(int(self.carry[c]), queue.size)
+        self.carry[c] = min(self.carry[c] - n_served, 1.0) if n_served == queue.size else self.carry[c] - n_served
+        served, waiting = queue[:n_served], queue[n_served:]
+
+        # Patience: those still waiting past their limit switch crossing or go home.
+        tired = state.due_day[waiting] <= day
+        if tired.any():
+            quitters = waiting[tired]
+            waiting = waiting[~tired]
+            switch = uniform(state.seed, Stream.SWITCH, day, quitters) < state.scenario.behaviour.switch_probability
+            movers = quitters[switch]
+            state.transition(movers, Status.TRAVELLING)
+            state.count("switched_crossing", float(movers.size))
+            stuck = self._send(state, movers, day, day + 200_000, exclude=np.full(movers.size, c))
+            self._go_home(state, stuck, "gave_up")
+            self._go_home(state, quitters[~switch], "gave_up")
+        state.queues[c] = waiting
+        if not served.size:
+            return
+
+        # At the head of the queue: the sending state's checks, then the destination's.
+        summoned = (state.summoned_day[served] >= 0) & (state.status[served] == Status.QUEUED)
+        detain_p = 1.0 - (1.0 - s.exit_ban[day]) * (1.0 - s.draft_office[day, c])
+        detained = summoned & (uniform(state.seed, Stream.DRAFT_OFFICE, day, served) < detain_p)
+        if detained.any():
+            state.transition(served[detained], Status.MOBILIZED)
+            state.crossing[served[detained]] = -1
+            state.count("detained_at_border", float(detained.sum()))
+        served = served[~detained]
+        country = int(w.crossing_country[c])
+        regime = s.entry[day, country]
+        if regime == CLOSED:
+            admitted = np.zeros(served.size, bool)
+        elif regime == VISA:
+            # Those who chose this crossing under a visa regime hold a visa; others may not.
+            chose_under_visa = s.entry[np.clip(state.depart_day[served], 0, None), country] == VISA
+            has_visa = uniform(state.seed, Stream.VISA, country, served) < w.country_visa_share[country]
+            admitted = chose_under_visa | has_visa
+        else:
+            admitted = np.ones(served.size, bool)
+        self._go_home(state, served[~admitted], "turned_back_entry")
+        crossed = served[admitted]
+        if crossed.size:
+            state.crossed[c] += crossed.size
+            state.crossed_today[c] += crossed.size
+            np.add.at(state.departed_by_region, state.pop.region[crossed], 1.0)
+            state.crossing[crossed] = -1
+            state.country[crossed] = country
+            state.transition(crossed, Status.TRAVELLING)  # reception places them today
+            state.entering_country.append(crossed)
+            state.newly_abroad.append(crossed)

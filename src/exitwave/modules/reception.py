@@ -1,0 +1,198 @@
+"""Reception abroad: transit screening, relocation, asylum, onward moves and returns home.
+
+On entering a country a man is placed by that country's policy of the day:
+
+* ``transit_only`` (e.g. the Baltic states under a coalition proposal): he waits for security
+  screening (``screening_capacity_per_day``, first come first served). A hostile agent is
+  caught with ``detection_probability`` and sent back; everyone else is relocated to a
+  coalition member drawn by the relocation key (EU 2015: population 40 %, GDP 40 %,
+  unemployment 10 %, past effort 10 %).
+* asylum ``grant`` or ``case_by_case``: he applies (always under ``grant``; with
+  ``asylum_application_share`` otherwise) and is decided after ``asylum_processing_days``:
+  protected with the recognition rate, otherwise he stays without protection.
+* otherwise he stays on whatever entry terms he came in on.
+
+Men without protection move on (countries with rows in ``onward.csv``; rate ``onward_rate``) or
+go home (``return_rate``); protected men go home at ``protected_return_factor`` times that rate.
+Their next move is drawn when they arrive (competing exponential clocks), so a day costs only
+the men whose event falls on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exitwave.modules.events import CLOSED, REFUSE
+from exitwave.random import Stream, exponential, uniform
+from exitwave.state import State, Status
+
+__all__ = ["Reception"]
+
+_ONWARD, _RETURN = 1, 2
+
+
+class Reception:
+    name = "reception"
+
+    def init(self, state: State) -> None:
+        w = state.world
+        state.screening_queues = [np.empty(0, np.int64) for _ in range(w.n_countries)]
+        state.stock = np.zeros(w.n_countries)
+        state.relocated = np.zeros(w.n_countries)
+        self.carry = np.zeros(w.n_countries)
+        self.onward_total = w.onward_share.sum(axis=1)
+        self.event_kind = np.zeros(state.n, dtype=np.uint8)
+        eu_or_nato = w.country_eu | w.country_nato
+        self.guarded = eu_or_nato
+
+    def step(self, state: State, day: int) -> None:
+        entering = state.take(state.entering_country)
+        relocated_or_onward = state.country_arrivals.pop(day)
+        relocated_or_onward = relocated_or_onward[
+            (state.status[relocated_or_onward] == Status.TRAVELLING)
+            & (state.due_day[relocated_or_onward] == day)]
+        self._arrive(state, np.concatenate([entering, relocated_or_onward]), day)
+        self._screen(state, day)
+        self._abroad_events(state, day)
+
+    # -- arrivals ---------------------------------------------------------------------------
+    def _arrive(self, state: State, agents: np.ndarray, day: int) -> None:
+        if not agents.size:
+            return
+        s, b = state.schedule, state.scenario.behaviour
+        country = state.country[agents].astype(np.int64)
+        np.add.at(state.stock, country, 1.0)
+        transit = s.transit_only[day, country]
+        screened = agents[transit]
+        if screened.size:
+            state.transition(screened, Status.SCREENING)
+            where = country[transit]
+            for k in np.unique(where):
+                state.screening_queues[k] = np.concatenate([state.screening_queues[k], screened[where == k]])
+        rest, rest_country = agents[~transit], country[~transit]
+        hostile = state.pop.hostile[rest] & self.guarded[rest_country]
+        state.count("hostile_admitted", float(hostile.sum()))
+        policy = s.asylum[day, rest_country]
+        applies = policy > REFUSE
+        case_by_case = policy == 1
+        if case_by_case.any():
+            u = uniform(state.seed, Stream.APPLY, day, rest)
+            applies &= ~case_by_case | (u < b.asylum_application_share)
+        applicants = rest[applies]
+        if applicants.size:
+            state.transition(applicants, Status.ASYLUM_PENDING)
+            due = day + int(np.ceil(b.asylum_processing_days))
+            state.due_day[applicants] = due
+            self.event_kind[applicants] = 0
+            state.abroad_events.add(due, applicants)
+            state.count("asylum_applications", float(applicants.size))
+        self._stay(state, rest[~applies], day, protected=False)
+
+    def _stay(self, state: State, agents: np.ndarray, day: int, protected: bool) -> None:
+        """Status ABROAD or PROTECTED, with the next move drawn from competing clocks."""
+        if not agents.size:
+            return
+        b = state.scenario.behaviour
+        state.transition(agents, Status.PROTECTED if protected else Status.ABROAD)
+        country = state.country[agents].astype(np.int64)
+        onward_rate = 0.0 if protected else b.onward_rate
+        return_rate = b.return_rate * (b.protected_return_factor if protected else 1.0)
+        t_onward = np.full(agents.size, np.inf)
+        movers = self.onward_total[country] > 0
+        if onward_rate > 0 and movers.any():
+            t_onward[movers] = exponential(state.seed, Stream.ABROAD_EVENT, day, agents[movers]) / onward_rate
+        t_return = (exponential(state.seed, Stream.ABROAD_EVENT, day + 300_000, agents) / return_rate
+                    if return_rate > 0 else np.full(agents.size, np.inf))
+        first = np.minimum(t_onward, t_return)
+        due = day + 1 + np.floor(first)
+        scheduled = due < state.n_days
+        self.event_kind[agents] = np.where(t_onward < t_return, _ONWARD, _RETURN)
+        state.due_day[agents] = np.where(scheduled, due, -1).astype(np.int64)
+        state.abroad_events.add_many(due[scheduled].astype(np.int64), agents[scheduled])
+
+    # -- screening in transit countries ------------------------------------------------------
+    def _screen(self, state: State, day: int) -> None:
+        s, w = state.schedule, state.world
+        for k in range(w.n_countries):
+            queue = state.screening_queues[k]
+            if not queue.size:
+                continue
+            self.carry[k] += s.screening_capacity[day, k] / state.pop.scale
+            n = min(int(self.carry[k]), queue.size)
+            self.carry[k] = min(self.carry[k] - n, 1.0) if n == queue.size else self.carry[k] - n
+            done, state.screening_queues[k] = queue[:n], queue[n:]
+            if not done.size:
+                continue
+            hostile = state.pop.hostile[done]
+            caught = hostile & (uniform(state.seed, Stream.SCREENING, day, done) < s.detection[day, k])
+            state.count("hostile_detected", float(caught.sum()))
+            state.count("hostile_admitted", float((hostile & ~caught).sum()))
+            self._leave_country(state, done[caught], k)
+            self._return_home(state, done[caught])
+            cleared = done[~caught]
+            key = s.relocation[day, k]
+            if key.sum() <= 0:  # no coalition to relocate to: they stay, unprotected
+                self._stay(state, cleared, day, protected=False)
+                continue
+            u = uniform(state.seed, Stream.RELOCATION, day, cleared)
+            target = np.minimum(np.searchsorted(np.cumsum(key) / key.sum(), u, side="right"), key.size - 1)
+            np.add.at(state.relocated, target, 1.0)
+            self._travel(state, cleared, k, target, day)
+
+    # -- asylum decisions, onward moves and returns (all scheduled abroad events) -----------
+    def _abroad_events(self, state: State, day: int) -> None:
+        due = state.abroad_events.pop(day)
+        due = due[state.due_day[due] == day]
+        if not due.size:
+            return
+        s, w = state.schedule, state.world
+        pending = due[state.status[due] == Status.ASYLUM_PENDING]
+        if pending.size:
+            country = state.country[pending].astype(np.int64)
+            granted = uniform(state.seed, Stream.ASYLUM, day, pending) < s.recognition[day, country]
+            state.count("recognised", float(granted.sum()))
+            state.count("refused", float((~granted).sum()))
+            self._stay(state, pending[granted], day, protected=True)
+            self._stay(state, pending[~granted], day, protected=False)
+        settled = due[np.isin(state.status[due], (Status.ABROAD, Status.PROTECTED))]
+        if not settled.size:
+            return
+        kind = self.event_kind[settled]
+        self._leave_country(state, settled[kind == _RETURN], None)
+        self._return_home(state, settled[kind == _RETURN])
+        movers = settled[kind == _ONWARD]
+        if movers.size:
+            origin = state.country[movers].astype(np.int64)
+            shares = w.onward_share[origin]
+            u = uniform(state.seed, Stream.ONWARD_CHOICE, day, movers) * self.onward_total[origin]
+            target = (np.cumsum(shares, axis=1) < u[:, None]).sum(axis=1)
+            target = np.minimum(target, w.n_countries - 1)
+            open_entry = s.entry[day, target] != CLOSED
+            self._stay(state, movers[~open_entry], day, protected=False)
+            movers, origin, target = movers[open_entry], origin[open_entry], target[open_entry]
+            for k in np.unique(origin):
+                self._travel(state, movers[origin == k], int(k), target[origin == k], day)
+            state.count("moved_on", float(movers.size))
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _leave_country(self, state: State, agents: np.ndarray, country: int | None) -> None:
+        if agents.size:
+            where = state.country[agents].astype(np.int64) if country is None else np.full(agents.size, country)
+            np.add.at(state.stock, where, -1.0)
+
+    def _travel(self, state: State, agents: np.ndarray, origin: int, target: np.ndarray, day: int) -> None:
+        if not agents.size:
+            return
+        state.transition(agents, Status.TRAVELLING)
+        np.add.at(state.stock, np.full(agents.size, origin), -1.0)
+        state.country[agents] = target
+        arrive = day + state.world.country_country_days[origin, target].astype(np.int64)
+        state.due_day[agents] = arrive
+        state.country_arrivals.add_many(arrive, agents)
+
+    def _return_home(self, state: State, agents: np.ndarray) -> None:
+        if not agents.size:
+            return
+        state.transition(agents, Status.RETURNED)
+        state.country[agents] = -1
+        state.count("returned", float(agents.size))

@@ -1,0 +1,222 @@
+"""Results: daily series and a summary, in people; saved as a run directory, atomically.
+
+A run directory holds ``scenario.yaml`` (the resolved scenario), ``series.parquet`` (one row per
+day), ``summary.json`` and ``provenance.json``. It is written into a hidden temporary folder
+beside its final place and renamed into place, so a failed or interrupted run leaves nothing
+half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+from exitwave.population import largest_remainder
+from exitwave.recorder import COUNTERS, Recorder
+from exitwave.scenario.schema import Scenario
+from exitwave.state import State, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Results", "build_results", "write_run", "HEADLINE"]
+
+HEADLINE = ("departed", "mobilized", "hiding", "returned", "detained_at_border")
+
+
+@dataclass
+class Results:
+    """What a run produced. Counts are people (agents × scale), rounded to whole people."""
+
+    scenario: Scenario
+    summary: dict[str, Any]
+    series: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Daily series, one row per date; columns such as ``status.abroad``,
+        ``queue_length.upper_lars``, ``crossed.upper_lars``, ``abroad.KZ`` (people)."""
+        return self.series.copy()
+
+    def plot(self, columns: list[str] | None = None, ax: Any = None) -> Any:
+        """Plot daily series (matplotlib, imported only when plotting)."""
+        import matplotlib.pyplot as plt
+
+        frame = self.series
+        columns = columns or ["departed", "status.mobilized", "status.hiding", "status.queued"]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 4.5))
+        frame[columns].plot(ax=ax)
+        ax.set_ylabel("people")
+        ax.set_title(f"{self.scenario.name} (seed {self.scenario.seed}, 1 agent = {self.summary['scale']:.0f} men)")
+        return ax
+
+    def save(self, out_dir: str | Path = "runs") -> Path:
+        """Write the run directory under ``out_dir`` atomically; returns its path."""
+        return write_run(self, Path(out_dir))
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> Results:
+        import pandas as pd
+
+        run_dir = Path(run_dir)
+        scenario = Scenario.model_validate(yaml.safe_load((run_dir / "scenario.yaml").read_text()))
+        return cls(scenario=scenario,
+                   summary=json.loads((run_dir / "summary.json").read_text()),
+                   series=pd.read_parquet(run_dir / "series.parquet"),
+                   provenance=json.loads((run_dir / "provenance.json").read_text()))
+
+
+def _people(agents: float, scale: float) -> int:
+    return int(round(float(agents) * scale))
+
+
+def build_results(state: State, recorder: Recorder, runtime: float, timings: dict[str, float],
+                  source: str | None = None) -> Results:
+    import pandas as pd
+
+    sc, w, scale = state.scenario, state.world, state.pop.scale
+    dates = pd.date_range(sc.time.start, periods=state.n_days, freq="D", name="date")
+    columns: dict[str, np.ndarray] = {}
+    for status in Status:
+        columns[f"status.{status.name.lower()}"] = recorder.status[:, status] * scale
+    crossed_daily = recorder.crossed.sum(axis=1) * scale
+    columns["departed_daily"] = crossed_daily
+    columns["departed"] = np.cumsum(crossed_daily)
+    for i, name in enumerate(COUNTERS):
+        columns[name] = recorder.counters[:, i] * scale
+    columns["access"] = recorder.access
+    for c, cid in enumerate(w.crossing_ids):
+        columns[f"crossed.{cid}"] = recorder.crossed[:, c] * scale
+        columns[f"queue_length.{cid}"] = recorder.queue[:, c] * scale
+    for k, iso in enumerate(w.country_ids):
+        columns[f"abroad.{iso}"] = recorder.stock[:, k] * scale
+        if recorder.screening[:, k].any():
+            columns[f"screening_queue.{iso}"] = recorder.screening[:, k] * scale
+    series = pd.DataFrame(columns, index=dates).round(3)
+
+    population = _people(state.n, scale)
+    final_counts = largest_remainder(population, state.status_counts.astype(np.float64))
+    crossed_total = state.crossed.sum()
+    departed = _people(crossed_total, scale)
+    by_crossing_people = largest_remainder(departed, state.crossed) if crossed_total else np.zeros(w.n_crossings, np.int64)
+    quota = sum(wave.quota for wave in sc.mobilization.waves)
+    counters = {name: _people(state.counters.get(name, 0.0), scale) for name in COUNTERS}
+    mobilized = int(final_counts[Status.MOBILIZED])
+    road = np.isin(w.crossing_mode, [0])
+    summary: dict[str, Any] = {
+        "scenario": sc.name,
+        "seed": sc.seed,
+        "scale": scale,
+        "start": sc.time.start.isoformat(),
+        "days": state.n_days,
+        "agents": state.n,
+        "population": population,
+        "final_state_counts": {s.name.lower(): int(final_counts[s]) for s in Status},
+        "departed": departed,
+        "by_destination": {iso: _people(state.stock[k], scale) for k, iso in enumerate(w.country_ids)
+                           if state.stock[k] > 0},
+        "by_crossing": {cid: int(by_crossing_people[c]) for c, cid in enumerate(w.crossing_ids)
+                        if state.crossed[c] > 0},
+        "peak_queue": {cid: _people(recorder.queue[:, c].max(), scale) for c, cid in enumerate(w.crossing_ids)
+                       if recorder.queue[:, c].max() > 0},
+        "peak_queue_vehicles": {cid: int(round(recorder.queue[:, c].max() * scale / sc.behaviour.people_per_vehicle))
+                                for c, cid in enumerate(w.crossing_ids)
+                                if road[c] and recorder.queue[:, c].max() > 0},
+        "mobilized": mobilized,
+        "mobilization_quota": quota,
+        "mobilization_shortfall": max(0, quota - mobilized),
+        "hiding": int(final_counts[Status.HIDING]),
+        "returned": counters["returned"],
+        "detained_at_border": counters["detained_at_border"],
+        "summonses": counters["summonses"],
+        "gave_up": counters["gave_up"],
+        "turned_back": counters["turned_back_entry"] + counters["turned_back_exit_closed"],
+        "asylum_applications": counters["asylum_applications"],
+        "protected": int(final_counts[Status.PROTECTED]),
+        "relocated": {iso: _people(state.relocated[k], scale) for k, iso in enumerate(w.country_ids)
+                      if state.relocated[k] > 0},
+        "hostile_admitted": counters["hostile_admitted"],
+        "hostile_detected": counters["hostile_detected"],
+        "conservation_ok": not recorder.problems,
+        "conservation_problems": recorder.problems[:10],
+        "runtime_s": round(runtime, 3),
+    }
+    provenance = {
+        "exitwave_version": _version(),
+        "git_commit": _git_commit(),
+        "seed": sc.seed,
+        "scenario_source": source,
+        "world": str(w.folder),
+        "host": platform.node(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "numba": _numba_version(),
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "duration_s": round(runtime, 3),
+        "seconds": {k: round(v, 4) for k, v in timings.items()},
+    }
+    return Results(scenario=sc, summary=summary, series=series, provenance=provenance)
+
+
+def _version() -> str:
+    from exitwave import __version__
+
+    return __version__
+
+
+def _numba_version() -> str:
+    import numba
+
+    return str(numba.__version__)
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def write_run(results: Results, out_dir: Path, name: str | None = None) -> Path:
+    """Write a run directory atomically: a temporary folder renamed into place."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    base = name or f"{results.scenario.name}-{stamp}-s{results.scenario.seed}"
+    final = out_dir / base
+    suffix = 1
+    while final.exists():
+        suffix += 1
+        final = out_dir / f"{base}-{suffix}"
+    temp = out_dir / f".{final.name}.tmp-{os.getpid()}"
+    try:
+        temp.mkdir()
+        (temp / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
+        results.series.to_parquet(temp / "series.parquet")
+        (temp / "summary.json").write_text(json.dumps(results.summary, indent=2) + "\n", encoding="utf-8")
+        (temp / "provenance.json").write_text(json.dumps(results.provenance, indent=2) + "\n", encoding="utf-8")
+        os.replace(temp, final)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return final

@@ -1,0 +1,165 @@
+"""Load scenario files: YAML, ``extends:`` inheritance, ``key+:`` list appends, overrides.
+
+A variant scenario names its parent with ``extends: russia-2022`` (a bundled name) or a path
+relative to itself, then overrides a few fields. Mappings merge key by key; a list replaces the
+parent's list, unless the key ends in ``+`` (``policies+:``), which appends to it.
+"""
+
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from exitwave.errors import InputError
+from exitwave.scenario.schema import Scenario
+
+__all__ = ["load_scenario", "builtin_scenarios", "resolve_scenario_path", "apply_overrides"]
+
+_MAX_DEPTH = 16
+
+
+def _builtin_dir() -> Path:
+    return Path(str(resources.files("exitwave.scenario") / "builtin"))
+
+
+def builtin_scenarios() -> dict[str, str]:
+    """Bundled scenario names → one-line descriptions."""
+    found: dict[str, str] = {}
+    for path in sorted(_builtin_dir().glob("*.yaml")):
+        lines = str(_read_yaml(path).get("description", "")).strip().splitlines()
+        found[path.stem] = lines[0] if lines else ""
+    return found
+
+
+def resolve_scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """A bundled name (``russia-2022``) or a file path → the file."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if relative_to is not None and not candidate.is_absolute():
+        candidate = relative_to / candidate
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if not candidate.is_file():
+            raise InputError(str(candidate), "", "file not found")
+        return candidate
+    bundled = _builtin_dir() / f"{text}.yaml"
+    if bundled.is_file():
+        return bundled
+    names = ", ".join(builtin_scenarios())
+    raise InputError(text, "", f"no such scenario file or bundled scenario (bundled: {names})")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(str(path), "", f"cannot read file ({err.strerror})") from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise InputError(str(path), where, f"malformed YAML: {problem}") from err
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(str(path), "", f"expected a mapping of fields, got {type(data).__name__}")
+    return data
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in child.items():
+        if key.endswith("+"):
+            plain = key[:-1]
+            previous = merged.get(plain, [])
+            if not isinstance(previous, list) or not isinstance(value, list):
+                raise ValueError(f"'{key}' appends a list to a list field")
+            merged[plain] = previous + copy.deepcopy(value)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _resolved_dict(path: Path, depth: int = 0) -> dict[str, Any]:
+    if depth > _MAX_DEPTH:
+        raise InputError(str(path), "extends", "a chain of extends that does not end (a cycle?)")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return {key.rstrip("+"): value for key, value in data.items()}
+    if not isinstance(parent, str):
+        raise InputError(str(path), "extends", "expected the name or path of one scenario")
+    parent_path = resolve_scenario_path(parent, relative_to=path.parent)
+    try:
+        return _merge(_resolved_dict(parent_path, depth + 1), data)
+    except ValueError as err:
+        raise InputError(str(path), "", str(err)) from err
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Set fields by dotted path (``behaviour.patience_days``; list items by index)."""
+    result = copy.deepcopy(data)
+    for dotted, value in overrides.items():
+        node: Any = result
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            key: Any = int(part) if isinstance(node, list) else part
+            if isinstance(node, dict):
+                node = node.setdefault(key, {})
+            else:
+                node = node[key]
+        last: Any = int(parts[-1]) if isinstance(node, list) else parts[-1]
+        node[last] = value
+    return result
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def validate_dict(data: dict[str, Any], source: str) -> Scenario:
+    """Validate a resolved mapping; errors name ``source`` and the field path."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; see docs/scenarios.md)"
+        elif first["type"] == "missing":
+            message = "required field is missing"
+        extra = f" (and {len(err.errors()) - 1} more problems)" if len(err.errors()) > 1 else ""
+        given = first.get("input")
+        shown = "" if first["type"] in ("missing", "extra_forbidden") or isinstance(given, dict) else f"; got {given!r}"
+        raise InputError(source, _field_path(loc), f"{message}{shown}{extra}") from err
+
+
+def load_scenario(
+    name_or_path: str | Path, overrides: dict[str, Any] | None = None
+) -> Scenario:
+    """Load, resolve ``extends:`` and validate a scenario (bundled name or file path)."""
+    path = resolve_scenario_path(name_or_path)
+    data = _resolved_dict(path)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return validate_dict(data, str(path))
+
+
+def scenario_source(name_or_path: str | Path) -> Path:
+    """The file a scenario name resolves to (used to resolve relative world paths)."""
+    return resolve_scenario_path(name_or_path)

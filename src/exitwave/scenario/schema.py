@@ -1,0 +1,248 @@
+"""Pydantic models of a scenario file.
+
+Every model forbids unknown keys, so a typo is an error, not a silently ignored setting.
+Rates carry their unit in the file (``"0.3 per month"``) and are stored per day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Scenario",
+    "TimeSpan",
+    "PopulationSpec",
+    "Wave",
+    "Mobilization",
+    "Behaviour",
+    "Policy",
+    "DraftOffice",
+    "ExitClosure",
+    "Countermeasures",
+    "NewsShock",
+    "Rate",
+    "COUNTRY_GROUPS",
+]
+
+_DAYS_PER = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
+_RATE = re.compile(r"^\s*([0-9.eE+-]+)\s*(?:/|per)\s*(day|week|month|year)s?\s*$")
+
+
+def _parse_rate(value: object) -> float:
+    """``"0.3 per month"`` or ``{value: 0.3, per: month}`` → events per day."""
+    if isinstance(value, dict) and set(value) == {"value", "per"}:
+        value = f"{value['value']} per {value['per']}"
+    if isinstance(value, str):
+        match = _RATE.match(value)
+        if match:
+            number, unit = float(match.group(1)), match.group(2)
+            if number < 0:
+                raise ValueError("a rate cannot be negative")
+            return number / _DAYS_PER[unit]
+    raise ValueError(
+        f"expected a rate with its unit, such as '0.01 per day' or '0.3 per month', got {value!r}"
+    )
+
+
+Rate = Annotated[float, BeforeValidator(_parse_rate)]
+"""A rate in events per day, written with its unit in the scenario file."""
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+COUNTRY_GROUPS = ("EU", "NATO", "SCHENGEN")
+"""Names a policy may use instead of one ISO2 code: all members in the world's countries table."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TimeSpan(_Model):
+    """Calendar span of a run: one step is one day."""
+
+    start: dt.date
+    days: Annotated[int, Field(ge=1, le=36_500)] | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _days_or_end(self) -> TimeSpan:
+        if self.end is not None:
+            if self.end < self.start:
+                raise ValueError(f"end ({self.end}) is before start ({self.start})")
+            span = (self.end - self.start).days + 1
+            if self.days is not None and self.days != span:
+                raise ValueError(f"days ({self.days}) disagrees with start..end ({span} days)")
+            object.__setattr__(self, "days", span)
+        if self.days is None:
+            raise ValueError("give either days or end")
+        return self
+
+    @property
+    def n_days(self) -> int:
+        assert self.days is not None
+        return self.days
+
+    def day_of(self, date: dt.date) -> int:
+        """Day index of a calendar date (0 = start; may be negative or past the end)."""
+        return (date - self.start).days
+
+
+class PopulationSpec(_Model):
+    """Men of mobilizable age in the sending country; each agent stands for ``scale`` men."""
+
+    age_min: Annotated[int, Field(ge=14, le=80)] = 18
+    age_max: Annotated[int, Field(ge=14, le=80)] = 59
+    scale: Annotated[float, Field(ge=1.0)] = 100.0
+    reservist_share: Share = 0.65
+    passport_share: Share = 0.30
+    means_spread: NonNegative = 1.0
+    contacts_per_person: Annotated[int, Field(ge=2, le=64, multiple_of=2)] = 12
+    homophily_region_age: Share = 0.67
+    homophily_region: Share = 0.17
+    threshold_mean: Share = 0.25
+    threshold_sd: NonNegative = 0.12
+    hostile_share: Annotated[float, Field(ge=0.0, le=0.01)] = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> PopulationSpec:
+        if self.age_max < self.age_min:
+            raise ValueError(f"age_max ({self.age_max}) is below age_min ({self.age_min})")
+        if self.homophily_region_age + self.homophily_region > 1.0:
+            raise ValueError("homophily_region_age + homophily_region must not exceed 1")
+        return self
+
+
+class Wave(_Model):
+    """A call-up wave: summonses go out over ``summons_days`` from ``date``."""
+
+    date: dt.date
+    quota: Annotated[int, Field(ge=0)]
+    summons_days: Annotated[int, Field(ge=1)] = 30
+    oversummons: Annotated[float, Field(ge=1.0)] = 1.3
+    allocation: Literal["reservist_pool", "weighted"] = "weighted"
+    reservists_only: bool = True
+    age_max: Annotated[int, Field(ge=14, le=80)] = 49
+
+
+class Mobilization(_Model):
+    waves: list[Wave] = []
+    response_days: Positive = 3.0
+    hide_rate: Rate = 0.02
+    enforcement_rate: Rate = 0.005
+
+
+class NewsShock(_Model):
+    """A dated jolt to urgency (e.g. rumours that exits will close), decaying exponentially."""
+
+    date: dt.date
+    urgency: float = 1.0
+    half_life_days: Positive = 3.0
+    label: str = ""
+
+
+class Behaviour(_Model):
+    """Decision and movement parameters (see the parameter registry for sources)."""
+
+    decision_rule: Literal["hazard", "threshold"] = "hazard"
+    baseline_leave_rate: Rate = 0.005 / 365.25
+    threat_weight: float = 7.0
+    summoned_threat: float = 1.5
+    regional_threat_share: Share = 0.3
+    non_reservist_threat: Share = 0.5
+    callup_news_half_life_days: Positive = 7.0
+    network_odds_per_contact_abroad: Annotated[float, Field(ge=1.0, le=10.0)] = 1.4
+    access_weight: NonNegative = 1.0
+    cost_weight: NonNegative = 1.5
+    no_passport_cost: NonNegative = 1.0
+    age_weight: float = 0.3
+    urgency_weight: NonNegative = 0.5
+    asylum_value: NonNegative = 2.0
+    wait_tolerance_days: Positive = 3.0
+    route_distance_exponent: NonNegative = 0.39
+    route_distance_offset_km: NonNegative = 200.0
+    route_capacity_exponent: NonNegative = 1.0
+    air_min_means: Share = 0.85
+    patience_days: Positive = 4.0
+    switch_probability: Share = 0.4
+    return_rate: Rate = 0.35 / 450.0
+    protected_return_factor: NonNegative = 0.2
+    onward_rate: Rate = 0.05
+    asylum_application_share: Share = 0.3
+    asylum_processing_days: Positive = 60.0
+    people_per_vehicle: Positive = 2.5
+
+
+EntryRegime = Literal["open", "visa", "closed"]
+AsylumPolicy = Literal["grant", "case_by_case", "refuse"]
+
+
+class Policy(_Model):
+    """A destination's rules from a date (until the next policy for it, or ``until``)."""
+
+    country: str
+    from_: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    entry: EntryRegime | None = None
+    asylum: AsylumPolicy | None = None
+    recognition_rate: Share | None = None
+    transit_only: bool | None = None
+    screening_capacity_per_day: NonNegative | None = None
+    detection_probability: Share | None = None
+    relocation_key: Literal["eu2015", "population"] | None = None
+    coalition: list[str] | None = None
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> Policy:
+        if self.from_ and self.until and self.until < self.from_:
+            raise ValueError(f"until ({self.until}) is before from ({self.from_})")
+        return self
+
+
+class DraftOffice(_Model):
+    crossing: str
+    from_: dt.date = Field(alias="from")
+    detention_probability: Share = 0.5
+
+
+class ExitClosure(_Model):
+    """The sending state closes its exits to men of draft age."""
+
+    from_: dt.date = Field(alias="from")
+    until: dt.date | None = None
+    crossings: list[str] | None = None
+
+
+class ExitBan(_Model):
+    """Summoned men may not leave; caught at the border they are detained."""
+
+    from_: dt.date = Field(alias="from")
+    detention_probability: Share = 0.9
+
+
+class Countermeasures(_Model):
+    draft_offices: list[DraftOffice] = []
+    exit_ban_summoned: ExitBan | None = None
+    exit_closure: ExitClosure | None = None
+
+
+class Scenario(_Model):
+    """A complete, validated scenario."""
+
+    name: str
+    description: str = ""
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 1
+    time: TimeSpan
+    world: str = "russia-2022"
+    population: PopulationSpec = PopulationSpec()
+    mobilization: Mobilization = Mobilization()
+    behaviour: Behaviour = Behaviour()
+    policies: list[Policy] = []
+    countermeasures: Countermeasures = Countermeasures()
+    news: list[NewsShock] = []

@@ -1,0 +1,166 @@
+"""The shared State: the only place modules meet.
+
+Columns (one numpy array per property, one row per agent):
+
+==================  ========  ==========================================================
+column              dtype     meaning
+==================  ========  ==========================================================
+``status``          uint8     :class:`Status` of the man today (exactly one per man)
+``contacts_abroad`` uint8     contacts who have got abroad (saturates at 255)
+``key``             float64   trigger level of his leave decision (decision heap)
+``crossing``        int16     crossing he is heading for or queueing at (-1 none)
+``country``         int16     country he is in or travelling to (-1 at home)
+``due_day``         int32     day of his next scheduled event (arrival, decision, …)
+``depart_day``      int32     day he decided to leave (-1 never)
+``summoned_day``    int32     day he was summoned (-1 never)
+``attempts``        uint8     times he set out to leave
+==================  ========  ==========================================================
+
+Static attributes live in :class:`~exitwave.population.Population`. Every status change goes
+through :meth:`State.transition`, which keeps per-status counts, so conservation (every man in
+exactly one status every day) is checked cheaply each day and in full at the end.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+
+from exitwave.population import Population
+from exitwave.scenario.schema import Scenario
+from exitwave.world import World
+
+__all__ = ["Status", "State", "Calendar", "DecisionHeap", "ABROAD_STATUSES"]
+
+
+class Status(IntEnum):
+    AT_HOME = 0
+    SUMMONED = 1
+    HIDING = 2
+    MOBILIZED = 3
+    TRAVELLING = 4
+    QUEUED = 5
+    ABROAD = 6
+    SCREENING = 7
+    ASYLUM_PENDING = 8
+    PROTECTED = 9
+    RETURNED = 10
+
+
+ABROAD_STATUSES = (Status.ABROAD, Status.SCREENING, Status.ASYLUM_PENDING, Status.PROTECTED)
+
+
+class Calendar:
+    """Agents scheduled for a day, by kind of event. Entries are checked when due, so an
+    agent whose plans changed in between is simply skipped (lazy cancellation)."""
+
+    def __init__(self) -> None:
+        self._days: dict[int, list[np.ndarray]] = defaultdict(list)
+
+    def add(self, day: int, agents: np.ndarray) -> None:
+        if agents.size:
+            self._days[int(day)].append(np.asarray(agents, dtype=np.int64))
+
+    def add_many(self, days: np.ndarray, agents: np.ndarray) -> None:
+        if not agents.size:
+            return
+        order = np.argsort(days, kind="stable")
+        days, agents = days[order], agents[order]
+        cut = np.flatnonzero(np.diff(days)) + 1
+        for chunk_days, chunk in zip(np.split(days, cut), np.split(agents, cut), strict=True):
+            self.add(int(chunk_days[0]), chunk)
+
+    def pop(self, day: int) -> np.ndarray:
+        chunks = self._days.pop(int(day), [])
+        if not chunks:
+            return np.empty(0, dtype=np.int64)
+        return np.concatenate(chunks)
+
+
+@dataclass
+class DecisionHeap:
+    """Heaps of trigger levels, one per decision group (see :mod:`exitwave.kernels.heap`)."""
+
+    start: np.ndarray  # int64 [group]: first slot
+    size: np.ndarray  # int64 [group]: men in the heap
+    slots: np.ndarray  # int32 [n]: agent ids, heap-ordered per group
+    pos: np.ndarray  # int32 [n]: slot of each agent, -1 when not in a heap
+    level: np.ndarray  # float64 [group]: cumulative hazard of the group so far
+
+
+@dataclass
+class State:
+    """Everything a run knows on a day. Modules read and write only through this object."""
+
+    scenario: Scenario
+    world: World
+    pop: Population
+    seed: int
+    n_days: int
+    schedule: Any  # exitwave.modules.events.Schedule (compiled policies and events)
+    status: np.ndarray
+    contacts_abroad: np.ndarray
+    key: np.ndarray
+    crossing: np.ndarray
+    country: np.ndarray
+    due_day: np.ndarray
+    depart_day: np.ndarray
+    summoned_day: np.ndarray
+    attempts: np.ndarray
+    decision_group: np.ndarray  # int16, (region, passport, can fly, reservist)
+    route_class: np.ndarray  # int16, passport × can fly (0..3)
+    heap: DecisionHeap
+    status_counts: np.ndarray = field(default_factory=lambda: np.zeros(len(Status), np.int64))
+    # --- hand-offs between modules within a day (documented in docs/architecture.md) ---
+    leaving: list[np.ndarray] = field(default_factory=list)  # decided to leave today
+    newly_abroad: list[np.ndarray] = field(default_factory=list)  # crossed out today
+    entering_country: list[np.ndarray] = field(default_factory=list)  # arrive in a country today
+    turned_home: list[np.ndarray] = field(default_factory=list)  # back home, may decide again
+    threshold_fired: list[np.ndarray] = field(default_factory=list)  # threshold reached today
+    # --- active sets ---
+    summoned: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    hiding: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    queues: list[np.ndarray] = field(default_factory=list)  # per crossing, FIFO
+    screening_queues: list[np.ndarray] = field(default_factory=list)  # per country, FIFO
+    arrivals: Calendar = field(default_factory=Calendar)  # at a crossing
+    country_arrivals: Calendar = field(default_factory=Calendar)  # in a country
+    abroad_events: Calendar = field(default_factory=Calendar)  # onward move / return / decision
+    # --- shared derived tables ---
+    access: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [region, class] 0..
+    route_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [region, class, crossing]
+    queue_people: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per crossing
+    # --- cumulative counters (agents; the recorder converts to people) ---
+    counters: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    crossed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per crossing, cumulative
+    crossed_today: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stock: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per country, now
+    relocated: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per country, cumulative
+    departed_by_region: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def n(self) -> int:
+        return self.pop.n
+
+    def transition(self, agents: np.ndarray, to: Status) -> None:
+        """Move agents to status ``to``, keeping the per-status counts exact."""
+        if agents.size == 0:
+            return
+        self.status_counts -= np.bincount(self.status[agents], minlength=len(Status))
+        self.status[agents] = to
+        self.status_counts[to] += agents.size
+
+    def count(self, name: str, agents: float) -> None:
+        self.counters[name] += agents
+
+    @staticmethod
+    def take(parts: list[np.ndarray]) -> np.ndarray:
+        """Concatenate and clear a hand-off list."""
+        if not parts:
+            return np.empty(0, dtype=np.int64)
+        out = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        parts.clear()
+        return out.astype(np.int64, copy=False)

@@ -1,0 +1,354 @@
+"""Compiled geography: regions, crossings, countries, onward moves and distances.
+
+A world is a folder of plain files (``docs/world-format.md``); nothing about geography lives in
+code. :func:`load_world` reads and checks it and compiles it into arrays the modules index by
+integer (region, crossing, country).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from exitwave.errors import InputError
+
+__all__ = ["World", "load_world", "MODES", "ENTRY_REGIMES", "great_circle_km", "bundled_worlds"]
+
+MODES = ("road", "rail", "foot", "air", "sea")
+ENTRY_REGIMES = ("open", "visa", "closed")
+_EARTH_KM = 6371.0088
+_DEFAULT_SPEED = {"road": 600.0, "rail": 800.0, "foot": 30.0, "air": 5000.0, "sea": 400.0}
+
+
+def great_circle_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
+    """Haversine distance in km (works on scalars and numpy arrays)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi, dlmb = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+@dataclass(frozen=True)
+class World:
+    """A compiled world. Arrays are indexed by region, crossing or country number."""
+
+    name: str
+    description: str
+    folder: Path
+    sending_country: str
+    detour_factor: float
+    # regions
+    region_ids: list[str]
+    region_names: list[str]
+    region_lat: np.ndarray
+    region_lon: np.ndarray
+    region_population: np.ndarray  # people, all ages and sexes
+    region_male_share: np.ndarray
+    region_urban_share: np.ndarray
+    region_means_index: np.ndarray  # 0..1
+    region_callup_weight: np.ndarray
+    # national age pyramid of men
+    age_from: np.ndarray
+    age_to: np.ndarray
+    age_men: np.ndarray  # people
+    # crossings
+    crossing_ids: list[str]
+    crossing_names: list[str]
+    crossing_country: np.ndarray  # country index
+    crossing_mode: np.ndarray  # index into MODES
+    crossing_lat: np.ndarray
+    crossing_lon: np.ndarray
+    crossing_capacity: np.ndarray  # people/day
+    crossing_background: np.ndarray  # people/day of ordinary traffic sharing that capacity
+    crossing_passport_required: np.ndarray  # bool
+    # countries
+    country_ids: list[str]
+    country_names: list[str]
+    country_lat: np.ndarray
+    country_lon: np.ndarray
+    country_eu: np.ndarray
+    country_nato: np.ndarray
+    country_schengen: np.ndarray
+    country_population: np.ndarray
+    country_gdp: np.ndarray  # USD bn
+    country_unemployment: np.ndarray  # percent
+    country_entry: np.ndarray  # index into ENTRY_REGIMES (default regime)
+    country_internal_passport_ok: np.ndarray
+    country_visa_share: np.ndarray
+    onward_share: np.ndarray  # [from country, to country]
+    # derived
+    region_crossing_km: np.ndarray = field(repr=False)  # [region, crossing], road-equivalent km
+    region_crossing_days: np.ndarray = field(repr=False)  # [region, crossing] whole days
+    country_country_days: np.ndarray = field(repr=False)  # [country, country] whole days
+    sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def exit_capacity(self) -> np.ndarray:
+        """People a day each crossing can pass for leavers: capacity less ordinary traffic."""
+        return np.maximum(self.crossing_capacity - self.crossing_background, 0.0)
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.region_ids)
+
+    @property
+    def n_crossings(self) -> int:
+        return len(self.crossing_ids)
+
+    @property
+    def n_countries(self) -> int:
+        return len(self.country_ids)
+
+    def crossing_index(self, crossing_id: str) -> int:
+        return self.crossing_ids.index(crossing_id)
+
+    def country_index(self, iso2: str) -> int:
+        return self.country_ids.index(iso2)
+
+    def country_group(self, name: str) -> list[int]:
+        """Members of ``EU``, ``NATO`` or ``SCHENGEN``, or the one country ``name``."""
+        groups = {"EU": self.country_eu, "NATO": self.country_nato, "SCHENGEN": self.country_schengen}
+        if name in groups:
+            return [int(i) for i in np.flatnonzero(groups[name])]
+        return [self.country_ids.index(name)] if name in self.country_ids else []
+
+
+def bundled_worlds() -> list[str]:
+    root = Path(str(resources.files("exitwave.data") / "worlds"))
+    return sorted(p.name for p in root.iterdir() if (p / "world.yaml").is_file())
+
+
+def _world_folder(name_or_path: str, relative_to: Path | None) -> Path:
+    candidate = Path(name_or_path)
+    for base in ([relative_to] if relative_to else []) + [Path.cwd()]:
+        path = candidate if candidate.is_absolute() else base / candidate
+        if (path / "world.yaml").is_file():
+            return path
+    bundled = Path(str(resources.files("exitwave.data") / "worlds" / name_or_path))
+    if (bundled / "world.yaml").is_file():
+        return bundled
+    raise InputError(
+        name_or_path, "world",
+        f"no world folder with a world.yaml here, and no bundled world of that name "
+        f"(bundled: {', '.join(bundled_worlds())})",
+    )
+
+
+class _Table:
+    """A CSV table read with the csv module; values parsed with file/row/column in errors."""
+
+    def __init__(self, path: Path, required: list[str]) -> None:
+        self.path = path
+        if not path.is_file():
+            raise InputError(str(path), "", "file not found (required by the world format)")
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            self.columns = list(reader.fieldnames or [])
+            self.rows = list(reader)
+        missing = [c for c in required if c not in self.columns]
+        if missing:
+            raise InputError(str(path), missing[0], f"required column is missing (have: {', '.join(self.columns)})")
+        if not self.rows:
+            raise InputError(str(path), "", "the table has no rows")
+
+    def _raw(self, row: int, column: str) -> str:
+        return (self.rows[row].get(column) or "").strip()
+
+    def text(self, column: str) -> list[str]:
+        out = []
+        for i in range(len(self.rows)):
+            value = self._raw(i, column)
+            if not value:
+                raise InputError(str(self.path), f"row {i + 2}, column {column}", "a value is required")
+            out.append(value)
+        return out
+
+    def number(self, column: str, default: float | None = None, low: float | None = None,
+               high: float | None = None) -> np.ndarray:
+        out = np.empty(len(self.rows))
+        for i in range(len(self.rows)):
+            raw = self._raw(i, column) if column in self.columns else ""
+            where = f"row {i + 2}, column {column}"
+            if raw == "":
+                if default is None:
+                    raise InputError(str(self.path), where, "a number is required")
+                out[i] = default
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                raise InputError(str(self.path), where, f"expected a number, got {raw!r}") from None
+            if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
+                bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+                raise InputError(str(self.path), where, f"expected a number {bounds}, got {raw!r}")
+            out[i] = value
+        return out
+
+    def boolean(self, column: str, default: bool | None = None) -> np.ndarray:
+        out = np.empty(len(self.rows), dtype=bool)
+        for i in range(len(self.rows)):
+            raw = (self._raw(i, column) if column in self.columns else "").lower()
+            if raw in ("true", "yes", "1"):
+                out[i] = True
+            elif raw in ("false", "no", "0"):
+                out[i] = False
+            elif raw == "" and default is not None:
+                out[i] = default
+            else:
+                raise InputError(str(self.path), f"row {i + 2}, column {column}", f"expected true or false, got {raw!r}")
+        return out
+
+    def choice(self, column: str, allowed: tuple[str, ...]) -> np.ndarray:
+        values = self.text(column)
+        out = np.empty(len(values), dtype=np.int8)
+        for i, value in enumerate(values):
+            if value not in allowed:
+                raise InputError(str(self.path), f"row {i + 2}, column {column}",
+                                 f"expected one of {', '.join(allowed)}, got {value!r}")
+            out[i] = allowed.index(value)
+        return out
+
+    def sources(self) -> list[str]:
+        if "source" not in self.columns and "source_title" not in self.columns:
+            return []
+        col = "source" if "source" in self.columns else "source_title"
+        return sorted({self._raw(i, col) for i in range(len(self.rows)) if self._raw(i, col)})
+
+
+def _unique(table: _Table, column: str) -> list[str]:
+    values = table.text(column)
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise InputError(str(table.path), f"row {i + 2}, column {column}", f"duplicate id {value!r}")
+        seen.add(value)
+    return values
+
+
+def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
+    """Read and check a world folder (bundled name or path) and compile it."""
+    folder = _world_folder(name_or_path, relative_to)
+    meta_path = folder / "world.yaml"
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise InputError(str(meta_path), "", f"malformed YAML: {err}") from err
+    if not isinstance(meta, dict):
+        raise InputError(str(meta_path), "", "expected a mapping")
+    known = {"name", "description", "sending_country", "detour_factor", "speed_km_per_day"}
+    for key in meta:
+        if key not in known:
+            raise InputError(str(meta_path), str(key), f"unknown field (expected one of {', '.join(sorted(known))})")
+    detour = float(meta.get("detour_factor", 1.3))
+    if detour < 1.0:
+        raise InputError(str(meta_path), "detour_factor", f"expected a number of at least 1, got {detour}")
+    speeds = dict(_DEFAULT_SPEED)
+    for mode, speed in (meta.get("speed_km_per_day") or {}).items():
+        if mode not in MODES:
+            raise InputError(str(meta_path), f"speed_km_per_day.{mode}", f"expected a mode among {', '.join(MODES)}")
+        if not isinstance(speed, int | float) or speed <= 0:
+            raise InputError(str(meta_path), f"speed_km_per_day.{mode}", f"expected a positive speed, got {speed!r}")
+        speeds[mode] = float(speed)
+
+    regions = _Table(folder / "regions.csv", ["region_id", "name", "lat", "lon", "population"])
+    ages = _Table(folder / "age_pyramid.csv", ["age_from", "age_to", "men"])
+    crossings = _Table(folder / "crossings.csv", ["crossing_id", "name", "to_country", "mode", "lat", "lon", "capacity_per_day"])
+    countries = _Table(folder / "countries.csv", ["iso2", "name", "lat", "lon", "entry"])
+
+    country_ids = _unique(countries, "iso2")
+    to_country = crossings.text("to_country")
+    for i, iso in enumerate(to_country):
+        if iso not in country_ids:
+            raise InputError(str(crossings.path), f"row {i + 2}, column to_country",
+                             f"country {iso!r} is not in countries.csv")
+    n_c = len(country_ids)
+    onward = np.zeros((n_c, n_c))
+    onward_path = folder / "onward.csv"
+    if onward_path.exists():
+        table = _Table(onward_path, ["from_country", "to_country", "share"])
+        shares = table.number("share", low=0.0, high=1.0)
+        for i, (a, b) in enumerate(zip(table.text("from_country"), table.text("to_country"), strict=True)):
+            for column, iso in (("from_country", a), ("to_country", b)):
+                if iso not in country_ids:
+                    raise InputError(str(onward_path), f"row {i + 2}, column {column}", f"country {iso!r} is not in countries.csv")
+            onward[country_ids.index(a), country_ids.index(b)] += shares[i]
+        over = np.flatnonzero(onward.sum(axis=1) > 1.0 + 1e-9)
+        if over.size:
+            raise InputError(str(onward_path), "share", f"shares from {country_ids[over[0]]} sum to more than 1")
+
+    r_lat = regions.number("lat", low=-90, high=90)
+    r_lon = regions.number("lon", low=-180, high=180)
+    c_lat = crossings.number("lat", low=-90, high=90)
+    c_lon = crossings.number("lon", low=-180, high=180)
+    mode = crossings.choice("mode", MODES)
+    km = great_circle_km(r_lat[:, None], r_lon[:, None], c_lat[None, :], c_lon[None, :]) * detour
+    speed = np.array([speeds[MODES[m]] for m in mode])
+    days = np.maximum(1, np.ceil(km / speed[None, :])).astype(np.int16)
+    k_lat = countries.number("lat", low=-90, high=90)
+    k_lon = countries.number("lon", low=-180, high=180)
+    kk_km = great_circle_km(k_lat[:, None], k_lon[:, None], k_lat[None, :], k_lon[None, :])
+    kk_days = np.maximum(1, np.ceil(kk_km / speeds["air"]) + 1).astype(np.int16)
+
+    age_from, age_to = ages.number("age_from", low=0, high=120), ages.number("age_to", low=0, high=120)
+    if np.any(age_to < age_from):
+        bad = int(np.flatnonzero(age_to < age_from)[0])
+        raise InputError(str(ages.path), f"row {bad + 2}, column age_to", "expected age_to >= age_from")
+
+    return World(
+        name=str(meta.get("name", folder.name)),
+        description=str(meta.get("description", "")),
+        folder=folder,
+        sending_country=str(meta.get("sending_country", "")),
+        detour_factor=detour,
+        region_ids=_unique(regions, "region_id"),
+        region_names=regions.text("name"),
+        region_lat=r_lat,
+        region_lon=r_lon,
+        region_population=regions.number("population", low=0),
+        region_male_share=regions.number("male_share", default=0.464, low=0, high=1),
+        region_urban_share=regions.number("urban_share", default=0.75, low=0, high=1),
+        region_means_index=regions.number("means_index", default=0.5, low=0, high=1),
+        region_callup_weight=regions.number("callup_weight", default=1.0, low=0),
+        age_from=age_from.astype(np.int64),
+        age_to=age_to.astype(np.int64),
+        age_men=ages.number("men", low=0),
+        crossing_ids=_unique(crossings, "crossing_id"),
+        crossing_names=crossings.text("name"),
+        crossing_country=np.array([country_ids.index(c) for c in to_country], dtype=np.int16),
+        crossing_mode=mode,
+        crossing_lat=c_lat,
+        crossing_lon=c_lon,
+        crossing_capacity=crossings.number("capacity_per_day", low=0),
+        crossing_background=crossings.number("background_per_day", default=0.0, low=0),
+        crossing_passport_required=crossings.boolean("passport_required", default=False),
+        country_ids=country_ids,
+        country_names=countries.text("name"),
+        country_lat=k_lat,
+        country_lon=k_lon,
+        country_eu=countries.boolean("eu", default=False),
+        country_nato=countries.boolean("nato", default=False),
+        country_schengen=countries.boolean("schengen", default=False),
+        country_population=countries.number("population", default=0.0, low=0),
+        country_gdp=countries.number("gdp_usd_bn", default=0.0, low=0),
+        country_unemployment=countries.number("unemployment_rate_pct", default=0.0, low=0),
+        country_entry=countries.choice("entry", ENTRY_REGIMES),
+        country_internal_passport_ok=countries.boolean("internal_passport_ok", default=False),
+        country_visa_share=countries.number("visa_share", default=0.0, low=0, high=1),
+        onward_share=onward,
+        region_crossing_km=km,
+        region_crossing_days=days,
+        country_country_days=kk_days,
+        sources={
+            "regions.csv": regions.sources(),
+            "crossings.csv": crossings.sources(),
+            "countries.csv": countries.sources(),
+            "age_pyramid.csv": ages.sources(),
+        },
+    )
