@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from exitwave.errors import InputError, RunError
@@ -24,7 +25,9 @@ out = Console()
 
 
 def _fail_input(error: InputError) -> None:
-    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    # escape: the message quotes user input ("[/]" would be read as markup); soft_wrap: a long
+    # path must stay on one line so it can be copied (and grepped) whole.
+    err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -60,7 +63,7 @@ def run(
             results = sim.run(progress=lambda done, total: progress.update(task, completed=done))
         run_dir = results.save(out_dir)
     except (RunError, MemoryError) as error:
-        err.print(f"[bold red]run failed:[/] {error}")
+        err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from error
     if as_json:
         sys.stdout.write(json.dumps(results.summary, indent=2) + "\n")
@@ -100,9 +103,10 @@ def validate(scenario: Annotated[str, typer.Argument(help="bundled scenario name
         _fail_input(error)
         return
     sc = sim.scenario
-    out.print(f"[green]ok[/] {source}: scenario '{sc.name}', {sc.time.n_days} days from {sc.time.start}, "
-              f"world '{sim.world.name}' ({sim.world.n_regions} regions, {sim.world.n_crossings} crossings, "
-              f"{sim.world.n_countries} countries), {len(sc.policies)} policies")
+    out.print("[green]ok[/] " + escape(
+        f"{source}: scenario '{sc.name}', {sc.time.n_days} days from {sc.time.start}, "
+        f"world '{sim.world.name}' ({sim.world.n_regions} regions, {sim.world.n_crossings} crossings, "
+        f"{sim.world.n_countries} countries), {len(sc.policies)} policies"), highlight=False)
 
 
 @app.command()

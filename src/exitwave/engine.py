@@ -58,6 +58,7 @@ class Simulation:
         self.schedule = compile_schedule(self.scenario, self.world, label)
         self.build_seconds: dict[str, float] = {"world": time.perf_counter() - started}
         self.full_check_every = full_check_every
+        self.state: State | None = None  # kept after run(keep_state=True), for inspection
 
     def _build_state(self) -> State:
         sc = self.scenario
@@ -79,8 +80,12 @@ class Simulation:
         state.status_counts[Status.AT_HOME] = n
         return state
 
-    def run(self, progress: ProgressCallback | None = None) -> Results:
-        """Run every day; returns :class:`~exitwave.results.Results` (in people)."""
+    def run(self, progress: ProgressCallback | None = None, keep_state: bool = False) -> Results:
+        """Run every day; returns :class:`~exitwave.results.Results` (in people).
+
+        ``keep_state=True`` keeps the final :class:`~exitwave.state.State` on ``self.state``
+        (agent columns included) for inspection in tests and notebooks.
+        """
         wall = time.perf_counter()
         state = self._build_state()
         modules = [cls() for cls in MODULES]
@@ -102,6 +107,8 @@ class Simulation:
         if recorder.problems and self.full_check_every:
             raise RunError("conservation failed: " + "; ".join(recorder.problems[:3]))
         runtime = time.perf_counter() - wall
+        if keep_state:
+            self.state = state
         return build_results(state, recorder, runtime,
                              timings={**{f"build.{k}": v for k, v in self.build_seconds.items()},
                                       **{f"step.{k}": v for k, v in module_seconds.items()}},

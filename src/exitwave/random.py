@@ -74,7 +74,7 @@ def stream_key(seed: int, stream: int, day: int) -> np.uint64:
 @njit(cache=True, inline="always")
 def uniform_at(key: np.uint64, agent: int) -> float:
     """Uniform in [0, 1) for one agent under a stream key (numba scalar twin)."""
-    z = _mix(key + (np.uint64(agent) + np.uint64(1)) * _GOLDEN)
+    z = _mix(np.uint64(key) + (np.uint64(agent) + np.uint64(1)) * _GOLDEN)
     return float(z >> _S11) * _TO_UNIT
 
 

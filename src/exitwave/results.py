@@ -71,10 +71,12 @@ class Results:
         import pandas as pd
 
         run_dir = Path(run_dir)
+        series = pd.read_parquet(run_dir / "series.parquet")
+        series.index = pd.DatetimeIndex(series.index, freq="D", name="date").as_unit("s")
         scenario = Scenario.model_validate(yaml.safe_load((run_dir / "scenario.yaml").read_text()))
         return cls(scenario=scenario,
                    summary=json.loads((run_dir / "summary.json").read_text()),
-                   series=pd.read_parquet(run_dir / "series.parquet"),
+                   series=series,
                    provenance=json.loads((run_dir / "provenance.json").read_text()))
 
 
@@ -87,7 +89,7 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
     import pandas as pd
 
     sc, w, scale = state.scenario, state.world, state.pop.scale
-    dates = pd.date_range(sc.time.start, periods=state.n_days, freq="D", name="date")
+    dates = pd.date_range(sc.time.start, periods=state.n_days, freq="D", name="date").as_unit("s")
     columns: dict[str, np.ndarray] = {}
     for status in Status:
         columns[f"status.{status.name.lower()}"] = recorder.status[:, status] * scale

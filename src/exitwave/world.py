@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -127,17 +128,21 @@ def bundled_worlds() -> list[str]:
 
 def _world_folder(name_or_path: str, relative_to: Path | None) -> Path:
     candidate = Path(name_or_path)
+    tried: list[str] = []
     for base in ([relative_to] if relative_to else []) + [Path.cwd()]:
         path = candidate if candidate.is_absolute() else base / candidate
         if (path / "world.yaml").is_file():
             return path
+        looked = os.path.abspath(path / "world.yaml")
+        if looked not in tried:
+            tried.append(looked)
     bundled = Path(str(resources.files("exitwave.data") / "worlds" / name_or_path))
     if (bundled / "world.yaml").is_file():
         return bundled
     raise InputError(
         name_or_path, "world",
-        f"no world folder with a world.yaml here, and no bundled world of that name "
-        f"(bundled: {', '.join(bundled_worlds())})",
+        f"expected a world folder with a world.yaml (looked for {' and '.join(tried)}) "
+        f"or a bundled world (bundled: {', '.join(bundled_worlds())})",
     )
 
 
@@ -148,7 +153,8 @@ class _Table:
         self.path = path
         if not path.is_file():
             raise InputError(str(path), "", "file not found (required by the world format)")
-        with path.open(newline="", encoding="utf-8") as handle:
+        # utf-8-sig: a spreadsheet's byte-order mark must not become part of the first column's name
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             self.columns = list(reader.fieldnames or [])
             self.rows = list(reader)
@@ -246,14 +252,19 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     for key in meta:
         if key not in known:
             raise InputError(str(meta_path), str(key), f"unknown field (expected one of {', '.join(sorted(known))})")
-    detour = float(meta.get("detour_factor", 1.3))
-    if detour < 1.0:
-        raise InputError(str(meta_path), "detour_factor", f"expected a number of at least 1, got {detour}")
+    detour = meta.get("detour_factor", 1.3)
+    if isinstance(detour, bool) or not isinstance(detour, int | float) or not detour >= 1.0:
+        raise InputError(str(meta_path), "detour_factor", f"expected a number of at least 1, got {detour!r}")
+    detour = float(detour)
     speeds = dict(_DEFAULT_SPEED)
-    for mode, speed in (meta.get("speed_km_per_day") or {}).items():
+    speed_table = meta.get("speed_km_per_day") or {}
+    if not isinstance(speed_table, dict):
+        raise InputError(str(meta_path), "speed_km_per_day",
+                         f"expected a mapping of mode to km/day, got {speed_table!r}")
+    for mode, speed in speed_table.items():
         if mode not in MODES:
             raise InputError(str(meta_path), f"speed_km_per_day.{mode}", f"expected a mode among {', '.join(MODES)}")
-        if not isinstance(speed, int | float) or speed <= 0:
+        if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
             raise InputError(str(meta_path), f"speed_km_per_day.{mode}", f"expected a positive speed, got {speed!r}")
         speeds[mode] = float(speed)
 

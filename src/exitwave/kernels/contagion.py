@@ -10,10 +10,11 @@ __all__ = ["notify_contacts", "threshold_cascade"]
 
 @njit(cache=True)
 def notify_contacts(offsets, neighbours, contacts_abroad, threshold, degree, status, eligible_status,
-                    fired):
+                    fired, saturate=255):
     """Count one more contact abroad for every tie in a CSR batch of men who got abroad.
 
-    ``contacts_abroad`` (uint8, saturating) is incremented once per tie. Men whose ``status``
+    ``contacts_abroad`` is incremented once per tie, saturating at ``saturate`` (255 for the
+    engine's uint8 column; contact lists are at most 64 long). Men whose ``status``
     equals ``eligible_status`` and whose share of contacts abroad reaches their ``threshold``
     with this tie are written to ``fired`` (each at most once). Returns (number fired, the
     touched men, one entry per tie).
@@ -23,7 +24,7 @@ def notify_contacts(offsets, neighbours, contacts_abroad, threshold, degree, sta
     for e in range(neighbours.shape[0]):
         i = neighbours[e]
         before = contacts_abroad[i]
-        if before < 255:
+        if before < saturate:
             contacts_abroad[i] = before + 1
         touched[e] = i
         if status[i] == eligible_status and before < threshold[i] * degree[i] <= before + 1:
@@ -43,7 +44,7 @@ def threshold_cascade(offsets: np.ndarray, neighbours: np.ndarray, threshold: np
     n = offsets.shape[0] - 1
     degree = np.diff(offsets)
     status = np.zeros(n, dtype=np.uint8)  # 0 inactive, 1 active
-    counts = np.zeros(n, dtype=np.uint8)
+    counts = np.zeros(n, dtype=np.uint32)
     fired = np.empty(neighbours.shape[0] + 1, dtype=np.int64)
     batch = np.unique(np.asarray(seeds, dtype=np.int64))
     while batch.size:
@@ -53,6 +54,7 @@ def threshold_cascade(offsets: np.ndarray, neighbours: np.ndarray, threshold: np
         sub_offsets = np.concatenate([[0], np.cumsum(lengths)])
         take = np.repeat(starts - sub_offsets[:-1], lengths) + np.arange(sub_offsets[-1])
         n_fired, _ = notify_contacts(sub_offsets, neighbours[take], counts,
-                                     threshold.astype(np.float32), degree, status, 0, fired)
+                                     threshold.astype(np.float32), degree, status, 0, fired,
+                                     2**32 - 1)
         batch = np.unique(fired[:n_fired])
     return status.astype(bool)

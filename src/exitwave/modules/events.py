@@ -122,6 +122,12 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
             key = relocation_key(world, coalition, policy.relocation_key or "eu2015")
             relocation[a:b, members, :] = key[None, None, :]
 
+    # Never relocate into a transit state (it would screen people again): drop those and
+    # renormalise what is left of each key.
+    relocation[np.broadcast_to(transit[:, None, :], relocation.shape)] = 0.0
+    totals = relocation.sum(axis=2, keepdims=True)
+    np.divide(relocation, totals, out=relocation, where=totals > 0)
+
     draft = np.zeros((n, n_x))
     closed = np.zeros((n, n_x), bool)
     ban = np.zeros(n)

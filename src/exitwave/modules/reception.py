@@ -146,6 +146,8 @@ class Reception:
         if not due.size:
             return
         s, w = state.schedule, state.world
+        # Split before acting: a man decided today gets his next event drawn, not run now.
+        settled = due[np.isin(state.status[due], (Status.ABROAD, Status.PROTECTED))]
         pending = due[state.status[due] == Status.ASYLUM_PENDING]
         if pending.size:
             country = state.country[pending].astype(np.int64)
@@ -154,7 +156,6 @@ class Reception:
             state.count("refused", float((~granted).sum()))
             self._stay(state, pending[granted], day, protected=True)
             self._stay(state, pending[~granted], day, protected=False)
-        settled = due[np.isin(state.status[due], (Status.ABROAD, Status.PROTECTED))]
         if not settled.size:
             return
         kind = self.event_kind[settled]

@@ -8,12 +8,14 @@ parent's list, unless the key ends in ``+`` (``policies+:``), which appends to i
 from __future__ import annotations
 
 import copy
+import difflib
+import typing
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from exitwave.errors import InputError
 from exitwave.scenario.schema import Scenario
@@ -88,9 +90,14 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _resolved_dict(path: Path, depth: int = 0) -> dict[str, Any]:
+def _resolved_dict(path: Path, depth: int = 0, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    here = path.resolve()
+    if here in chain:
+        loop = " -> ".join(str(p) for p in (*chain[chain.index(here):], here))
+        raise InputError(str(path), "extends", f"expected a chain of extends that ends, got a cycle: {loop}")
     if depth > _MAX_DEPTH:
-        raise InputError(str(path), "extends", "a chain of extends that does not end (a cycle?)")
+        raise InputError(str(path), "extends", f"expected at most {_MAX_DEPTH} levels of extends")
+    chain = (*chain, here)
     data = _read_yaml(path)
     parent = data.pop("extends", None)
     if parent is None:
@@ -99,7 +106,7 @@ def _resolved_dict(path: Path, depth: int = 0) -> dict[str, Any]:
         raise InputError(str(path), "extends", "expected the name or path of one scenario")
     parent_path = resolve_scenario_path(parent, relative_to=path.parent)
     try:
-        return _merge(_resolved_dict(parent_path, depth + 1), data)
+        return _merge(_resolved_dict(parent_path, depth + 1, chain), data)
     except ValueError as err:
         raise InputError(str(path), "", str(err)) from err
 
@@ -131,6 +138,36 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def _known_fields(loc: tuple[int | str, ...]) -> str:
+    """``; expected one of …`` for the model that holds the field at ``loc`` (best effort)."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = {f.alias or name: f for name, f in model.model_fields.items()}
+        if part not in fields:
+            return ""
+        model = _inner_model(fields[part].annotation)
+        if model is None:
+            return ""
+    names = [f.alias or name for name, f in model.model_fields.items()]
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1) if loc else []
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; expected one of: {', '.join(names)}"
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The pydantic model inside ``X``, ``list[X]`` or ``X | None``, else None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def validate_dict(data: dict[str, Any], source: str) -> Scenario:
     """Validate a resolved mapping; errors name ``source`` and the field path."""
     try:
@@ -140,12 +177,16 @@ def validate_dict(data: dict[str, Any], source: str) -> Scenario:
         loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         message = first["msg"]
         if first["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling; see docs/scenarios.md)"
+            message = "unknown field (check the spelling)" + _known_fields(loc)
         elif first["type"] == "missing":
             message = "required field is missing"
+        elif first["type"] == "value_error":
+            # our own validators: their message already says what was expected and what was given
+            message = message.removeprefix("Value error, ")
         extra = f" (and {len(err.errors()) - 1} more problems)" if len(err.errors()) > 1 else ""
         given = first.get("input")
-        shown = "" if first["type"] in ("missing", "extra_forbidden") or isinstance(given, dict) else f"; got {given!r}"
+        shown = ("" if first["type"] in ("missing", "extra_forbidden", "value_error")
+                 or isinstance(given, dict) else f"; got {given!r}")
         raise InputError(source, _field_path(loc), f"{message}{shown}{extra}") from err
 
 

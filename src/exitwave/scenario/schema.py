@@ -10,7 +10,16 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "Scenario",
@@ -48,8 +57,9 @@ def _parse_rate(value: object) -> float:
     )
 
 
-Rate = Annotated[float, BeforeValidator(_parse_rate)]
-"""A rate in events per day, written with its unit in the scenario file."""
+Rate = Annotated[float, BeforeValidator(_parse_rate),
+                 PlainSerializer(lambda v: f"{v!r} per day", return_type=str, when_used="json")]
+"""A rate in events per day, written with its unit in the scenario file (and when saved)."""
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -70,11 +80,17 @@ class TimeSpan(_Model):
     days: Annotated[int, Field(ge=1, le=36_500)] | None = None
     end: dt.date | None = None
 
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if end is not None and start is not None and end < start:
+            raise ValueError(f"expected a date on or after start ({start}), got {end}")
+        return end
+
     @model_validator(mode="after")
     def _days_or_end(self) -> TimeSpan:
         if self.end is not None:
-            if self.end < self.start:
-                raise ValueError(f"end ({self.end}) is before start ({self.start})")
             span = (self.end - self.start).days + 1
             if self.days is not None and self.days != span:
                 raise ValueError(f"days ({self.days}) disagrees with start..end ({span} days)")
@@ -198,11 +214,13 @@ class Policy(_Model):
     coalition: list[str] | None = None
     label: str = ""
 
-    @model_validator(mode="after")
-    def _dates(self) -> Policy:
-        if self.from_ and self.until and self.until < self.from_:
-            raise ValueError(f"until ({self.until}) is before from ({self.from_})")
-        return self
+    @field_validator("until")
+    @classmethod
+    def _until_after_from(cls, until: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("from_")
+        if until is not None and start is not None and until < start:
+            raise ValueError(f"expected a date on or after from ({start}), got {until}")
+        return until
 
 
 class DraftOffice(_Model):

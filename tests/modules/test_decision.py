@@ -1,0 +1,53 @@
+"""Decision: hazard and threshold rules, summoned choices."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import run_small
+
+from exitwave.scenario.load import load_scenario
+from exitwave.state import Status
+
+
+def test_threshold_rule_runs_and_cascades_through_contacts():
+    scenario = load_scenario("russia-2022", overrides={
+        "behaviour.decision_rule": "threshold", "population.threshold_mean": 0.05,
+        "population.threshold_sd": 0.02})
+    results = run_small(scenario, scale=1000, days=40)
+    hazard_only = run_small(load_scenario("russia-2022", overrides={
+        "behaviour.network_odds_per_contact_abroad": 1.0}), scale=1000, days=40)
+    assert results.summary["conservation_ok"]
+    assert results.summary["departed"] > hazard_only.summary["departed"]
+
+
+def test_network_term_raises_departures():
+    weak = run_small(load_scenario("russia-2022", overrides={
+        "behaviour.network_odds_per_contact_abroad": 1.0}), scale=1000, days=40)
+    strong = run_small(load_scenario("russia-2022", overrides={
+        "behaviour.network_odds_per_contact_abroad": 2.46}), scale=1000, days=40)
+    assert strong.summary["departed"] > weak.summary["departed"]
+
+
+def test_summoned_men_leave_hide_or_report():
+    keep: list = []
+    results = run_small("russia-2022", keep=keep, scale=1000, days=40)
+    state = keep[0].state
+    summoned = np.flatnonzero(state.summoned_day >= 0)
+    assert summoned.size > 0
+    outcome = np.bincount(state.status[summoned], minlength=len(Status))
+    assert outcome[Status.MOBILIZED] > 0 and outcome[Status.HIDING] > 0
+    left = (state.depart_day[summoned] >= state.summoned_day[summoned]).sum()
+    assert left > 0
+    scale = results.summary["scale"]
+    # every mobilized man was summoned first, so the summoned account for all of them
+    assert abs(results.summary["mobilized"] - outcome[Status.MOBILIZED] * scale) <= scale
+
+
+def test_leavers_are_selected_not_assumed():
+    """Who leaves emerges from means, passport and region: leavers are better off."""
+    keep: list = []
+    run_small("russia-2022", keep=keep, scale=500, days=30)
+    state = keep[0].state
+    left = state.depart_day >= 0
+    assert state.pop.means[left].mean() > state.pop.means[~left].mean()
+    assert state.pop.passport[left].mean() > state.pop.passport[~left].mean()

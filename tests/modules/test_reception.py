@@ -1,0 +1,54 @@
+"""Reception: screening in transit, relocation by key, asylum decisions, returns."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import run_small
+
+from exitwave.modules.events import relocation_key
+from exitwave.scenario.load import load_scenario
+from exitwave.state import Status
+from exitwave.world import load_world
+
+
+def test_eu2015_key_weights_population_and_gdp():
+    world = load_world("russia-2022")
+    members = world.country_group("EU")
+    key = relocation_key(world, members, "eu2015")
+    assert key.sum() == np.float64(1.0) or abs(key.sum() - 1) < 1e-12
+    de, mt = world.country_index("DE"), world.country_index("MT")
+    assert key[de] > 0.15 and key[mt] < 0.01
+    assert key[world.country_index("KZ")] == 0  # not a member
+
+
+def test_transit_screening_is_capacity_limited_and_catches_hostiles():
+    scenario = load_scenario("asylum-coalition", overrides={"population.hostile_share": 0.01})
+    keep: list = []
+    results = run_small(scenario, keep=keep, scale=100, days=45)
+    s = results.summary
+    assert sum(s["relocated"].values()) > 0
+    assert s["hostile_detected"] > 0
+    for iso in ("EE", "LV", "LT"):
+        assert iso not in s["relocated"]  # transit states relocate onwards, not to themselves
+    # screening never clears more than its capacity: relocated + caught <= capacity × days
+    schedule = keep[0].schedule
+    capacity_total = schedule.screening_capacity.sum()
+    assert sum(s["relocated"].values()) + s["hostile_detected"] <= capacity_total + 3 * s["scale"]
+    # relocations follow the key: Germany gets more than Malta
+    assert s["relocated"].get("DE", 0) > s["relocated"].get("MT", 0)
+
+
+def test_asylum_grant_protects_and_refuse_does_not():
+    grant = run_small("asylum-coalition", scale=500, days=80)
+    status_quo = run_small("russia-2022", scale=500, days=80)
+    assert grant.summary["protected"] > 10 * max(status_quo.summary["protected"], 1)
+
+
+def test_returns_home_are_recorded():
+    keep: list = []
+    results = run_small("russia-2022", keep=keep, scale=500, days=100)
+    state = keep[0].state
+    returned = np.flatnonzero(state.status == Status.RETURNED)
+    assert results.summary["returned"] > 0
+    assert (state.depart_day[returned] >= 0).all()
+    assert (state.country[returned] == -1).all()

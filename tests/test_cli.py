@@ -1,0 +1,242 @@
+"""Bad input through the real command line: exit code 2, a message naming file, field and
+expectation, and nothing written under ``runs/``.
+
+Every case runs ``python -m exitwave validate FILE`` and ``python -m exitwave run FILE --scale
+20000 --days 3`` as subprocesses in its own working directory, which already holds an earlier
+run directory; the test checks that the earlier run is untouched and that no new run appeared.
+The subprocesses of all cases are started together by one module fixture (each costs about a
+second of imports), so the file stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import exitwave
+
+BUNDLED_WORLD = Path(exitwave.__file__).parent / "data" / "worlds" / "russia-2022"
+RUN_ARGS = ["--scale", "20000", "--days", "3"]
+GOOD = "name: tiny\ntime: {start: 2022-09-14, days: 5}\nworld: russia-2022\n"
+
+
+def cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the installed package's CLI; a narrow terminal proves that errors are not wrapped."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(NO_COLOR="1", COLUMNS="60", TERM="dumb")
+    return subprocess.run([sys.executable, "-m", "exitwave", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
+    """Every path under ``folder`` → (mtime in ns, sha256 of its bytes; '' for folders)."""
+    out: dict[str, tuple[int, str]] = {}
+    if not folder.exists():
+        return out
+    for path in sorted(folder.rglob("*")):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        out[str(path.relative_to(folder))] = (path.stat().st_mtime_ns, digest)
+    return out
+
+
+def copy_world(case: Path) -> Path:
+    world = case / "world"
+    shutil.copytree(BUNDLED_WORLD, world)
+    return world
+
+
+def edit_csv(path: Path, row: int, column: str, value: str) -> None:
+    """Set a cell; ``row`` counts lines of the file as the error messages do (header = row 1)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[row - 1][rows[0].index(column)] = value
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def scenario_on_copied_world(case: Path, extra: str = "") -> str:
+    (case / "scenario.yaml").write_text(
+        "name: tiny\ntime: {start: 2022-09-14, days: 5}\nworld: world\n" + extra, encoding="utf-8")
+    return "scenario.yaml"
+
+
+@dataclass
+class Case:
+    """One kind of bad input: how to make it, and what the error must say."""
+
+    name: str
+    make: object  # (case folder) -> argument given to the CLI
+    file: str  # the file the message must name (as printed: relative to the working directory)
+    field: str  # the field path the message must name ('' where there is none)
+    expected: list[str]  # words of the expectation the message must contain
+
+
+def _write(text: str):  # noqa: ANN202
+    def make(case: Path) -> str:
+        (case / "scenario.yaml").write_text(text, encoding="utf-8")
+        return "scenario.yaml"
+    return make
+
+
+def _negative_capacity(case: Path) -> str:
+    edit_csv(copy_world(case) / "crossings.csv", 3, "capacity_per_day", "-5")
+    return scenario_on_copied_world(case)
+
+
+def _crossing_to_unknown_country(case: Path) -> str:
+    edit_csv(copy_world(case) / "crossings.csv", 3, "to_country", "XX")
+    return scenario_on_copied_world(case)
+
+
+def _onward_to_unknown_country(case: Path) -> str:
+    edit_csv(copy_world(case) / "onward.csv", 4, "to_country", "XX")
+    return scenario_on_copied_world(case)
+
+
+def _missing_world_file(case: Path) -> str:
+    (copy_world(case) / "regions.csv").unlink()
+    return scenario_on_copied_world(case)
+
+
+CASES = [
+    Case("malformed_yaml", _write("name: tiny\ntime: {start: 2022-09-14, days: 5\n"),
+         "scenario.yaml", "line 3, column 1", ["malformed YAML", "expected ',' or '}'"]),
+    Case("unknown_key", _write(GOOD + "behaviour:\n  threat_weigth: 3\n"),
+         "scenario.yaml", "behaviour.threat_weigth", ["unknown field", "did you mean 'threat_weight'"]),
+    Case("wrong_type", _write('name: tiny\ntime: {start: 2022-09-14, days: "ten"}\n'),
+         "scenario.yaml", "time.days", ["valid integer", "got 'ten'"]),
+    Case("negative_capacity", _negative_capacity,
+         os.path.join("world", "crossings.csv"), "row 3, column capacity_per_day",
+         ["expected a number at least 0", "got '-5'"]),
+    Case("end_before_start", _write("name: tiny\ntime: {start: 2022-09-14, end: 2022-09-01}\n"),
+         "scenario.yaml", "time.end", ["expected a date on or after start (2022-09-14)", "got 2022-09-01"]),
+    Case("draft_office_at_unknown_crossing",
+         _write(GOOD + "countermeasures:\n  draft_offices:\n    - {crossing: nowhere, from: 2022-09-20}\n"),
+         "scenario.yaml", "countermeasures.draft_offices[0].crossing",
+         ["unknown crossing 'nowhere'", "expected an id from the world's crossings.csv"]),
+    Case("crossing_to_unknown_country", _crossing_to_unknown_country,
+         os.path.join("world", "crossings.csv"), "row 3, column to_country",
+         ["country 'XX' is not in countries.csv"]),
+    Case("onward_to_unknown_country", _onward_to_unknown_country,
+         os.path.join("world", "onward.csv"), "row 4, column to_country",
+         ["country 'XX' is not in countries.csv"]),
+    Case("policy_for_unknown_country", _write(GOOD + "policies:\n  - {country: XX, entry: closed}\n"),
+         "scenario.yaml", "policies[0].country",
+         ["unknown country 'XX'", "expected an ISO2 code from the world's countries.csv", "EU"]),
+    Case("missing_scenario_file", lambda case: "missing.yaml", "missing.yaml", "", ["file not found"]),
+    Case("missing_world_file", _missing_world_file,
+         os.path.join("world", "regions.csv"), "", ["file not found", "required by the world format"]),
+    Case("rate_without_unit", _write(GOOD + "mobilization:\n  hide_rate: 0.03\n"),
+         "scenario.yaml", "mobilization.hide_rate",
+         ["expected a rate with its unit", "'0.3 per month'", "got 0.03"]),
+    Case("unknown_world_folder", _write(GOOD.replace("world: russia-2022", "world: ./no-such-world")),
+         "./no-such-world", "world", ["expected a world folder with a world.yaml", "bundled: russia-2022"]),
+    Case("markup_in_a_value", _write(GOOD + 'policies:\n  - {country: "[/]", entry: closed}\n'),
+         "scenario.yaml", "policies[0].country", ["unknown country '[/]'"]),
+]
+COMMANDS = {"validate": [], "run": RUN_ARGS}
+
+
+@pytest.fixture(scope="module")
+def earlier_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run directory made by a good run (the first run may compile numba kernels)."""
+    work = tmp_path_factory.mktemp("earlier")
+    (work / "good.yaml").write_text(GOOD, encoding="utf-8")
+    done = cli("run", "good.yaml", *RUN_ARGS, cwd=work, timeout=900)
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (work / "runs").iterdir()
+    return run_dir
+
+
+@dataclass
+class Outcome:
+    case: Case
+    command: str
+    cwd: Path
+    before: dict[str, tuple[int, str]]
+    done: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory, earlier_run: Path) -> dict[tuple[str, str], Outcome]:
+    prepared = []
+    for case in CASES:
+        for command, extra in COMMANDS.items():
+            work = tmp_path_factory.mktemp(f"{case.name}-{command}")
+            shutil.copytree(earlier_run, work / "runs" / earlier_run.name)  # copy2 keeps mtimes
+            argument = case.make(work)  # type: ignore[operator]
+            prepared.append((case, command, work, snapshot(work / "runs"), [command, argument, *extra]))
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = [pool.submit(cli, *args, cwd=work) for _, _, work, _, args in prepared]
+        return {(case.name, command): Outcome(case, command, work, before, future.result())
+                for (case, command, work, before, _), future in zip(prepared, futures, strict=True)}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_exits_2_with_a_message_naming_file_field_and_expectation(
+        outcomes: dict[tuple[str, str], Outcome], case: Case, command: str) -> None:
+    outcome = outcomes[(case.name, command)]
+    stderr = outcome.done.stderr
+    assert outcome.done.returncode == 2, f"exit {outcome.done.returncode}\n{stderr}"
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, stderr  # one line, not wrapped even in a 60-column terminal
+    message = lines[0]
+    assert f"error: {case.file}: " in message, message
+    if case.field:
+        assert f": {case.field}: " in message, message
+    for words in case.expected:
+        assert words in message, message
+    assert outcome.done.stdout == ""
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_writes_nothing_and_leaves_earlier_runs_untouched(
+        outcomes: dict[tuple[str, str], Outcome], case: Case, command: str) -> None:
+    outcome = outcomes[(case.name, command)]
+    after = snapshot(outcome.cwd / "runs")
+    assert after == outcome.before  # same paths, same bytes, same modification times
+    assert len([p for p in (outcome.cwd / "runs").iterdir()]) == 1
+    assert not any(p.name.startswith(".") for p in (outcome.cwd / "runs").iterdir())
+
+
+def test_good_input_validates_and_runs_beside_the_earlier_run(tmp_path: Path, earlier_run: Path) -> None:
+    shutil.copytree(earlier_run, tmp_path / "runs" / earlier_run.name)
+    before = snapshot(tmp_path / "runs")
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    checked = cli("validate", "good.yaml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "ok good.yaml: scenario 'tiny'" in " ".join(checked.stdout.split())
+    done = cli("run", "good.yaml", *RUN_ARGS, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["days"] == 3 and summary["conservation_ok"]
+    after = snapshot(tmp_path / "runs")
+    assert {k: v for k, v in after.items() if k in before} == before
+    new = {Path(k).parts[0] for k in after} - {Path(k).parts[0] for k in before}
+    assert len(new) == 1 and new.pop().startswith("tiny-")
+
+
+def test_validate_does_not_write_runs(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    assert cli("validate", "good.yaml", cwd=tmp_path).returncode == 0
+    assert not (tmp_path / "runs").exists()
+
+
+def test_unknown_bundled_name_lists_the_bundled_scenarios(tmp_path: Path) -> None:
+    done = cli("validate", "no-such-scenario", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "error: no-such-scenario: no such scenario file or bundled scenario" in done.stderr
+    assert "russia-2022" in done.stderr
