@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/exitwave compare russia-2022 asylum-coalition --scale 200 --out runs
+	$(BIN)/exitwave compare russia-2022 asylum-coalition -n 8 --scale 200
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

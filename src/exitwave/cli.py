@@ -24,6 +24,19 @@ err = Console(stderr=True)
 out = Console()
 
 
+def people(value: float, signed: bool = False) -> str:
+    """Compact people count: 950, 12.3k, 1.25M (with a sign when asked)."""
+    sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
+    v = abs(value)
+    if v >= 1e6:
+        text = f"{v / 1e6:.2f}M"
+    elif v >= 1e4:
+        text = f"{v / 1e3:.1f}k"
+    else:
+        text = f"{v:,.0f}"
+    return sign + text
+
+
 def _fail_input(error: InputError) -> None:
     # escape: the message quotes user input ("[/]" would be read as markup); soft_wrap: a long
     # path must stay on one line so it can be copied (and grepped) whole.
@@ -159,12 +172,12 @@ def compare_cmd(
         table.add_column(f"Δ {name}", justify="right")
     for key, label in HEADLINE_FIELDS:
         row = frame.loc[key]
-        cells = [f"{row[f'{name}.median']:,.0f} [{row[f'{name}.p5']:,.0f}–{row[f'{name}.p95']:,.0f}]"
+        cells = [f"{people(row[f'{name}.median'])} [{people(row[f'{name}.p5'])}–{people(row[f'{name}.p95'])}]"
                  for name in result.names]
         for name in result.names[1:]:
-            mark = "*" if row[f"{name}.distinguishable"] else ""
-            cells.append(f"{row[f'{name}.diff_median']:+,.0f} [{row[f'{name}.diff_p5']:+,.0f}…"
-                         f"{row[f'{name}.diff_p95']:+,.0f}]{mark}")
+            mark = " *" if row[f"{name}.distinguishable"] else ""
+            cells.append(f"{people(row[f'{name}.diff_median'], True)} [{people(row[f'{name}.diff_p5'], True)}"
+                         f" … {people(row[f'{name}.diff_p95'], True)}]{mark}")
         table.add_row(label, *cells)
     out.print(table)
     out.print("* the 5–95 % band of the paired difference excludes zero (distinguishable at this ensemble size)")

@@ -173,7 +173,9 @@ def validate_dict(data: dict[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
+        # an unknown key first: a misspelt required key is also reported missing, and the
+        # misspelling is the problem to fix
+        first = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         message = first["msg"]
         if first["type"] == "extra_forbidden":

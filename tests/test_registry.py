@@ -1,0 +1,41 @@
+"""Every model parameter has a unit, a default, a range and a source (or 'assumption')."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exitwave.registry import markdown_table, parameters
+from exitwave.scenario.schema import Behaviour, Mobilization, PopulationSpec, Wave
+
+NOT_PARAMETERS = {"population.scale", "behaviour.decision_rule", "mobilization.waves",
+                  "mobilization.waves[].date", "mobilization.waves[].quota",
+                  "mobilization.waves[].allocation", "mobilization.waves[].reservists_only"}
+
+
+def _schema_defaults() -> dict[str, object]:
+    found: dict[str, object] = {}
+    for prefix, model in (("population", PopulationSpec), ("mobilization", Mobilization),
+                          ("behaviour", Behaviour), ("mobilization.waves[]", Wave)):
+        for name, field in model.model_fields.items():
+            found[f"{prefix}.{name}"] = field.default
+    return {k: v for k, v in found.items() if k not in NOT_PARAMETERS}
+
+
+def test_registry_covers_every_parameter_with_schema_defaults():
+    registry = {p.name: p for p in parameters()}
+    schema = _schema_defaults()
+    assert set(schema) == set(registry), set(schema) ^ set(registry)
+    for name, default in schema.items():
+        assert registry[name].default == float(default), name
+
+
+def test_every_parameter_has_unit_range_and_source():
+    for p in parameters():
+        assert p.unit, p.name
+        assert p.low <= p.default <= p.high, p.name
+        assert p.source, p.name
+
+
+def test_docs_table_is_generated_from_the_registry():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "parameters.md").read_text()
+    assert markdown_table() in page, "regenerate docs/parameters.md: python -m exitwave.registry"
