@@ -1,0 +1,28 @@
+"""docs/scenarios.md names every scenario field, so the reference cannot silently rot."""
+
+import re
+from pathlib import Path
+
+from exitwave.scenario.schema import (
+    Countermeasures,
+    Mobilization,
+    NewsShock,
+    Policy,
+    PopulationSpec,
+    Scenario,
+    TimeSpan,
+    Wave,
+)
+
+PAGE = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text()
+
+
+def test_every_field_is_documented():
+    models = [Scenario, TimeSpan, PopulationSpec, Mobilization, Wave, Policy, Countermeasures, NewsShock]
+    missing = []
+    for model in models:
+        for name, field in model.model_fields.items():
+            shown = field.alias or name
+            if not re.search(rf"`[^`]*\b{re.escape(shown)}\b[^`]*`", PAGE):
+                missing.append(f"{model.__name__}.{shown}")
+    assert not missing, missing
