@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from helpers import run_small
 
 from exitwave.results import Results
+from helpers import run_small
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ def test_draws_are_a_pure_function_of_the_counter():
 
 def test_uniforms_look_uniform_and_independent():
     u = uniform(1, Stream.SUMMONS, 0, np.arange(200_000))
-    assert 0.0 <= u.min() and u.max() < 1.0
+    assert u.min() >= 0.0 and u.max() < 1.0
     counts = np.histogram(u, bins=20, range=(0, 1))[0]
     expected = u.size / 20
     chi2 = ((counts - expected) ** 2 / expected).sum()

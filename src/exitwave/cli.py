@@ -24,8 +24,9 @@ err = Console(stderr=True)
 out = Console()
 
 
-def people(value: float, signed: bool = False) -> str:
+def people(value: object, signed: bool = False) -> str:
     """Compact people count: 950, 12.3k, 1.25M (with a sign when asked)."""
+    value = float(value)  # type: ignore[arg-type]
     sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
     v = abs(value)
     if v >= 1e6:
@@ -45,7 +46,13 @@ def _fail_input(error: InputError) -> None:
 
 
 def _progress():  # noqa: ANN202 - rich Progress
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeRemainingColumn(), console=err, transient=True)
@@ -145,7 +152,7 @@ def compare_cmd(
     out_dir: Annotated[Path | None, typer.Option("--out", help="write every run directory here")] = None,
 ) -> None:
     """Compare scenarios on the same seeds: medians, 5–95 % bands, paired differences."""
-    from exitwave.experiments.compare import HEADLINE_FIELDS, compare
+    from exitwave.experiments.comparison import HEADLINE_FIELDS, compare
 
     if len(scenario_names) < 2:
         err.print("[bold red]error:[/] compare needs at least two scenarios")

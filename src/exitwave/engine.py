@@ -21,7 +21,7 @@ from exitwave.population import synthesize
 from exitwave.recorder import Recorder
 from exitwave.results import Results, build_results
 from exitwave.scenario.schema import Scenario
-from exitwave.state import State, Status
+from exitwave.state import DecisionHeap, State, Status
 from exitwave.world import load_world
 
 __all__ = ["Simulation", "run"]
@@ -75,7 +75,7 @@ class Simulation:
             country=np.full(n, -1, np.int16), due_day=np.full(n, -1, np.int32),
             depart_day=np.full(n, -1, np.int32), summoned_day=np.full(n, -1, np.int32),
             attempts=np.zeros(n, np.uint8), decision_group=group, route_class=route_class,
-            heap=None,  # set by the decision module
+            heap=DecisionHeap.allocate(group, self.world.n_regions * 8),
         )
         state.status_counts[Status.AT_HOME] = n
         return state

@@ -91,6 +91,15 @@ class DecisionHeap:
     pos: np.ndarray  # int32 [n]: slot of each agent, -1 when not in a heap
     level: np.ndarray  # float64 [group]: cumulative hazard of the group so far
 
+    @classmethod
+    def allocate(cls, group: np.ndarray, n_groups: int) -> DecisionHeap:
+        """Empty heaps sized for every man of each group (filled by the decision module)."""
+        capacity = np.bincount(group, minlength=n_groups).astype(np.int64)
+        start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int64)
+        return cls(start=start, size=np.zeros(n_groups, np.int64),
+                   slots=np.empty(group.size, np.int32), pos=np.full(group.size, -1, np.int32),
+                   level=np.zeros(n_groups))
+
 
 @dataclass
 class State:

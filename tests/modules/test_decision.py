@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from helpers import run_small
 
 from exitwave.scenario.load import load_scenario
 from exitwave.state import Status
+from helpers import run_small
 
 
 def test_threshold_rule_runs_and_cascades_through_contacts():

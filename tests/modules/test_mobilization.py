@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
-from helpers import run_small
 
 from exitwave.scenario.load import load_scenario
+from helpers import run_small
 
 
 def test_summonses_match_quota_times_oversummons():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from helpers import run_small
 
 from exitwave.scenario.load import load_scenario
 from exitwave.state import Status
+from helpers import run_small
 
 FINNISH = ["vaalimaa_torfyanovka", "nuijamaa_brusnichnoye", "imatra_svetogorsk", "niirala_vyartsilya",
            "salla_kelloselka", "raja_jooseppi_lotta", "vartius_lyttya", "kuusamo_suoperya"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from helpers import run_small
 
 from exitwave.modules.events import relocation_key
 from exitwave.scenario.load import load_scenario
 from exitwave.state import Status
 from exitwave.world import load_world
+from helpers import run_small
 
 
 def test_eu2015_key_weights_population_and_gdp():

@@ -12,7 +12,6 @@ first ``size[g]`` slots. ``pos[agent]`` is the agent's absolute slot, -1 when no
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 __all__ = ["heap_build", "heap_remove", "heap_insert", "pop_due", "raise_hazard"]

@@ -24,7 +24,7 @@ import numpy as np
 
 from exitwave.kernels.heap import heap_build, heap_insert, heap_remove, pop_due
 from exitwave.random import Stream, exponential, uniform
-from exitwave.state import DecisionHeap, State, Status
+from exitwave.state import State, Status
 
 __all__ = ["Decision", "individual_weight", "decision_groups", "N_CLASSES"]
 
@@ -57,19 +57,13 @@ class Decision:
     def init(self, state: State) -> None:
         b = state.scenario.behaviour
         w = state.world
-        pop = state.pop
         self.n_groups = w.n_regions * 8
         group_ids = np.arange(self.n_groups)
         self.group_region = group_ids // 8
         self.group_class = (group_ids // 2) % 4
         self.group_reservist = group_ids % 2
         self.callup_weight = w.region_callup_weight / max(float(w.region_callup_weight.mean()), 1e-12)
-        capacity = np.bincount(state.decision_group, minlength=self.n_groups).astype(np.int64)
-        start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int64)
-        heap = DecisionHeap(start=start, size=np.zeros(self.n_groups, np.int64),
-                            slots=np.empty(pop.n, np.int32), pos=np.full(pop.n, -1, np.int32),
-                            level=np.zeros(self.n_groups))
-        state.heap = heap
+        heap = state.heap
         home = np.flatnonzero(state.status == Status.AT_HOME)
         state.key[home] = exponential(state.seed, Stream.RESISTANCE, 0, home) / individual_weight(state, home)
         heap_build(home, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
@@ -130,7 +124,6 @@ class Decision:
             state.leaving.append(go)
 
     def _summoned_choice(self, state: State, day: int) -> np.ndarray:
-        b = state.scenario.behaviour
         m = state.scenario.mobilization
         summoned = state.summoned[state.status[state.summoned] == Status.SUMMONED]
         hiding = state.hiding[state.status[state.hiding] == Status.HIDING]

@@ -119,7 +119,7 @@ class Movement:
 
     # -- the day ---------------------------------------------------------------------------
     def step(self, state: State, day: int) -> None:
-        w, s, b = state.world, state.schedule, state.scenario.behaviour
+        w, _s, b = state.world, state.schedule, state.scenario.behaviour
         leaving = state.take(state.leaving)
         self._go_home(state, self._send(state, leaving, day, day), "no_route")
 

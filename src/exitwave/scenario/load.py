@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
 import typing
 from importlib import resources
 from pathlib import Path
@@ -99,6 +100,13 @@ def _resolved_dict(path: Path, depth: int = 0, chain: tuple[Path, ...] = ()) -> 
         raise InputError(str(path), "extends", f"expected at most {_MAX_DEPTH} levels of extends")
     chain = (*chain, here)
     data = _read_yaml(path)
+    world = data.get("world")
+    if depth > 0 and isinstance(world, str) and not Path(world).is_absolute():
+        # a parent's world folder is relative to the parent's file, not to the child that
+        # inherits it (a bundled world name is left as it is)
+        folder = path.parent / world
+        if (folder / "world.yaml").is_file():
+            data["world"] = os.path.normpath(folder.absolute())
     parent = data.pop("extends", None)
     if parent is None:
         return {key.rstrip("+"): value for key, value in data.items()}
@@ -117,14 +125,16 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     for dotted, value in overrides.items():
         node: Any = result
         parts = dotted.split(".")
-        for part in parts[:-1]:
-            key: Any = int(part) if isinstance(node, list) else part
-            if isinstance(node, dict):
-                node = node.setdefault(key, {})
-            else:
-                node = node[key]
-        last: Any = int(parts[-1]) if isinstance(node, list) else parts[-1]
-        node[last] = value
+        try:
+            for part in parts[:-1]:
+                key: Any = int(part) if isinstance(node, list) else part
+                node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
+            last: Any = int(parts[-1]) if isinstance(node, list) else parts[-1]
+            node[last] = value
+        except (ValueError, IndexError, KeyError, TypeError) as err:
+            raise InputError("overrides", dotted, "expected a path of field names and list indexes "
+                             "into the scenario, such as behaviour.patience_days or policies.0.entry"
+                             ) from err
     return result
 
 
