@@ -5,17 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from exitwave.registry import markdown_table, parameters
-from exitwave.scenario.schema import Behaviour, Mobilization, PopulationSpec, Wave
+from exitwave.scenario.schema import (
+    Behaviour,
+    CasualtyRates,
+    Front,
+    Mobilization,
+    PopulationSpec,
+    WarEnd,
+    Wave,
+)
 
+# Choices and scenario inputs rather than model parameters (dates, rules, lists, the scale).
 NOT_PARAMETERS = {"population.scale", "behaviour.decision_rule", "mobilization.waves",
                   "mobilization.waves[].date", "mobilization.waves[].quota",
-                  "mobilization.waves[].allocation", "mobilization.waves[].reservists_only"}
+                  "mobilization.waves[].allocation", "mobilization.waves[].reservists_only",
+                  "front.phases", "front.default_intensity", "front.casualty_rate", "front.war_end",
+                  "front.war_end.rule", "front.war_end.war_start"}
 
 
 def _schema_defaults() -> dict[str, object]:
     found: dict[str, object] = {}
     for prefix, model in (("population", PopulationSpec), ("mobilization", Mobilization),
-                          ("behaviour", Behaviour), ("mobilization.waves[]", Wave)):
+                          ("behaviour", Behaviour), ("mobilization.waves[]", Wave),
+                          ("front", Front), ("front.casualty_rate", CasualtyRates),
+                          ("front.war_end", WarEnd)):
         for name, field in model.model_fields.items():
             found[f"{prefix}.{name}"] = field.default
     return {k: v for k, v in found.items() if k not in NOT_PARAMETERS}

@@ -74,7 +74,8 @@ class Simulation:
             key=np.zeros(n, np.float64), crossing=np.full(n, -1, np.int16),
             country=np.full(n, -1, np.int16), due_day=np.full(n, -1, np.int32),
             depart_day=np.full(n, -1, np.int32), summoned_day=np.full(n, -1, np.int32),
-            attempts=np.zeros(n, np.uint8), decision_group=group, route_class=route_class,
+            attempts=np.zeros(n, np.uint8), unit=np.full(n, -1, np.int32),
+            decision_group=group, route_class=route_class,
             heap=DecisionHeap.allocate(group, self.world.n_regions * 8),
         )
         state.status_counts[Status.AT_HOME] = n

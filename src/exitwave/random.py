@@ -54,6 +54,14 @@ class Stream(IntEnum):
     ONWARD_CHOICE = 23
     APPLY = 24
     AGE_IN_BAND = 25
+    RECRUIT = 26
+    CASUALTY = 27
+    DESERTION = 28
+    SURRENDER = 29
+    RECOVERY = 30
+    HOTLINE = 31
+    WAR_END = 32
+    INITIAL_FORCE = 33
 
 
 @njit(cache=True, inline="always")

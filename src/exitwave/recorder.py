@@ -14,7 +14,9 @@ __all__ = ["Recorder", "ConservationError", "COUNTERS"]
 COUNTERS = ("summonses", "reported", "found_in_hiding", "detained_at_border", "no_route",
             "gave_up", "switched_crossing", "turned_back_entry", "turned_back_exit_closed",
             "asylum_applications", "recognised", "refused", "moved_on", "returned",
-            "hostile_admitted", "hostile_detected")
+            "hostile_admitted", "hostile_detected", "initial_force", "recruited", "killed", "wounded",
+            "returned_to_duty", "deserted", "surrendered", "hotline_contacts", "hotline_surrenders",
+            "soldier_days_lost_to_care")
 
 
 class ConservationError(AssertionError):
@@ -33,6 +35,7 @@ class Recorder:
         self.screening = np.zeros((n_days, w.n_countries))
         self.counters = np.zeros((n_days, len(COUNTERS)))
         self.access = np.zeros(n_days)
+        self.morale = np.full(n_days, np.nan)
         cells = state.pop.region.astype(np.int64) * 4 + state.route_class
         self.class_share = (np.bincount(cells, minlength=w.n_regions * 4) / state.n).reshape(w.n_regions, 4)
         self.full_check_every = full_check_every
@@ -46,6 +49,9 @@ class Recorder:
         self.screening[day] = [q.size for q in state.screening_queues]
         self.counters[day] = [state.counters.get(name, 0.0) for name in COUNTERS]
         self.access[day] = float((state.access * self.class_share).sum())
+        front = state.front
+        if front is not None and front.strength.sum() > 0:
+            self.morale[day] = float(np.average(front.morale, weights=front.strength))
         self.check(state, day, full=bool(self.full_check_every) and day % self.full_check_every == 0)
 
     def check(self, state: State, day: int, full: bool = False) -> None:

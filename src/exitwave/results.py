@@ -99,6 +99,8 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
     for i, name in enumerate(COUNTERS):
         columns[name] = recorder.counters[:, i] * scale
     columns["access"] = recorder.access
+    if sc.front is not None:
+        columns["mean_morale"] = recorder.morale
     for c, cid in enumerate(w.crossing_ids):
         columns[f"crossed.{cid}"] = recorder.crossed[:, c] * scale
         columns[f"queue_length.{cid}"] = recorder.queue[:, c] * scale
@@ -115,7 +117,8 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
     by_crossing_people = largest_remainder(departed, state.crossed) if crossed_total else np.zeros(w.n_crossings, np.int64)
     quota = sum(wave.quota for wave in sc.mobilization.waves)
     counters = {name: _people(state.counters.get(name, 0.0), scale) for name in COUNTERS}
-    mobilized = int(final_counts[Status.MOBILIZED])
+    # everyone who was ever mobilized: reported, found in hiding or detained at the border
+    mobilized = counters["reported"] + counters["found_in_hiding"] + counters["detained_at_border"]
     road = np.isin(w.crossing_mode, [0])
     summary: dict[str, Any] = {
         "scenario": sc.name,
@@ -155,6 +158,8 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
         "conservation_problems": recorder.problems[:10],
         "runtime_s": round(runtime, 3),
     }
+    if sc.front is not None:
+        summary.update(_front_summary(state, recorder, counters, final_counts))
     provenance = {
         "exitwave_version": _version(),
         "git_commit": _git_commit(),
@@ -171,6 +176,36 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
         "seconds": {k: round(v, 4) for k, v in timings.items()},
     }
     return Results(scenario=sc, summary=summary, series=series, provenance=provenance)
+
+
+def _front_summary(state: State, recorder: Recorder, counters: dict[str, int],
+                   final_counts: np.ndarray) -> dict[str, Any]:
+    sc = state.scenario
+    assert sc.front is not None
+    soldiers = recorder.status[:, Status.SOLDIER] * state.pop.scale
+    months = state.n_days / (365.25 / 12)
+    mean_strength = float(soldiers.mean()) if soldiers.size else 0.0
+    end = state.war_end_day
+    morale = recorder.morale[~np.isnan(recorder.morale)]
+    return {
+        "force_strength": int(final_counts[Status.SOLDIER]),
+        "mobilized_in_training": int(final_counts[Status.MOBILIZED]),
+        "killed": counters["killed"],
+        "wounded": counters["wounded"],
+        "wounded_in_care": int(final_counts[Status.WOUNDED]),
+        "soldier_days_lost_to_care": counters["soldier_days_lost_to_care"],
+        "deserted": counters["deserted"],
+        "surrendered": counters["surrendered"],
+        "recruited": counters["recruited"],
+        "hotline_contacts": counters["hotline_contacts"],
+        "hotline_surrenders": counters["hotline_surrenders"],
+        "desertion_share_per_month": round(counters["deserted"] / max(mean_strength, 1.0) / months, 6),
+        "mean_morale": round(float(morale[-1]), 4) if morale.size else None,
+        "war_end_day": end,
+        "war_end_date": (sc.time.start + dt.timedelta(days=end)).isoformat() if end is not None else None,
+        "war_end_rule": sc.front.war_end.rule,
+        "war_end_thresholds": state.war_end_thresholds,
+    }
 
 
 def _version() -> str:

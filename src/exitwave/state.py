@@ -5,7 +5,8 @@ Columns (one numpy array per property, one row per agent):
 ==================  ========  ==========================================================
 column              dtype     meaning
 ==================  ========  ==========================================================
-``status``          uint8     :class:`Status` of the man today (exactly one per man)
+``status``          uint8     :class:`Status` of the man today (exactly one per man);
+                              MOBILIZED means mobilized or recruited and in training
 ``contacts_abroad`` uint8     contacts who have got abroad (saturates at 255)
 ``key``             float64   trigger level of his leave decision (decision heap)
 ``crossing``        int16     crossing he is heading for or queueing at (-1 none)
@@ -14,6 +15,7 @@ column              dtype     meaning
 ``depart_day``      int32     day he decided to leave (-1 never)
 ``summoned_day``    int32     day he was summoned (-1 never)
 ``attempts``        uint8     times he set out to leave
+``unit``            int32     front unit of a soldier (-1 none)
 ==================  ========  ==========================================================
 
 Static attributes live in :class:`~exitwave.population.Population`. Every status change goes
@@ -49,6 +51,12 @@ class Status(IntEnum):
     ASYLUM_PENDING = 8
     PROTECTED = 9
     RETURNED = 10
+    SOLDIER = 11
+    WOUNDED = 12
+    KILLED = 13
+    DESERTED = 14
+    SURRENDERED = 15
+    DISCHARGED = 16
 
 
 ABROAD_STATUSES = (Status.ABROAD, Status.SCREENING, Status.ASYLUM_PENDING, Status.PROTECTED)
@@ -120,6 +128,7 @@ class State:
     depart_day: np.ndarray
     summoned_day: np.ndarray
     attempts: np.ndarray
+    unit: np.ndarray
     decision_group: np.ndarray  # int16, (region, passport, can fly, reservist)
     route_class: np.ndarray  # int16, passport × can fly (0..3)
     heap: DecisionHeap
@@ -130,6 +139,7 @@ class State:
     entering_country: list[np.ndarray] = field(default_factory=list)  # arrive in a country today
     turned_home: list[np.ndarray] = field(default_factory=list)  # back home, may decide again
     threshold_fired: list[np.ndarray] = field(default_factory=list)  # threshold reached today
+    newly_mobilized: list[np.ndarray] = field(default_factory=list)  # entered MOBILIZED today
     # --- active sets ---
     summoned: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     hiding: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
@@ -138,6 +148,10 @@ class State:
     arrivals: Calendar = field(default_factory=Calendar)  # at a crossing
     country_arrivals: Calendar = field(default_factory=Calendar)  # in a country
     abroad_events: Calendar = field(default_factory=Calendar)  # onward move / return / decision
+    soldiers: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # SOLDIER (lazily filtered)
+    front: Any = None  # exitwave.modules.force.FrontState when the scenario has a front
+    war_end_day: int | None = None
+    war_end_thresholds: dict[str, float] = field(default_factory=dict)  # drawn once per run
     # --- shared derived tables ---
     access: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [region, class] 0..
     route_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [region, class, crossing]
@@ -161,6 +175,8 @@ class State:
         self.status_counts -= np.bincount(self.status[agents], minlength=len(Status))
         self.status[agents] = to
         self.status_counts[to] += agents.size
+        if to == Status.MOBILIZED:
+            self.newly_mobilized.append(agents.astype(np.int64, copy=True))
 
     def count(self, name: str, agents: float) -> None:
         self.counters[name] += agents

@@ -45,7 +45,8 @@ def test_no_crossing_passes_more_than_its_capacity_in_a_day():
 
 
 def test_draft_office_detains_only_summoned_men():
-    scenario = load_scenario("russia-2022", overrides={"countermeasures": {"draft_offices": [
+    # without a front, MOBILIZED holds only men taken by the call-up (no paid volunteers)
+    scenario = load_scenario("russia-2022", overrides={"front": None, "countermeasures": {"draft_offices": [
         {"crossing": cid, "from": "2022-09-14", "detention_probability": 1.0}
         for cid in ["upper_lars", "mashtakovo_syrym", "ozinki_taskala", "vishnevka_zhanibek",
                     "karauzek_kurmangazy", "sagarchin_zhaisan"]]}})
@@ -58,7 +59,7 @@ def test_draft_office_detains_only_summoned_men():
     mobilized = np.flatnonzero(state.status == Status.MOBILIZED)
     assert (state.summoned_day[mobilized] >= 0).all()
     no_wave = load_scenario("russia-2022", overrides={
-        "mobilization.waves": [],
+        "mobilization.waves": [], "front": None,
         "countermeasures": scenario.countermeasures.model_dump(by_alias=True, mode="json")})
     quiet = run_small(no_wave, scale=500, days=30)
     assert quiet.summary["departed"] > 0

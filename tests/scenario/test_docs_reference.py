@@ -4,6 +4,10 @@ import re
 from pathlib import Path
 
 from exitwave.scenario.schema import (
+    CasualtyRates,
+    Front,
+    FrontPhase,
+    WarEnd,
     Countermeasures,
     Mobilization,
     NewsShock,
@@ -18,7 +22,8 @@ PAGE = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text
 
 
 def test_every_field_is_documented():
-    models = [Scenario, TimeSpan, PopulationSpec, Mobilization, Wave, Policy, Countermeasures, NewsShock]
+    models = [Scenario, TimeSpan, PopulationSpec, Mobilization, Wave, Policy, Countermeasures, NewsShock,
+              Front, FrontPhase, CasualtyRates, WarEnd]
     missing = []
     for model in models:
         for name, field in model.model_fields.items():

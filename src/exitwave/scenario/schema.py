@@ -34,6 +34,10 @@ __all__ = [
     "Countermeasures",
     "NewsShock",
     "Rate",
+    "Front",
+    "FrontPhase",
+    "CasualtyRates",
+    "WarEnd",
     "COUNTRY_GROUPS",
 ]
 
@@ -250,6 +254,92 @@ class Countermeasures(_Model):
     exit_closure: ExitClosure | None = None
 
 
+Intensity = Literal["quiet", "active", "heavy"]
+
+
+class FrontPhase(_Model):
+    """Front intensity from a date (until the next phase)."""
+
+    from_: dt.date = Field(alias="from")
+    intensity: Intensity
+    label: str = ""
+
+
+class CasualtyRates(_Model):
+    """Daily casualty rate (killed + wounded, share of strength) by front intensity."""
+
+    quiet: Rate = 0.001
+    active: Rate = 0.004
+    heavy: Rate = 0.028
+
+
+class WarEnd(_Model):
+    """How the war ends: ``breakpoint`` (Helmbold), ``hazard`` (log-logistic, Slantchev) or ``none``."""
+
+    rule: Literal["none", "breakpoint", "hazard"] = "hazard"
+    war_start: dt.date = dt.date(2022, 2, 24)
+    median_days: Positive = 139.0
+    shape: Annotated[float, Field(gt=1.0, le=10.0)] = 1.39
+    morale_effect: NonNegative = 2.0
+    strength_effect: NonNegative = 2.0
+    loss_threshold_low: Share = 0.10
+    loss_threshold_high: Share = 0.40
+    morale_threshold_low: Share = 0.10
+    morale_threshold_high: Share = 0.30
+
+    @model_validator(mode="after")
+    def _ranges(self) -> WarEnd:
+        if self.loss_threshold_high < self.loss_threshold_low:
+            raise ValueError("loss_threshold_high is below loss_threshold_low")
+        if self.morale_threshold_high < self.morale_threshold_low:
+            raise ValueError("morale_threshold_high is below morale_threshold_low")
+        return self
+
+
+class Front(_Model):
+    """Force generation, attrition, morale, desertion and surrender, war end (MODEL.md §2, §6, §7)."""
+
+    initial_strength: Annotated[int, Field(ge=0)] = 300_000
+    unit_size: Annotated[int, Field(ge=10)] = 500
+    training_days: Annotated[int, Field(ge=0)] = 30
+    recruit_training_days: Annotated[int, Field(ge=0)] = 14
+    contract_recruits: Rate = 30_000 / (365.25 / 12)
+    recruit_means_weight: NonNegative = 2.0
+    recruit_region_weight: NonNegative = 1.0
+    recruit_age_max: Annotated[int, Field(ge=18, le=80)] = 49
+    default_intensity: Intensity = "active"
+    phases: list[FrontPhase] = []
+    casualty_rate: CasualtyRates = CasualtyRates()
+    killed_share: Share = 0.25
+    recovery_days: Positive = 60.0
+    return_to_duty_share: Share = 0.6
+    carers_per_wounded: NonNegative = 0.5
+    morale_initial: Share = 0.6
+    morale_base: Share = 0.6
+    morale_recovery: Rate = 0.05
+    morale_killed_impact: NonNegative = 10.0
+    morale_wounded_impact: NonNegative = 3.0
+    morale_home_news_impact: NonNegative = 0.5
+    morale_contagion_impact: NonNegative = 0.02
+    pay_morale: float = 0.0
+    desertion_rate: Rate = 0.003 / (365.25 / 12)
+    surrender_rate: Rate = 0.0005 / (365.25 / 12)
+    morale_hazard_weight: NonNegative = 3.0
+    contagion_unit: NonNegative = 0.5
+    contagion_neighbours: NonNegative = 0.25
+    contagion_army: NonNegative = 0.1
+    memory_days: Positive = 14.0
+    captor_credibility: Share = 0.3
+    credibility_reference: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
+    deserter_asylum: bool = False
+    deserter_asylum_effect: NonNegative = 0.5
+    coercion: Share = 0.5
+    coercion_effect: NonNegative = 1.0
+    hotline_contacts: Rate = 1600 / (365.25 / 12)
+    hotline_conversion: Share = 0.0085
+    war_end: WarEnd = WarEnd()
+
+
 class Scenario(_Model):
     """A complete, validated scenario."""
 
@@ -264,3 +354,4 @@ class Scenario(_Model):
     policies: list[Policy] = []
     countermeasures: Countermeasures = Countermeasures()
     news: list[NewsShock] = []
+    front: Front | None = None

@@ -1,0 +1,346 @@
+"""Engine benchmark: one measured ``Simulation(...).run()`` with a time and memory breakdown.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_engine.py                       # full scale, 365 days
+    .venv/bin/python benchmarks/bench_engine.py --scale 100 --days 365
+    .venv/bin/python benchmarks/bench_engine.py --scale 10 --profile prof.out
+
+What it does:
+
+1. A warm-up run in a child process at a small scale (``--warmup-scale 2000 --warmup-days 5``)
+   so numba's on-disk cache (``cache=True`` kernels) is compiled before anything is timed.
+2. The measured run in a fresh child process, so ``ru_maxrss`` is the peak RSS of that run
+   alone (interpreter, imports, world, population, state, modules, results included).
+3. Prints agents, days, wall time (total and split: imports, scenario load, world/schedule,
+   population synthesis, state allocation and other build work, module init, per-module step
+   seconds from ``Results.provenance["seconds"]``, recorder + results), agent-days per second,
+   peak RSS in MB, and one JSON line starting with ``BENCH_ENGINE``.
+
+``--profile FILE`` runs the measured run under cProfile and writes the stats to FILE (and prints
+the top entries); profiling adds overhead, so time a run without it. ``--in-process`` skips the
+child process (peak RSS is then the whole benchmark process). Independent of pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+_TAG = "BENCH_ENGINE "
+_CHILD_TAG = "BENCH_CHILD "
+TARGET_WALL_S = 30.0  # full scale x 365 days
+TARGET_RSS_MB = 4096.0
+
+
+def _rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS so far) of this process in MB, from /proc when available."""
+    now = peak = float("nan")
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return now, peak
+
+
+def _maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    kb = resource.getrusage(who).ru_maxrss  # kilobytes on Linux, bytes on macOS
+    return kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024
+
+
+def measure(scenario: str, scale: float, days: int, seed: int | None,
+            profile: str | None = None, progress_every: int = 0) -> dict[str, Any]:
+    """Run one simulation in this process and return its record."""
+    t0 = time.perf_counter()
+    import exitwave
+    from exitwave.engine import Simulation
+
+    t_import = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sc = exitwave.load_scenario(scenario)
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim = Simulation(sc, seed=seed, scale=scale, days=days)
+    t_sim = time.perf_counter() - t0
+
+    marks: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done == 1:
+            marks["first_day_s"] = time.perf_counter() - started
+            marks["rss_after_day1_mb"], marks["peak_after_day1_mb"] = _rss_mb()
+        if progress_every and (done % progress_every == 0 or done == total):
+            now, peak = _rss_mb()
+            print(f"  day {done}/{total}  {time.perf_counter() - started:7.1f} s  "
+                  f"rss {now:.0f} MB  peak {peak:.0f} MB", file=sys.stderr, flush=True)
+
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        results = sim.run(progress=progress)
+        profiler.disable()
+        profiler.dump_stats(profile)
+    else:
+        results = sim.run(progress=progress)
+    t_run = time.perf_counter() - started
+
+    seconds: dict[str, float] = dict(results.provenance["seconds"])
+    agents = int(results.summary["agents"])
+    n_days = int(results.summary["days"])
+    build_pop = seconds.get("build.population", 0.0)
+    init = seconds.get("build.modules_init", 0.0)
+    steps = {k.split(".", 1)[1]: v for k, v in seconds.items() if k.startswith("step.")}
+    step_total = sum(steps.values())
+    first_day = marks.get("first_day_s", float("nan"))
+    # Build work inside run() not timed by the engine: State allocation, decision_groups().
+    # first_day_s also holds the recorder's first row, which is negligible.
+    state_alloc = first_day - build_pop - init - sum(_first_day_share(steps, n_days).values())
+    rss_now, rss_peak = _rss_mb()
+    return {
+        "scenario": scenario, "scale_requested": scale, "scale": results.summary["scale"],
+        "seed": results.summary["seed"], "agents": agents, "days": n_days,
+        "wall_s": round(t_import + t_load + t_sim + t_run, 3),
+        "run_s": round(t_run, 3),
+        "split_s": {
+            "import": round(t_import, 3),
+            "load_scenario": round(t_load, 3),
+            "world_and_schedule": round(t_sim, 3),
+            "population": round(build_pop, 3),
+            "state_alloc_and_groups": round(max(state_alloc, 0.0), 3),
+            "modules_init": round(init, 3),
+            "steps": round(step_total, 3),
+            "recorder_and_results": round(max(t_run - first_day - step_total
+                                              + sum(_first_day_share(steps, n_days).values()),
+                                              0.0), 3),
+        },
+        "step_s": {k: round(v, 3) for k, v in steps.items()},
+        "agent_days_per_s": round(agents * n_days / t_run, 1),
+        "step_agent_days_per_s": round(agents * n_days / step_total, 1) if step_total else None,
+        "peak_rss_mb": round(_maxrss_mb(), 1),
+        "rss_end_mb": round(rss_now, 1),
+        "peak_rss_after_day1_mb": round(marks.get("peak_after_day1_mb", float("nan")), 1),
+        "departed": results.summary["departed"],
+        "conservation_ok": results.summary["conservation_ok"],
+        "engine_runtime_s": results.summary["runtime_s"],
+        "peak_rss_check_mb": round(rss_peak, 1),
+        "git_commit": results.provenance.get("git_commit"),
+        "exitwave_path": str(Path(exitwave.__file__).parent),
+    }
+
+
+def _first_day_share(steps: dict[str, float], n_days: int) -> dict[str, float]:
+    """Approximate step seconds of day 1 (mean per day); used only to split build time."""
+    return {k: v / max(n_days, 1) for k, v in steps.items()}
+
+
+def _child_cmd(args: argparse.Namespace, scale: float, days: int, profile: str | None,
+               progress_every: int) -> list[str]:
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", "--scenario", args.scenario,
+           "--scale", repr(scale), "--days", str(days), "--progress-every", str(progress_every)]
+    if args.seed is not None:
+        cmd += ["--seed", str(args.seed)]
+    if profile:
+        cmd += ["--profile", profile]
+    return cmd
+
+
+def _busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy (all CPUs, from /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return float("nan")
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run_child(cmd: list[str], timeout: float | None) -> dict[str, Any]:
+    busy0, own0 = _busy_cpu_s(), _children_cpu_s()
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=timeout, check=False)
+    elapsed = time.perf_counter() - started
+    own = _children_cpu_s() - own0
+    other = _busy_cpu_s() - busy0 - own
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark child failed with exit code {proc.returncode} "
+                         f"(negative = killed by signal; -9 is usually the OOM killer)")
+    for line in proc.stdout.splitlines():
+        if line.startswith(_CHILD_TAG):
+            record: dict[str, Any] = json.loads(line[len(_CHILD_TAG):])
+            record["process_wall_s"] = round(elapsed, 3)
+            record["child_cpu_s"] = round(own, 2)
+            # CPU used by everything else on the machine meanwhile: > a few seconds means the
+            # timings were disturbed by other work (the machine has only a few cores).
+            record["other_cpu_s"] = round(max(other, 0.0), 2)
+            return record
+    raise SystemExit("benchmark child printed no record")
+
+
+def _machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = float("nan")
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    import numba
+    import numpy
+
+    return {"cpus": os.cpu_count(), "cpu_model": model, "mem_gb": round(mem_gb, 1),
+            "python": sys.version.split()[0], "numpy": numpy.__version__,
+            "numba": numba.__version__, "numba_threads": getattr(numba.config, "NUMBA_NUM_THREADS", None)}
+
+
+def _print(record: dict[str, Any]) -> None:
+    split = record["split_s"]
+    print(f"exitwave {record['exitwave_path']}  commit {record['git_commit']}")
+    print(f"scenario {record['scenario']}  scale {record['scale_requested']:g} "
+          f"(actual {record['scale']:.4f})  seed {record['seed']}")
+    print(f"agents {record['agents']:,}  days {record['days']}  "
+          f"departed {record['departed']:,} people  conservation_ok {record['conservation_ok']}")
+    print(f"wall total {record['wall_s']:.2f} s  (Simulation.run {record['run_s']:.2f} s; "
+          f"child process {record.get('process_wall_s', float('nan')):.2f} s)")
+    if len(record.get("repeat_run_s", [])) > 1:
+        print(f"  (median of {len(record['repeat_run_s'])} runs; Simulation.run seconds: "
+              f"{', '.join(f'{t:.2f}' for t in record['repeat_run_s'])})")
+    for key, value in split.items():
+        print(f"  {key:<24} {value:9.3f} s")
+    for key, value in record["step_s"].items():
+        print(f"    step.{key:<19} {value:9.3f} s  ({value / max(record['days'], 1) * 1000:.2f} ms/day)")
+    print(f"agent-days/s {record['agent_days_per_s']:,.0f} (whole run)  "
+          f"{(record['step_agent_days_per_s'] or 0):,.0f} (daily steps only)")
+    print(f"peak RSS {record['peak_rss_mb']:.0f} MB  (after day 1: "
+          f"{record['peak_rss_after_day1_mb']:.0f} MB; at end: {record['rss_end_mb']:.0f} MB)")
+    if "loadavg_before" in record:
+        print(f"load average before/after: {record['loadavg_before'][0]:.2f} / "
+              f"{record['loadavg_after'][0]:.2f} (1-min; {record['machine']['cpus']} CPUs); "
+              f"child CPU {record.get('child_cpu_s', float('nan')):.1f} s, other processes' "
+              f"CPU meanwhile {record.get('other_cpu_s', float('nan')):.1f} s")
+        if record.get("other_cpu_s", 0.0) > 0.1 * record.get("child_cpu_s", 1.0):
+            print("warning: other processes used the CPUs during the measured run; "
+                  "its timings are inflated")
+    if record["scale_requested"] == 1 and record["days"] >= 365:
+        ok_t = record["run_s"] <= TARGET_WALL_S
+        ok_m = record["peak_rss_mb"] <= TARGET_RSS_MB
+        print(f"targets: run ≤ {TARGET_WALL_S:.0f} s {'met' if ok_t else 'NOT met'}; "
+              f"peak RSS ≤ {TARGET_RSS_MB / 1024:.0f} GB {'met' if ok_m else 'NOT met'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="russia-2022", help="bundled name or YAML path")
+    parser.add_argument("--scale", type=float, default=1.0, help="people per agent (1 = full)")
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
+    parser.add_argument("--warmup-scale", type=float, default=2000.0)
+    parser.add_argument("--warmup-days", type=int, default=None,
+                        help="default: --days (a few days would not reach every kernel: "
+                             "nobody gets abroad before the decree, so the contact kernels "
+                             "would still compile inside the measured run)")
+    parser.add_argument("--no-warmup", action="store_true", help="skip the numba warm-up run")
+    parser.add_argument("--cold", action="store_true",
+                        help="measure with an empty numba cache (fresh NUMBA_CACHE_DIR, no "
+                             "warm-up): shows what JIT compilation costs a first run")
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure in this process instead of a fresh child")
+    parser.add_argument("--profile", default=None, metavar="FILE",
+                        help="run the measured run under cProfile, write stats to FILE")
+    parser.add_argument("--progress-every", type=int, default=0, metavar="DAYS",
+                        help="print progress and RSS to stderr every DAYS days")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measured runs (fresh child each); the median by run time is shown")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds for the child")
+    parser.add_argument("--json-out", default=None, help="also append the JSON record here")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        record = measure(args.scenario, args.scale, args.days, args.seed, args.profile,
+                         args.progress_every)
+        print(_CHILD_TAG + json.dumps(record), flush=True)
+        return 0
+
+    if args.warmup_days is None:
+        args.warmup_days = args.days
+    if args.cold:
+        import tempfile
+
+        os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="exitwave-bench-numba-")
+        args.no_warmup = True
+        args.in_process = False
+    warmup_s = None
+    if not args.no_warmup:
+        started = time.perf_counter()
+        if args.in_process:
+            measure(args.scenario, args.warmup_scale, args.warmup_days, args.seed)
+        else:
+            _run_child(_child_cmd(args, args.warmup_scale, args.warmup_days, None, 0), args.timeout)
+        warmup_s = round(time.perf_counter() - started, 3)
+    load_before = os.getloadavg()
+    records = []
+    for _ in range(max(args.repeat, 1)):
+        if args.in_process:
+            records.append(measure(args.scenario, args.scale, args.days, args.seed, args.profile,
+                                   args.progress_every))
+        else:
+            records.append(_run_child(_child_cmd(args, args.scale, args.days, args.profile,
+                                                 args.progress_every), args.timeout))
+    # Report the run with the median Simulation.run time; keep every run's time.
+    records.sort(key=lambda r: r["run_s"])
+    record = records[(len(records) - 1) // 2]
+    record["repeat_run_s"] = [r["run_s"] for r in records]
+    record["warmup_s"] = warmup_s
+    record["loadavg_before"] = [round(x, 2) for x in load_before]
+    record["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    record["machine"] = _machine()
+    record["date"] = time.strftime("%Y-%m-%d")
+    record["command"] = " ".join(["benchmarks/bench_engine.py", *(argv or sys.argv[1:])])
+    record["in_process"] = args.in_process
+    record["cold_numba_cache"] = args.cold
+    _print(record)
+    if args.profile:
+        import pstats
+
+        print(f"\ncProfile (cumulative, top 25) written to {args.profile}:")
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
+        print("cProfile (own time, top 25):")
+        pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
+    line = _TAG + json.dumps(record)
+    print(line)
+    if args.json_out:
+        with open(args.json_out, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,297 @@
+"""The front: force generation, attrition, wounded burden, morale, desertion and surrender.
+
+Soldiers are agents (status SOLDIER, their unit a column), so conservation covers them.
+
+* **Force generation.** Men mobilized (reported, found in hiding, detained at the border) and
+  paid volunteers train for ``training_days`` (``recruit_training_days``) and then join the unit
+  furthest below its establishment. Volunteers are drawn from men at home at
+  ``contract_recruits`` a day, weighted by ``exp(recruit_means_weight · (1 − means)) ·
+  callup_weight^recruit_region_weight`` — so who fights, like who leaves, emerges from selection.
+  The initial force is drawn the same way at the start.
+* **Attrition.** Each day a soldier becomes a casualty with probability 1 − exp(−c(t)), c the
+  casualty rate of the day's intensity (Dupuy: ~2.8 % a day in heavy combat); a share
+  ``killed_share`` dies (1 : 3 killed : wounded), the rest are wounded and in care for
+  ``recovery_days``, each tying up ``carers_per_wounded`` soldiers; then ``return_to_duty_share``
+  return to their unit and the rest are discharged. *Soldier-days lost to care* add up the
+  wounded man's own days and his carers'.
+* **Morale** of unit u, m_u ∈ [0, 1]:
+  ``m ← m + ρ·(m_target − m) − a_k·killed_u/strength_u − a_w·wounded_u/strength_u`` with
+  ``m_target = morale_base + pay_morale − a_home·H(t) − a_c·100·E_u``: H is the share of the
+  sending country's men who left in the last 30 days (news of departures at home), E_u the unit's
+  recent desertions and surrenders per soldier (decaying with ``memory_days``) beyond what the
+  baseline rates alone keep in memory — precedent is the unusual, so a unit without shocks stays
+  at its baseline.
+* **Desertion and surrender** hazards per soldier of unit u:
+  ``h_d = d0 · exp(b·(morale_base − m_u)) · X_u · exp(−k·(coercion − 0.5)) · (1 + e·deserter_asylum)``
+  ``h_s = s0 · (credibility / credibility_ref) · exp(b·(morale_base − m_u)) · X_u · c(t)/c_active``
+  with the self-exciting term ``X_u = 1 + c_unit·100·E_u + c_nbr·100·E_neighbours + c_army·100·E_army``
+  (recent precedent raises surrender and desertion: Lehmann & Zhukov 2019). Neighbours are the
+  adjacent units on the line. Coercion (punishment) lowers desertion (Epstein's term); the
+  captor's credibility of good treatment gates surrender (Reiter & Stam; Ferguson).
+* **Surrender hotline**: ``hotline_contacts`` soldiers a day contact it; each surrenders with
+  ``hotline_conversion`` × credibility / reference (Ukrainian figures: ~220 of 26,000 contacts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from exitwave.kernels.heap import heap_remove
+from exitwave.random import Stream, exponential, uniform
+from exitwave.scenario.schema import Front
+from exitwave.state import Calendar, State, Status
+
+__all__ = ["Force", "unit_hazards", "decay_memory", "precedent", "usual_memory", "FrontState",
+           "INTENSITIES"]
+
+INTENSITIES = ("quiet", "active", "heavy")
+_HOME_WINDOW_DAYS = 30
+
+
+@dataclass
+class FrontState:
+    """Per-unit arrays and front totals (people where noted; agents otherwise)."""
+
+    strength: np.ndarray  # agents per unit
+    morale: np.ndarray
+    memory: np.ndarray  # decayed desertions + surrenders per soldier
+    army_memory: float
+    intensity: np.ndarray  # [day] index into INTENSITIES
+    casualty_rate: np.ndarray  # [day] per day
+    active: bool = True  # false once the war has ended
+
+
+def decay_memory(memory: np.ndarray, memory_days: float) -> np.ndarray:
+    """One day of exponential forgetting (time constant ``memory_days``)."""
+    return memory * np.exp(-1.0 / memory_days)
+
+
+def usual_memory(front: Front) -> float:
+    """The memory a unit holds in steady state from baseline desertion and surrender alone."""
+    return (front.desertion_rate + front.surrender_rate) / (1.0 - np.exp(-1.0 / front.memory_days))
+
+
+def precedent(front: Front, memory: np.ndarray | float) -> np.ndarray:
+    """Recent exits beyond the usual flow, per soldier: what counts as precedent."""
+    return np.maximum(np.asarray(memory, dtype=np.float64) - usual_memory(front), 0.0)
+
+
+def unit_hazards(front: Front, morale: np.ndarray, memory: np.ndarray, army_memory: float,
+                 casualty_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(desertion, surrender) hazard per day for a soldier of each unit."""
+    own = precedent(front, memory)
+    neighbours = 0.5 * (np.roll(own, 1) + np.roll(own, -1))
+    excitation = (1.0 + 100.0 * (front.contagion_unit * own + front.contagion_neighbours * neighbours
+                                 + front.contagion_army * precedent(front, army_memory)))
+    morale_factor = np.exp(front.morale_hazard_weight * (front.morale_base - morale))
+    desertion = (front.desertion_rate * morale_factor * excitation
+                 * np.exp(-front.coercion_effect * (front.coercion - 0.5))
+                 * (1.0 + front.deserter_asylum_effect * front.deserter_asylum))
+    combat = casualty_rate / max(front.casualty_rate.active, 1e-12)
+    surrender = (front.surrender_rate * (front.captor_credibility / front.credibility_reference)
+                 * morale_factor * excitation * combat)
+    return desertion, surrender
+
+
+class Force:
+    name = "force"
+
+    def init(self, state: State) -> None:
+        self.front = state.scenario.front
+        state.soldiers = np.empty(0, np.int64)
+        self.recoveries = Calendar()
+        self.training = Calendar()
+        if self.front is None:
+            return
+        f, sc = self.front, state.scenario
+        n_units = max(1, int(np.ceil(f.initial_strength / f.unit_size)))
+        intensity = np.full(state.n_days, INTENSITIES.index(f.default_intensity), np.int8)
+        for phase in sorted(f.phases, key=lambda p: p.from_):
+            intensity[max(0, sc.time.day_of(phase.from_)):] = INTENSITIES.index(phase.intensity)
+        rates = np.array([f.casualty_rate.quiet, f.casualty_rate.active, f.casualty_rate.heavy])
+        state.front = FrontState(strength=np.zeros(n_units), morale=np.full(n_units, f.morale_initial),
+                                 memory=np.zeros(n_units), army_memory=0.0, intensity=intensity,
+                                 casualty_rate=rates[intensity])
+        self.establishment = f.unit_size / state.pop.scale
+        self.recruit_order = self._recruit_order(state)
+        self.recruit_cursor = 0
+        self.recruit_carry = 0.0
+        self.hotline_carry = 0.0
+        self.home_departures = np.zeros(_HOME_WINDOW_DAYS)
+        self.men = float(state.n)
+        first = self._recruit(state, int(round(f.initial_strength / state.pop.scale)))
+        state.transition(first, Status.SOLDIER)
+        state.soldiers = first
+        self._assign(state, first)
+        state.count("initial_force", float(first.size))
+
+    # -- recruitment ------------------------------------------------------------------------
+    def _recruit_order(self, state: State) -> np.ndarray:
+        f, pop = self.front, state.pop
+        assert f is not None
+        candidates = np.flatnonzero((state.status == Status.AT_HOME) & (pop.age <= f.recruit_age_max))
+        weight = (np.exp(f.recruit_means_weight * (1.0 - pop.means[candidates].astype(np.float64)))
+                  * np.power(state.world.region_callup_weight[pop.region[candidates]], f.recruit_region_weight))
+        keys = exponential(state.seed, Stream.RECRUIT, 0, candidates) / np.maximum(weight, 1e-12)
+        wanted = (f.initial_strength + f.contract_recruits * state.n_days) / pop.scale * 1.5 + 64
+        if wanted < candidates.size:
+            pick = np.argpartition(keys, int(wanted))[: int(wanted)]
+            candidates, keys = candidates[pick], keys[pick]
+        return candidates[np.argsort(keys, kind="stable")]
+
+    def _recruit(self, state: State, n: int) -> np.ndarray:
+        """The next ``n`` men in recruitment order who are still at home."""
+        taken: list[np.ndarray] = []
+        while n > 0 and self.recruit_cursor < self.recruit_order.size:
+            chunk = self.recruit_order[self.recruit_cursor: self.recruit_cursor + n]
+            self.recruit_cursor += chunk.size
+            chunk = chunk[state.status[chunk] == Status.AT_HOME]
+            taken.append(chunk)
+            n -= chunk.size
+        men = state.take(taken)
+        heap = state.heap
+        heap_remove(men, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
+        return men
+
+    def _assign(self, state: State, men: np.ndarray) -> None:
+        """Send men to the units furthest below establishment (fill the emptiest first)."""
+        if not men.size:
+            return
+        front = state.front
+        deficit = self.establishment - front.strength
+        units = np.arange(front.strength.size)
+        # water-filling: repeat the unit order until every man has a place
+        order = units[np.argsort(-deficit, kind="stable")]
+        slots = np.resize(order, men.size)
+        state.unit[men] = slots
+        np.add.at(front.strength, slots, 1.0)
+
+    # -- the day ----------------------------------------------------------------------------
+    def step(self, state: State, day: int) -> None:
+        new = state.take(state.newly_mobilized)
+        f = self.front
+        if f is None:
+            return
+        front = state.front
+        self.home_departures[day % _HOME_WINDOW_DAYS] = state.crossed_today.sum()
+        if new.size:
+            state.due_day[new] = day + f.training_days
+            self.training.add(day + f.training_days, new)
+        # Training and recovery go on after the war has ended; recruitment and fighting stop.
+        if front.active:
+            self._contract_recruitment(state, day)
+        ready = self.training.pop(day)
+        ready = ready[(state.status[ready] == Status.MOBILIZED) & (state.due_day[ready] == day)]
+        if ready.size:
+            state.transition(ready, Status.SOLDIER)
+            self._assign(state, ready)
+            state.soldiers = np.concatenate([state.soldiers, ready])
+        self._recover(state, day)
+        if front.active:
+            self._fight(state, day)
+        # wounded burden: the wounded man's own day and his carers'
+        in_care = state.status_counts[Status.WOUNDED]
+        state.count("soldier_days_lost_to_care", float(in_care) * (1.0 + f.carers_per_wounded))
+
+    def _contract_recruitment(self, state: State, day: int) -> None:
+        f = self.front
+        assert f is not None
+        self.recruit_carry += f.contract_recruits / state.pop.scale
+        n = int(self.recruit_carry)
+        self.recruit_carry -= n
+        men = self._recruit(state, n)
+        if men.size:
+            state.count("recruited", float(men.size))
+            state.transition(men, Status.MOBILIZED)
+            # recruits train for their own, shorter course
+            state.take(state.newly_mobilized)
+            state.due_day[men] = day + f.recruit_training_days
+            self.training.add(day + f.recruit_training_days, men)
+
+    def _recover(self, state: State, day: int) -> None:
+        f, front = self.front, state.front
+        assert f is not None
+        healed = self.recoveries.pop(day)
+        healed = healed[(state.status[healed] == Status.WOUNDED) & (state.due_day[healed] == day)]
+        if not healed.size:
+            return
+        back = uniform(state.seed, Stream.RECOVERY, day, healed) < f.return_to_duty_share
+        returning = healed[back]
+        state.transition(returning, Status.SOLDIER)
+        np.add.at(front.strength, state.unit[returning], 1.0)
+        state.soldiers = np.concatenate([state.soldiers, returning])
+        discharged = healed[~back]
+        state.transition(discharged, Status.DISCHARGED)
+        state.unit[discharged] = -1
+        state.count("returned_to_duty", float(returning.size))
+
+    def _fight(self, state: State, day: int) -> None:
+        f, front = self.front, state.front
+        assert f is not None
+        soldiers = state.soldiers[state.status[state.soldiers] == Status.SOLDIER]
+        n_units = front.strength.size
+        if not soldiers.size:
+            state.soldiers = soldiers
+            return
+        unit = state.unit[soldiers]
+        strength = np.maximum(np.bincount(unit, minlength=n_units).astype(np.float64), 1e-9)
+        rate = float(front.casualty_rate[day])
+        # attrition
+        p_cas = -np.expm1(-rate)
+        u = uniform(state.seed, Stream.CASUALTY, day, soldiers)
+        killed = u < p_cas * f.killed_share
+        wounded = ~killed & (u < p_cas)
+        # desertion and surrender (own streams, so one lever does not reshuffle the others)
+        h_d, h_s = unit_hazards(f, front.morale, front.memory, front.army_memory, rate)
+        fit = ~(killed | wounded)
+        deserts = fit & (uniform(state.seed, Stream.DESERTION, day, soldiers) < -np.expm1(-h_d[unit]))
+        surrenders = fit & ~deserts & (uniform(state.seed, Stream.SURRENDER, day, soldiers)
+                                       < -np.expm1(-h_s[unit]))
+        # surrender hotline: contacts among soldiers still at their post
+        self.hotline_carry += f.hotline_contacts / state.pop.scale
+        n_contacts = int(self.hotline_carry)
+        self.hotline_carry -= n_contacts
+        if n_contacts:
+            pick = np.flatnonzero(fit & ~deserts & ~surrenders)
+            if pick.size:
+                keys = uniform(state.seed, Stream.HOTLINE, day, soldiers[pick])
+                contacts = pick[np.argsort(keys, kind="stable")[:n_contacts]]
+                p_conv = f.hotline_conversion * f.captor_credibility / f.credibility_reference
+                converts = uniform(state.seed, Stream.HOTLINE, day + 500_000, soldiers[contacts]) < p_conv
+                surrenders[contacts[converts]] = True
+                state.count("hotline_contacts", float(contacts.size))
+                state.count("hotline_surrenders", float(converts.sum()))
+
+        for mask, status, counter in ((killed, Status.KILLED, "killed"), (wounded, Status.WOUNDED, "wounded"),
+                                      (deserts, Status.DESERTED, "deserted"),
+                                      (surrenders, Status.SURRENDERED, "surrendered")):
+            men = soldiers[mask]
+            state.transition(men, status)
+            state.count(counter, float(men.size))
+        hurt = soldiers[wounded]
+        if hurt.size:
+            state.due_day[hurt] = day + int(np.ceil(f.recovery_days))
+            self.recoveries.add(day + int(np.ceil(f.recovery_days)), hurt)
+
+        def per_unit(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(unit[mask], minlength=n_units).astype(np.float64)
+
+        killed_u, wounded_u = per_unit(killed), per_unit(wounded)
+        exits_u = per_unit(deserts) + per_unit(surrenders)
+        # memory of precedent, then morale
+        front.memory = decay_memory(front.memory, f.memory_days) + exits_u / strength
+        # (the memory is in exits per soldier; precedent() subtracts the usual flow)
+        front.army_memory = (front.army_memory * np.exp(-1.0 / f.memory_days)
+                             + exits_u.sum() / strength.sum())
+        home_news = self.home_departures.sum() / self.men
+        target = (f.morale_base + f.pay_morale - f.morale_home_news_impact * home_news
+                  - f.morale_contagion_impact * 100.0 * precedent(f, front.memory))
+        front.morale = np.clip(front.morale + f.morale_recovery * (target - front.morale)
+                               - f.morale_killed_impact * killed_u / strength
+                               - f.morale_wounded_impact * wounded_u / strength, 0.0, 1.0)
+        left = killed | wounded | deserts | surrenders
+        state.unit[soldiers[killed | deserts | surrenders]] = -1
+        state.soldiers = soldiers[~left]
+        front.strength = np.bincount(state.unit[state.soldiers], minlength=n_units).astype(np.float64)
