@@ -174,6 +174,24 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _disturbed(record: dict[str, Any]) -> bool:
+    """True when other processes used a noticeable share of the CPUs during the run."""
+    return bool(record.get("other_cpu_s", 0.0) > max(1.0, 0.1 * record.get("child_cpu_s", 1.0)))
+
+
+def wait_idle(max_wait_s: float, quiet_s: int = 5, busy_cpus: float = 0.3) -> bool:
+    """Wait until the machine's CPUs have been idle (< ``busy_cpus`` busy) ``quiet_s`` seconds."""
+    deadline = time.monotonic() + max_wait_s
+    quiet = 0
+    while time.monotonic() < deadline:
+        before = _busy_cpu_s()
+        time.sleep(1.0)
+        quiet = quiet + 1 if _busy_cpu_s() - before < busy_cpus else 0
+        if quiet >= quiet_s:
+            return True
+    return False
+
+
 def _run_child(cmd: list[str], timeout: float | None) -> dict[str, Any]:
     busy0, own0 = _busy_cpu_s(), _children_cpu_s()
     started = time.perf_counter()
@@ -245,7 +263,7 @@ def _print(record: dict[str, Any]) -> None:
               f"{record['loadavg_after'][0]:.2f} (1-min; {record['machine']['cpus']} CPUs); "
               f"child CPU {record.get('child_cpu_s', float('nan')):.1f} s, other processes' "
               f"CPU meanwhile {record.get('other_cpu_s', float('nan')):.1f} s")
-        if record.get("other_cpu_s", 0.0) > 0.1 * record.get("child_cpu_s", 1.0):
+        if _disturbed(record):
             print("warning: other processes used the CPUs during the measured run; "
                   "its timings are inflated")
     if record["scale_requested"] == 1 and record["days"] >= 365:
@@ -278,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="print progress and RSS to stderr every DAYS days")
     parser.add_argument("--repeat", type=int, default=1,
                         help="measured runs (fresh child each); the median by run time is shown")
+    parser.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
+                        help="before each measured run, wait up to SECONDS for 5 idle seconds")
+    parser.add_argument("--retries", type=int, default=0,
+                        help="rerun a measured run that other processes disturbed, up to N times")
     parser.add_argument("--timeout", type=float, default=None, help="seconds for the child")
     parser.add_argument("--json-out", default=None, help="also append the JSON record here")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -312,8 +334,19 @@ def main(argv: list[str] | None = None) -> int:
             records.append(measure(args.scenario, args.scale, args.days, args.seed, args.profile,
                                    args.progress_every))
         else:
-            records.append(_run_child(_child_cmd(args, args.scale, args.days, args.profile,
-                                                 args.progress_every), args.timeout))
+            cmd = _child_cmd(args, args.scale, args.days, args.profile, args.progress_every)
+            for attempt in range(args.retries + 1):
+                if args.wait_idle and not wait_idle(args.wait_idle):
+                    print("warning: the machine did not go idle; measuring anyway",
+                          file=sys.stderr)
+                record = _run_child(cmd, args.timeout)
+                record["attempts"] = attempt + 1
+                if not _disturbed(record):
+                    break
+                print(f"measured run disturbed by other processes ({record['other_cpu_s']} CPU "
+                      f"s); {'retrying' if attempt < args.retries else 'keeping it'}",
+                      file=sys.stderr)
+            records.append(record)
     # Report the run with the median Simulation.run time; keep every run's time.
     records.sort(key=lambda r: r["run_s"])
     record = records[(len(records) - 1) // 2]

@@ -25,14 +25,18 @@ out = Console()
 
 
 def people(value: object, signed: bool = False) -> str:
-    """Compact people count: 950, 12.3k, 1.25M (with a sign when asked)."""
+    """Compact number: 950, 12.3k, 1.25M; shares and morale (below 10, not whole) to 3 decimals."""
     value = float(value)  # type: ignore[arg-type]
     sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
     v = abs(value)
+    if v != v:  # NaN
+        return "–"
     if v >= 1e6:
         text = f"{v / 1e6:.2f}M"
     elif v >= 1e4:
         text = f"{v / 1e3:.1f}k"
+    elif v < 10 and v != round(v):
+        text = f"{v:.3f}"
     else:
         text = f"{v:,.0f}"
     return sign + text
@@ -152,7 +156,7 @@ def compare_cmd(
     out_dir: Annotated[Path | None, typer.Option("--out", help="write every run directory here")] = None,
 ) -> None:
     """Compare scenarios on the same seeds: medians, 5–95 % bands, paired differences."""
-    from exitwave.experiments.comparison import HEADLINE_FIELDS, compare
+    from exitwave.experiments.comparison import compare
 
     if len(scenario_names) < 2:
         err.print("[bold red]error:[/] compare needs at least two scenarios")
@@ -177,7 +181,7 @@ def compare_cmd(
         table.add_column(name, justify="right")
     for name in result.names[1:]:
         table.add_column(f"Δ {name}", justify="right")
-    for key, label in HEADLINE_FIELDS:
+    for key, label in result.fields:
         row = frame.loc[key]
         cells = [f"{people(row[f'{name}.median'])} [{people(row[f'{name}.p5'])}–{people(row[f'{name}.p95'])}]"
                  for name in result.names]

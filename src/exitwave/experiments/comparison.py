@@ -6,6 +6,9 @@ the paired difference between two scenarios on one seed is the policy's effect, 
 table reports, per headline output, each scenario's median with a 5–95 % band over seeds and
 the paired difference from the first scenario with its band; a difference whose band excludes
 zero is flagged as distinguishable.
+
+Headline outputs adapt to the world: the destinations and the crossing shown are those that
+matter most in the reference scenario's first run; front outputs appear when it has a front.
 """
 
 from __future__ import annotations
@@ -23,16 +26,10 @@ from exitwave.scenario.load import load_scenario, resolve_scenario_path
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Comparison", "compare", "headline", "HEADLINE_FIELDS"]
+__all__ = ["Comparison", "compare", "headline_fields", "headline_value"]
 
-HEADLINE_FIELDS = (
+_PLAIN = (
     ("departed", "departed (crossed out)"),
-    ("dest.KZ", "in Kazakhstan at end"),
-    ("dest.GE", "in Georgia at end"),
-    ("dest.FI", "in Finland at end"),
-    ("dest.MN", "in Mongolia at end"),
-    ("dest.EU", "in the EU at end"),
-    ("peak_queue.upper_lars", "peak queue Upper Lars (people)"),
     ("mobilized", "mobilized"),
     ("mobilization_shortfall", "mobilization shortfall"),
     ("hiding", "hiding"),
@@ -41,21 +38,45 @@ HEADLINE_FIELDS = (
     ("returned", "returned home"),
     ("hostile_admitted", "hostile agents admitted"),
 )
+_FRONT = (
+    ("force_strength", "force strength at end"),
+    ("killed", "killed"),
+    ("soldier_days_lost_to_care", "soldier-days lost to care"),
+    ("deserted", "deserted"),
+    ("surrendered", "surrendered"),
+    ("mean_morale", "mean morale at end (0–1)"),
+    ("war_end_day", "war-end day (censored at run end)"),
+)
 
 
-def headline(summary: dict[str, Any], eu: set[str]) -> dict[str, float]:
-    """Flatten one summary into the headline numbers (people)."""
-    out: dict[str, float] = {}
-    for key, _ in HEADLINE_FIELDS:
-        if key.startswith("dest."):
-            iso = key[5:]
-            dest = summary["by_destination"]
-            out[key] = float(sum(v for k, v in dest.items() if k in eu)) if iso == "EU" else float(dest.get(iso, 0))
-        elif key.startswith("peak_queue."):
-            out[key] = float(summary["peak_queue"].get(key.split(".", 1)[1], 0))
-        else:
-            out[key] = float(summary[key])
-    return out
+def headline_fields(summary: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
+    """(key, label) of the headline outputs for runs like ``summary``."""
+    fields = list(_PLAIN[:1])
+    destinations = sorted(summary["by_destination"].items(), key=lambda kv: -kv[1])[:4]
+    fields += [(f"dest.{iso}", f"in {names.get(iso, iso)} at end") for iso, _ in destinations]
+    fields.append(("dest.EU", "in the EU at end"))
+    if summary["peak_queue"]:
+        busiest = max(summary["peak_queue"].items(), key=lambda kv: kv[1])[0]
+        fields.append((f"peak_queue.{busiest}", f"peak queue {busiest} (people)"))
+    fields += list(_PLAIN[1:])
+    if "force_strength" in summary:
+        fields += list(_FRONT)
+    return fields
+
+
+def headline_value(summary: dict[str, Any], key: str, eu: set[str]) -> float:
+    """One headline number from a summary (people, or the field's own unit)."""
+    if key.startswith("dest."):
+        iso = key[5:]
+        dest = summary["by_destination"]
+        return float(sum(v for k, v in dest.items() if k in eu)) if iso == "EU" else float(dest.get(iso, 0))
+    if key.startswith("peak_queue."):
+        return float(summary["peak_queue"].get(key.split(".", 1)[1], 0))
+    if key == "war_end_day":
+        end = summary.get("war_end_day")
+        return float(summary["days"] if end is None else end)
+    value = summary.get(key)
+    return float("nan") if value is None else float(value)
 
 
 @dataclass
@@ -64,13 +85,10 @@ class Comparison:
 
     names: list[str]
     seeds: list[int]
+    fields: list[tuple[str, str]]
     values: dict[str, np.ndarray]  # scenario -> [seed, field]
     summaries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     run_dirs: list[Path] = field(default_factory=list)
-
-    @property
-    def fields(self) -> list[str]:
-        return [key for key, _ in HEADLINE_FIELDS]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per headline output; per scenario the median and 5–95 % band, and for every
@@ -79,7 +97,7 @@ class Comparison:
 
         rows = []
         base = self.values[self.names[0]]
-        for j, (key, label) in enumerate(HEADLINE_FIELDS):
+        for j, (key, label) in enumerate(self.fields):
             row: dict[str, Any] = {"output": key, "label": label}
             for name in self.names:
                 v = self.values[name][:, j]
@@ -103,22 +121,25 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     names = [sc.name for _, sc in loaded]
     if len(set(names)) != len(names):
         names = [f"{i}:{name}" for i, name in enumerate(names)]
-    values: dict[str, np.ndarray] = {}
     summaries: dict[str, list[dict[str, Any]]] = {}
     run_dirs: list[Path] = []
     seeds = list(range(seed, seed + n))
+    eu: set[str] = set()
+    country_names: dict[str, str] = {}
     for name, (path, scenario) in zip(names, loaded, strict=True):
-        rows = []
         summaries[name] = []
         for s in seeds:
             sim = Simulation(scenario, seed=s, scale=scale, days=days, source=path)
             results = sim.run()
-            eu = {iso for iso, member in zip(sim.world.country_ids, sim.world.country_eu, strict=True) if member}
-            rows.append([headline(results.summary, eu)[key] for key, _ in HEADLINE_FIELDS])
+            eu |= {iso for iso, member in zip(sim.world.country_ids, sim.world.country_eu, strict=True) if member}
+            country_names.update(zip(sim.world.country_ids, sim.world.country_names, strict=True))
             summaries[name].append(results.summary)
             if out_dir is not None:
                 run_dirs.append(results.save(out_dir))
             if progress is not None:
                 progress(name, s)
-        values[name] = np.array(rows, dtype=np.float64)
-    return Comparison(names=names, seeds=seeds, values=values, summaries=summaries, run_dirs=run_dirs)
+    fields = headline_fields(summaries[names[0]][0], country_names)
+    values = {name: np.array([[headline_value(summary, key, eu) for key, _ in fields]
+                              for summary in summaries[name]], dtype=np.float64) for name in names}
+    return Comparison(names=names, seeds=seeds, fields=fields, values=values, summaries=summaries,
+                      run_dirs=run_dirs)

@@ -12,8 +12,9 @@ On entering a country a man is placed by that country's policy of the day:
   protected with the recognition rate, otherwise he stays without protection.
 * otherwise he stays on whatever entry terms he came in on.
 
-Men without protection move on (countries with rows in ``onward.csv``; rate ``onward_rate``) or
-go home (``return_rate``); protected men go home at ``protected_return_factor`` times that rate.
+Men without protection in countries with rows in ``onward.csv`` consider moving on at
+``onward_rate``: onward by its shares, or, with the remaining share, they settle (no more onward
+moves). Everyone may go home (``return_rate``); protected men go home at ``protected_return_factor`` times that rate.
 Their next move is drawn when they arrive (competing exponential clocks), so a day costs only
 the men whose event falls on it.
 """
@@ -42,6 +43,7 @@ class Reception:
         self.carry = np.zeros(w.n_countries)
         self.onward_total = w.onward_share.sum(axis=1)
         self.event_kind = np.zeros(state.n, dtype=np.uint8)
+        self.settled = np.zeros(state.n, dtype=bool)  # chose to stay where he is: no onward moves
         eu_or_nato = w.country_eu | w.country_nato
         self.guarded = eu_or_nato
 
@@ -98,7 +100,7 @@ class Reception:
         onward_rate = 0.0 if protected else b.onward_rate
         return_rate = b.return_rate * (b.protected_return_factor if protected else 1.0)
         t_onward = np.full(agents.size, np.inf)
-        movers = self.onward_total[country] > 0
+        movers = (self.onward_total[country] > 0) & ~self.settled[agents]
         if onward_rate > 0 and movers.any():
             t_onward[movers] = exponential(state.seed, Stream.ABROAD_EVENT, day, agents[movers]) / onward_rate
         t_return = (exponential(state.seed, Stream.ABROAD_EVENT, day + 300_000, agents) / return_rate
@@ -163,10 +165,15 @@ class Reception:
         self._return_home(state, settled[kind == _RETURN])
         movers = settled[kind == _ONWARD]
         if movers.size:
+            # Moving on from a transit country by the shares of onward.csv; with the remaining
+            # share he settles there instead (no more onward moves; he may still go home).
             origin = state.country[movers].astype(np.int64)
-            shares = w.onward_share[origin]
-            u = uniform(state.seed, Stream.ONWARD_CHOICE, day, movers) * self.onward_total[origin]
-            target = (np.cumsum(shares, axis=1) < u[:, None]).sum(axis=1)
+            u = uniform(state.seed, Stream.ONWARD_CHOICE, day, movers)
+            settles = u >= self.onward_total[origin]
+            self.settled[movers[settles]] = True
+            self._stay(state, movers[settles], day, protected=False)
+            movers, origin, u = movers[~settles], origin[~settles], u[~settles]
+            target = (np.cumsum(w.onward_share[origin], axis=1) < u[:, None]).sum(axis=1)
             target = np.minimum(target, w.n_countries - 1)
             open_entry = s.entry[day, target] != CLOSED
             self._stay(state, movers[~open_entry], day, protected=False)

@@ -268,9 +268,9 @@ class FrontPhase(_Model):
 class CasualtyRates(_Model):
     """Daily casualty rate (killed + wounded, share of strength) by front intensity."""
 
-    quiet: Rate = 0.001
-    active: Rate = 0.004
-    heavy: Rate = 0.028
+    quiet: Rate = 0.0005
+    active: Rate = 0.002
+    heavy: Rate = 0.006
 
 
 class WarEnd(_Model):
