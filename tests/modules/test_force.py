@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import run_small
 
 from exitwave.modules.force import decay_memory, unit_hazards, usual_memory
 from exitwave.scenario.load import load_scenario
 from exitwave.scenario.schema import Front
 from exitwave.state import Status
+from helpers import run_small
 
 QUIET = {"front.casualty_rate": {"quiet": "0 per day", "active": "0 per day", "heavy": "0 per day"},
          "front.phases": [], "mobilization.waves": [], "news": [], "front.contract_recruits": "0 per day",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import run_small
 
 from exitwave.modules.termination import day_hazard, loglogistic_cdf
 from exitwave.scenario.load import load_scenario
+from helpers import run_small
 
 
 def test_breakpoint_ends_the_war_on_the_first_day_the_threshold_is_crossed():

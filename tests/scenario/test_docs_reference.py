@@ -5,16 +5,16 @@ from pathlib import Path
 
 from exitwave.scenario.schema import (
     CasualtyRates,
+    Countermeasures,
     Front,
     FrontPhase,
-    WarEnd,
-    Countermeasures,
     Mobilization,
     NewsShock,
     Policy,
     PopulationSpec,
     Scenario,
     TimeSpan,
+    WarEnd,
     Wave,
 )
 
