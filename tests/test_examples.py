@@ -134,3 +134,15 @@ def test_every_tutorial_command_runs_as_written(tmp_path: Path) -> None:
             assert summary["conservation_ok"]
             assert set(summary["by_crossing"]) <= set(crossing_ids())
             assert np.isfinite(summary["departed"])
+
+
+def test_a_saved_scenario_re_runs_from_its_run_directory(tmp_path):
+    """A world given by a relative path is recorded by absolute path in the run directory."""
+    from exitwave.engine import Simulation
+    from exitwave.scenario.load import load_scenario
+
+    source = EXAMPLES / "scenarios" / "ruritania-callup.yaml"
+    results = Simulation(load_scenario(str(source)), scale=500, days=5, source=source).run()
+    run_dir = results.save(tmp_path / "runs")
+    again = Simulation(load_scenario(str(run_dir / "scenario.yaml")), source=run_dir / "scenario.yaml")
+    assert again.world.name == "ruritania"

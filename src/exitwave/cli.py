@@ -130,7 +130,7 @@ def validate(scenario: Annotated[str, typer.Argument(help="bundled scenario name
     out.print("[green]ok[/] " + escape(
         f"{source}: scenario '{sc.name}', {sc.time.n_days} days from {sc.time.start}, "
         f"world '{sim.world.name}' ({sim.world.n_regions} regions, {sim.world.n_crossings} crossings, "
-        f"{sim.world.n_countries} countries), {len(sc.policies)} policies"), highlight=False)
+        f"{sim.world.n_countries} countries), {len(sc.policies)} polic{'y' if len(sc.policies) == 1 else 'ies'}"), highlight=False)
 
 
 @app.command()

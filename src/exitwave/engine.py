@@ -29,6 +29,13 @@ __all__ = ["Simulation", "run"]
 ProgressCallback = Callable[[int, int], None]
 
 
+def _is_bundled(folder: Path) -> bool:
+    from importlib import resources
+
+    bundled = Path(str(resources.files("exitwave.data") / "worlds")).resolve()
+    return folder.resolve().parent == bundled
+
+
 class Simulation:
     """One run of one scenario with one seed.
 
@@ -55,6 +62,9 @@ class Simulation:
         started = time.perf_counter()
         self.world = load_world(self.scenario.world,
                                 relative_to=self.source.parent if self.source else None)
+        if self.world.folder.name != self.scenario.world or not _is_bundled(self.world.folder):
+            # a world given by path: record where it was found, so the saved scenario re-runs
+            self.scenario = self.scenario.model_copy(update={"world": str(self.world.folder.resolve())})
         self.schedule = compile_schedule(self.scenario, self.world, label)
         self.build_seconds: dict[str, float] = {"world": time.perf_counter() - started}
         self.full_check_every = full_check_every
