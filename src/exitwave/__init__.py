@@ -1,7 +1,8 @@
 """exitwave: simulate waves of exit from a war effort and the policies that shape them.
 
 Public API (kept small): :func:`load_scenario`, :class:`Simulation`, :func:`run`,
-:class:`Results`, :func:`compare`. Heavy dependencies (pandas, numba kernels, plotting) load
+:class:`Results`, and the experiments :func:`compare`, :func:`ensemble`, :func:`sweep`,
+:func:`sensitivity`. Heavy dependencies (pandas, numba kernels, plotting) load
 lazily, so ``import exitwave`` stays fast.
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["load_scenario", "Simulation", "run", "Results", "compare", "__version__"]
+__all__ = ["load_scenario", "Simulation", "run", "Results", "compare", "ensemble", "sweep",
+           "sensitivity", "__version__"]
 
 if TYPE_CHECKING:
     from exitwave.engine import Simulation, run
-    from exitwave.experiments import compare
+    from exitwave.experiments import compare, ensemble, sensitivity, sweep
     from exitwave.results import Results
     from exitwave.scenario.load import load_scenario
 
@@ -24,6 +26,9 @@ _LAZY = {
     "run": "exitwave.engine",
     "Results": "exitwave.results",
     "compare": "exitwave.experiments",
+    "ensemble": "exitwave.experiments",
+    "sweep": "exitwave.experiments",
+    "sensitivity": "exitwave.experiments",
 }
 
 

@@ -154,6 +154,9 @@ def compare_cmd(
     scale: Annotated[float | None, typer.Option(help="men per agent")] = None,
     days: Annotated[int | None, typer.Option(help="number of days")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="write every run directory here")] = None,
+    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
+    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
 ) -> None:
     """Compare scenarios on the same seeds: medians, 5–95 % bands, paired differences."""
     from exitwave.experiments.comparison import compare
@@ -168,6 +171,7 @@ def compare_cmd(
         with _progress() as progress:
             task = progress.add_task("runs", total=n * len(scenario_names))
             result = compare(scenario_names, n=n, seed=seed, scale=scale, days=days, out_dir=out_dir,
+                             workers=workers, dask=dask, scheduler=scheduler,
                              progress=lambda name, s: progress.advance(task))
     except InputError as error:
         _fail_input(error)
@@ -194,6 +198,190 @@ def compare_cmd(
     out.print("* the 5–95 % band of the paired difference excludes zero (distinguishable at this ensemble size)")
     if result.run_dirs:
         out.print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
+
+
+class _RunProgress:
+    """A progress bar for many runs: done, failures, time left."""
+
+    def __init__(self, total: int, label: str) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
+                                 TextColumn("left"), TimeRemainingColumn(), console=err, transient=True)
+        self.task = self.progress.add_task(label, total=total, failed=0)
+        self.failed = 0
+
+    def __enter__(self) -> _RunProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+    def outcome(self, outcome) -> None:  # noqa: ANN001 - RunOutcome
+        if not outcome.ok:
+            self.failed += 1
+            err.print(f"[red]run {outcome.spec.label} failed:[/] {escape(outcome.error or '')}")
+        self.progress.update(self.task, advance=1, failed=self.failed)
+
+    def count(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done)
+
+
+def _band(bands: dict, key: str) -> str:
+    b = bands.get(key)
+    if not b or "median" not in b:
+        return "–"
+    return f"{people(b['median'])} [{people(b['p5'])}–{people(b['p95'])}]"
+
+
+@app.command("ensemble")
+def ensemble_cmd(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
+    n: Annotated[int, typer.Option("-n", help="number of seeds")] = 20,
+    seed: Annotated[int, typer.Option(help="first seed")] = 1,
+    scale: Annotated[float | None, typer.Option(help="men per agent")] = None,
+    days: Annotated[int | None, typer.Option(help="number of days")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="ensemble folder (resumable)")] = None,
+    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
+    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+) -> None:
+    """Run one scenario over N seeds: medians and 5–95 % bands; re-run to resume."""
+    from exitwave.experiments.ensemble import ensemble
+
+    if n < 2:
+        err.print("[bold red]error:[/] -n: expected at least 2 seeds (an interval needs an ensemble)")
+        raise typer.Exit(2)
+    out_dir = out_dir or Path("runs") / f"ensemble-{Path(scenario).stem}"
+    try:
+        with _RunProgress(n, f"ensemble {scenario}") as bar:
+            result = ensemble(scenario, n=n, seed=seed, scale=scale, days=days, out=out_dir,
+                              workers=workers, dask=dask, scheduler=scheduler, progress=bar.outcome)
+    except InputError as error:
+        _fail_input(error)
+        return
+    bands = result.summary_bands()
+    table = Table(title=f"{scenario}: {len(result.summaries)} of {n} runs, median [5–95 %]")
+    table.add_column("output")
+    table.add_column("people", justify="right")
+    for key in ("departed", "mobilized", "mobilization_shortfall", "hiding", "returned",
+                "detained_at_border", "protected", "force_strength", "killed", "deserted",
+                "surrendered", "mean_morale", "war_end_day"):
+        if key in bands:
+            table.add_row(key, _band(bands, key))
+    if "war_ended_share" in bands:
+        table.add_row("war ended within the run", f"{bands['war_ended_share']['mean']:.0%}")
+    out.print(table)
+    out.print(f"ensemble folder: [bold]{out_dir}[/] (ensemble.parquet, ensemble_summary.json, runs/)")
+    if result.failures:
+        err.print(f"[bold red]{len(result.failures)} runs failed[/]; the others are complete")
+        raise typer.Exit(1)
+
+
+@app.command("sweep")
+def sweep_cmd(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
+    param: Annotated[list[str], typer.Option("--param", help="PATH=v1,v2,… (repeatable)")],
+    n: Annotated[int, typer.Option("-n", help="seeds per grid point")] = 3,
+    seed: Annotated[int, typer.Option(help="first seed")] = 1,
+    scale: Annotated[float | None, typer.Option(help="men per agent")] = None,
+    days: Annotated[int | None, typer.Option(help="number of days")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="keep run directories here")] = None,
+    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
+    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+) -> None:
+    """A grid over scenario fields by dotted path, each point on the same seeds."""
+    from exitwave.experiments.sweep import parse_param, sweep
+
+    try:
+        params = dict(parse_param(p) for p in param)
+        points = 1
+        for values in params.values():
+            points *= len(values)
+        with _RunProgress(points * n, f"sweep {scenario}") as bar:
+            result = sweep(scenario, params, n=n, seed=seed, scale=scale, days=days, out=out_dir,
+                           workers=workers, dask=dask, scheduler=scheduler, progress=bar.count)
+    except InputError as error:
+        _fail_input(error)
+        return
+    frame = result.to_frame()
+    table = Table(title=f"sweep of {scenario}: {len(result.grid)} points × {n} seeds, median [5–95 %]")
+    for name in params:
+        table.add_column(name)
+    fields = [f for f in ("departed", "mobilized", "protected", "force_strength", "deserted", "surrendered")
+              if f"{f}.median" in frame]
+    for f in fields:
+        table.add_column(f, justify="right")
+    for _, row in frame.iterrows():
+        cells = [str(row[name]) for name in params]
+        cells += [f"{people(row[f + '.median'])} [{people(row[f + '.p5'])}–{people(row[f + '.p95'])}]"
+                  for f in fields]
+        table.add_row(*cells)
+    out.print(table)
+    if result.failures:
+        err.print(f"[bold red]{len(result.failures)} runs failed[/]")
+        raise typer.Exit(1)
+
+
+@app.command("sensitivity")
+def sensitivity_cmd(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
+    method: Annotated[str, typer.Option(help="sobol or morris")] = "morris",
+    n: Annotated[int, typer.Option("-n", help="Morris trajectories or Sobol base samples")] = 4,
+    param: Annotated[list[str] | None, typer.Option("--param", help="a registry parameter (repeatable); default: all continuous behaviour, mobilization and front parameters")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the design and of every run")] = 1,
+    scale: Annotated[float, typer.Option(help="men per agent")] = 2000.0,
+    days: Annotated[int | None, typer.Option(help="number of days")] = None,
+    top: Annotated[int, typer.Option(help="parameters shown per output")] = 3,
+    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
+    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+) -> None:
+    """Which parameters carry each headline output (SALib Morris or Sobol)."""
+    from exitwave.experiments.sensitivity import (
+        default_parameters,
+        problem_for,
+        sample,
+        sensitivity,
+    )
+
+    if method not in ("sobol", "morris"):
+        err.print(f"[bold red]error:[/] --method: expected sobol or morris, got {escape(method)!r}")
+        raise typer.Exit(2)
+    try:
+        names = list(param) if param else default_parameters()
+        total = len(sample(method, problem_for(names), n, seed=seed))
+        with _RunProgress(total, f"{method} on {scenario} ({len(names)} parameters)") as bar:
+            result = sensitivity(scenario, method, n, names=names, seed=seed, scale=scale, days=days,
+                                 workers=workers, dask=dask, scheduler=scheduler, progress=bar.count)
+    except InputError as error:
+        _fail_input(error)
+        return
+    frame = result.to_frame()
+    key, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
+    table = Table(title=f"{method} sensitivity of {scenario}: {total} runs, {len(names)} parameters "
+                        f"({'total index ± 95 % CI' if method == 'sobol' else 'μ* ± 95 % CI'})")
+    table.add_column("output")
+    for k in range(top):
+        table.add_column(f"#{k + 1}")
+    for output in result.indices:
+        rows = frame.loc[output].head(top)
+        cells = [f"{name} {people(r[key])} ±{people(r[conf])}" for name, r in rows.iterrows()]
+        table.add_row(output, *cells)
+    out.print(table)
+    if result.failures:
+        err.print(f"[bold red]{result.failures} runs failed[/]")
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -62,9 +62,9 @@ class Results:
         ax.set_title(f"{self.scenario.name} (seed {self.scenario.seed}, 1 agent = {self.summary['scale']:.0f} men)")
         return ax
 
-    def save(self, out_dir: str | Path = "runs") -> Path:
+    def save(self, out_dir: str | Path = "runs", name: str | None = None) -> Path:
         """Write the run directory under ``out_dir`` atomically; returns its path."""
-        return write_run(self, Path(out_dir))
+        return write_run(self, Path(out_dir), name)
 
     @classmethod
     def load(cls, run_dir: str | Path) -> Results:
@@ -236,15 +236,25 @@ def scenario_yaml(scenario: Scenario) -> str:
 
 
 def write_run(results: Results, out_dir: Path, name: str | None = None) -> Path:
-    """Write a run directory atomically: a temporary folder renamed into place."""
+    """Write a run directory atomically: a temporary folder renamed into place.
+
+    Without ``name`` the folder is ``<scenario>-<UTC time>-s<seed>`` (with a suffix if taken).
+    With ``name`` it is exactly that, and an existing run of that name is an error: experiments
+    name runs by seed so that a resumed experiment never writes a run twice.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    base = name or f"{results.scenario.name}-{stamp}-s{results.scenario.seed}"
-    final = out_dir / base
-    suffix = 1
-    while final.exists():
-        suffix += 1
-        final = out_dir / f"{base}-{suffix}"
+    if name is not None:
+        final = out_dir / name
+        if final.exists():
+            raise FileExistsError(f"{final} already exists")
+    else:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        base = f"{results.scenario.name}-{stamp}-s{results.scenario.seed}"
+        final = out_dir / base
+        suffix = 1
+        while final.exists():
+            suffix += 1
+            final = out_dir / f"{base}-{suffix}"
     temp = out_dir / f".{final.name}.tmp-{os.getpid()}"
     try:
         temp.mkdir()

@@ -1,6 +1,9 @@
-"""Experiments across runs: policy comparison with common random numbers (more to come:
-ensembles, sweeps, sensitivity, calibration)."""
+"""Experiments across runs: ensembles, policy comparison with common random numbers, sweeps and
+global sensitivity analysis, on local processes or a Dask cluster."""
 
 from exitwave.experiments.comparison import Comparison, compare
+from exitwave.experiments.ensemble import Ensemble, ensemble
+from exitwave.experiments.sensitivity import Sensitivity, sensitivity
+from exitwave.experiments.sweep import Sweep, sweep
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare", "Ensemble", "ensemble", "Sensitivity", "sensitivity", "Sweep", "sweep"]

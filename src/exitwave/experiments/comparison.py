@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from exitwave.engine import Simulation
 from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
 if TYPE_CHECKING:
@@ -114,32 +113,51 @@ class Comparison:
 
 
 def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | None = None,
-            days: int | None = None, out_dir: str | Path | None = None,
+            days: int | None = None, out_dir: str | Path | None = None, workers: int = 1,
+            scheduler: str | None = None, dask: bool = False,
             progress: Callable[[str, int], None] | None = None) -> Comparison:
-    """Run every scenario on seeds ``seed … seed+n−1`` and pair the results."""
+    """Run every scenario on seeds ``seed … seed+n−1`` and pair the results.
+
+    With ``out_dir`` every run directory is kept as ``<out_dir>/<scenario>/seed-<k>``.
+    """
+    from exitwave.experiments.executors import RunSpec, make_executor
+    from exitwave.world import load_world
+
     loaded = [(resolve_scenario_path(s), load_scenario(s)) for s in scenarios]
     names = [sc.name for _, sc in loaded]
     if len(set(names)) != len(names):
         names = [f"{i}:{name}" for i, name in enumerate(names)]
-    summaries: dict[str, list[dict[str, Any]]] = {}
-    run_dirs: list[Path] = []
     seeds = list(range(seed, seed + n))
+    specs = [RunSpec(scenario=str(path), seed=s, label=f"seed-{s}", scale=scale, days=days, group=name,
+                     run_dir=str(Path(out_dir) / name.replace(":", "-")) if out_dir is not None else None)
+             for name, (path, _) in zip(names, loaded, strict=True) for s in seeds]
+    collected: dict[tuple[str, int], dict[str, Any]] = {}
+    failures: list[str] = []
+    executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
+    try:
+        for outcome in executor.run(specs):
+            name = outcome.spec.group
+            if outcome.ok:
+                assert outcome.summary is not None
+                collected[(name, outcome.spec.seed)] = outcome.summary
+            else:
+                failures.append(f"{name} seed {outcome.spec.seed}: {outcome.error}")
+            if progress is not None:
+                progress(name, outcome.spec.seed)
+    finally:
+        executor.close()
+    if failures:
+        raise RuntimeError("runs failed: " + "; ".join(failures[:3]))
+    summaries = {name: [collected[(name, s)] for s in seeds] for name in names}
     eu: set[str] = set()
     country_names: dict[str, str] = {}
-    for name, (path, scenario) in zip(names, loaded, strict=True):
-        summaries[name] = []
-        for s in seeds:
-            sim = Simulation(scenario, seed=s, scale=scale, days=days, source=path)
-            results = sim.run()
-            eu |= {iso for iso, member in zip(sim.world.country_ids, sim.world.country_eu, strict=True) if member}
-            country_names.update(zip(sim.world.country_ids, sim.world.country_names, strict=True))
-            summaries[name].append(results.summary)
-            if out_dir is not None:
-                run_dirs.append(results.save(out_dir))
-            if progress is not None:
-                progress(name, s)
+    for path, scenario in loaded:
+        world = load_world(scenario.world, relative_to=path.parent)
+        eu |= {iso for iso, member in zip(world.country_ids, world.country_eu, strict=True) if member}
+        country_names.update(zip(world.country_ids, world.country_names, strict=True))
     fields = headline_fields(summaries[names[0]][0], country_names)
     values = {name: np.array([[headline_value(summary, key, eu) for key, _ in fields]
                               for summary in summaries[name]], dtype=np.float64) for name in names}
+    run_dirs = [Path(spec.run_dir) / spec.label for spec in specs if spec.run_dir is not None]
     return Comparison(names=names, seeds=seeds, fields=fields, values=values, summaries=summaries,
                       run_dirs=run_dirs)

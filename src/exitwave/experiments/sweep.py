@@ -1,0 +1,119 @@
+"""Sweeps: a grid over scenario fields by their dotted path, a few seeds per point.
+
+``--param behaviour.patience_days=2,4,8 --param front.captor_credibility=0.3,0.9`` runs the six
+combinations, each on the same seeds (common random numbers across points).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from exitwave.errors import InputError
+from exitwave.experiments.ensemble import band_table, flatten_summary
+from exitwave.experiments.executors import RunSpec, make_executor
+from exitwave.scenario.load import load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Sweep", "sweep", "parse_param"]
+
+
+def _value(text: str) -> Any:
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def parse_param(text: str) -> tuple[str, list[Any]]:
+    """``path=v1,v2,…`` → (path, [values])."""
+    if "=" not in text:
+        raise InputError("--param", text, "expected PATH=VALUE[,VALUE…], e.g. behaviour.patience_days=2,4,8")
+    path, values = text.split("=", 1)
+    items = [_value(v) for v in values.split(",") if v.strip()]
+    if not path.strip() or not items:
+        raise InputError("--param", text, "expected PATH=VALUE[,VALUE…]")
+    return path.strip(), items
+
+
+@dataclass
+class Sweep:
+    grid: list[dict[str, Any]]
+    summaries: dict[tuple[int, int], dict[str, Any]]  # (point, seed) -> summary
+    failures: dict[tuple[int, int], str]
+    seeds: list[int]
+
+    def to_frame(self, fields: tuple[str, ...] = ("departed", "mobilized", "protected",
+                                                  "force_strength", "deserted", "surrendered")) -> pd.DataFrame:
+        """One row per grid point: its values and the median [5–95 %] of each field."""
+        import pandas as pd
+
+        rows = []
+        for i, point in enumerate(self.grid):
+            flats = [flatten_summary(self.summaries[(i, s)]) for s in self.seeds if (i, s) in self.summaries]
+            bands = band_table(flats) if flats else {}
+            row: dict[str, Any] = dict(point)
+            for f in fields:
+                if f in bands and "median" in bands[f]:
+                    row[f"{f}.median"] = bands[f]["median"]
+                    row[f"{f}.p5"], row[f"{f}.p95"] = bands[f]["p5"], bands[f]["p95"]
+            row["runs"] = len(flats)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def plot(self, field: str = "departed", ax: Any = None) -> Any:
+        import matplotlib.pyplot as plt
+
+        frame = self.to_frame((field,))
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4))
+        labels = [", ".join(f"{k.split('.')[-1]}={v}" for k, v in p.items()) for p in self.grid]
+        y = frame[f"{field}.median"].to_numpy()
+        err = np.vstack([y - frame[f"{field}.p5"], frame[f"{field}.p95"] - y])
+        ax.errorbar(range(len(y)), y, yerr=err, fmt="o")
+        ax.set_xticks(range(len(y)), labels, rotation=30, ha="right")
+        ax.set_ylabel(field)
+        return ax
+
+
+def sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int = 1,
+          scale: float | None = None, days: int | None = None, out: str | Path | None = None,
+          workers: int = 1, scheduler: str | None = None, dask: bool = False,
+          progress: Callable[[int, int], None] | None = None) -> Sweep:
+    names = list(params)
+    grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*params.values())]
+    for point in grid:
+        load_scenario(scenario, overrides=point)  # every point validates before anything runs
+    seeds = list(range(seed, seed + n))
+    specs = [RunSpec(scenario=scenario, seed=s, label=f"point-{i}-seed-{s}", scale=scale, days=days,
+                     overrides=tuple(point.items()),
+                     run_dir=str(Path(out) / "runs") if out is not None else None)
+             for i, point in enumerate(grid) for s in seeds]
+    summaries: dict[tuple[int, int], dict[str, Any]] = {}
+    failures: dict[tuple[int, int], str] = {}
+    executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
+    try:
+        for k, outcome in enumerate(executor.run(specs), start=1):
+            point = int(outcome.spec.label.split("-")[1])
+            key = (point, outcome.spec.seed)
+            if outcome.ok and outcome.summary is not None:
+                summaries[key] = outcome.summary
+            else:
+                failures[key] = outcome.error or "failed"
+            if progress is not None:
+                progress(k, len(specs))
+    finally:
+        executor.close()
+    return Sweep(grid=grid, summaries=summaries, failures=failures, seeds=seeds)
