@@ -256,7 +256,7 @@ def ensemble_cmd(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
 ) -> None:
     """Run one scenario over N seeds: medians and 5–95 % bands; re-run to resume."""
-    from exitwave.experiments.ensemble import ensemble
+    from exitwave.experiments.ensembles import ensemble
 
     if n < 2:
         err.print("[bold red]error:[/] -n: expected at least 2 seeds (an interval needs an ensemble)")
@@ -301,7 +301,7 @@ def sweep_cmd(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
 ) -> None:
     """A grid over scenario fields by dotted path, each point on the same seeds."""
-    from exitwave.experiments.sweep import parse_param, sweep
+    from exitwave.experiments.sweeps import parse_param, sweep
 
     try:
         params = dict(parse_param(p) for p in param)
@@ -348,7 +348,7 @@ def sensitivity_cmd(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
 ) -> None:
     """Which parameters carry each headline output (SALib Morris or Sobol)."""
-    from exitwave.experiments.sensitivity import (
+    from exitwave.experiments.sensitivities import (
         default_parameters,
         problem_for,
         sample,

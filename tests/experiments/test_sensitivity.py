@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from exitwave.experiments.sensitivity import analyze, default_parameters, sample, sensitivity
+from exitwave.experiments.sensitivities import analyze, default_parameters, sample, sensitivity
 
 
 def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:

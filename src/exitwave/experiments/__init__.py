@@ -2,8 +2,8 @@
 global sensitivity analysis, on local processes or a Dask cluster."""
 
 from exitwave.experiments.comparison import Comparison, compare
-from exitwave.experiments.ensemble import Ensemble, ensemble
-from exitwave.experiments.sensitivity import Sensitivity, sensitivity
-from exitwave.experiments.sweep import Sweep, sweep
+from exitwave.experiments.ensembles import Ensemble, ensemble
+from exitwave.experiments.sensitivities import Sensitivity, sensitivity
+from exitwave.experiments.sweeps import Sweep, sweep
 
 __all__ = ["Comparison", "compare", "Ensemble", "ensemble", "Sensitivity", "sensitivity", "Sweep", "sweep"]

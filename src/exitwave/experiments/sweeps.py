@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from exitwave.errors import InputError
-from exitwave.experiments.ensemble import band_table, flatten_summary
+from exitwave.experiments.ensembles import band_table, flatten_summary
 from exitwave.experiments.executors import RunSpec, make_executor
 from exitwave.scenario.load import load_scenario
 
@@ -106,8 +106,8 @@ def sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int 
     executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
     try:
         for k, outcome in enumerate(executor.run(specs), start=1):
-            point = int(outcome.spec.label.split("-")[1])
-            key = (point, outcome.spec.seed)
+            index = int(outcome.spec.label.split("-")[1])
+            key = (index, outcome.spec.seed)
             if outcome.ok and outcome.summary is not None:
                 summaries[key] = outcome.summary
             else:

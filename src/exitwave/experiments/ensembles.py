@@ -41,7 +41,7 @@ def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, floa
     flat: dict[str, float] = {}
     for key, value in summary.items():
         name = f"{prefix}{key}"
-        if isinstance(value, bool) or isinstance(value, int | float):
+        if isinstance(value, bool | int | float):
             flat[name] = float(value)
         elif value is None and key == "war_end_day":
             flat[name] = float("nan")
@@ -67,7 +67,7 @@ def band_table(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     return out
 
 
-def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         write(temp)
@@ -109,7 +109,7 @@ class Ensemble:
         parts = {"p5": p5, "median": p50, "p95": p95}
         data = {(col, stat): parts[stat][:, j] for j, col in enumerate(columns) for stat in parts}
         frame = pd.DataFrame(data, index=index)
-        frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["series", "statistic"])
+        frame.columns = pd.MultiIndex.from_tuples(list(data), names=["series", "statistic"])
         return frame
 
     def _series(self, seed: int) -> pd.DataFrame:
@@ -141,7 +141,7 @@ class Ensemble:
         assert self.out is not None
         frame = self.to_frame()
         flat = frame.copy()
-        flat.columns = [f"{series}|{stat}" for series, stat in frame.columns]
+        flat.columns = ["|".join(map(str, column)) for column in frame.columns]
         _write_atomically(self.out / "ensemble.parquet", lambda p: flat.to_parquet(p))
         payload = {"scenario": self.scenario, "seeds": self.seeds, "runs_ok": len(self.summaries),
                    "failures": {str(k): v for k, v in self.failures.items()},
