@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 from exitwave.engine import Simulation
 from exitwave.results import Results
 from exitwave.scenario.load import load_scenario
@@ -24,3 +27,12 @@ def run_small(scenario: str | Scenario, keep: list | None = None, **kwargs) -> R
     if keep is not None:
         keep.append(sim)
     return results
+
+
+def edit_csv(path: Path, row: int, column: str, value: str) -> None:
+    """Set a cell; ``row`` is the line of the file (header = row 1), as in the error messages."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[row - 1][rows[0].index(column)] = value
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)

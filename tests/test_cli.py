@@ -10,7 +10,6 @@ second of imports), so the file stays fast.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import exitwave
+from helpers import edit_csv
 
 BUNDLED_WORLD = Path(exitwave.__file__).parent / "data" / "worlds" / "russia-2022"
 RUN_ARGS = ["--scale", "20000", "--days", "3"]
@@ -55,13 +55,6 @@ def copy_world(case: Path) -> Path:
     return world
 
 
-def edit_csv(path: Path, row: int, column: str, value: str) -> None:
-    """Set a cell; ``row`` counts lines of the file as the error messages do (header = row 1)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    rows[row - 1][rows[0].index(column)] = value
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
 
 
 def scenario_on_copied_world(case: Path, extra: str = "") -> str:

@@ -12,6 +12,7 @@ import pytest
 import exitwave
 from exitwave.errors import InputError
 from exitwave.world import MODES, bundled_worlds, great_circle_km, load_world
+from helpers import edit_csv
 
 BUNDLED = Path(exitwave.__file__).parent / "data" / "worlds" / "russia-2022"
 
@@ -23,13 +24,6 @@ def world_copy(tmp_path: Path) -> Path:
     return folder
 
 
-def edit_csv(path: Path, row: int, column: str, value: str) -> None:
-    """Set a cell; ``row`` is the line of the file (header = row 1), as in the error messages."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    rows[row - 1][rows[0].index(column)] = value
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
 
 
 def drop_column(path: Path, column: str) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from exitwave.capacity import DailyCapacity
 from exitwave.modules.events import CLOSED, VISA
 from exitwave.random import Stream, exponential, uniform
 from exitwave.state import State, Status
@@ -82,7 +83,7 @@ class Movement:
         state.crossed = np.zeros(w.n_crossings)
         state.crossed_today = np.zeros(w.n_crossings)
         state.departed_by_region = np.zeros(w.n_regions)
-        self.carry = np.zeros(w.n_crossings)
+        self.capacity = DailyCapacity(w.n_crossings)
         self.route_class = state.route_class
         state.route_weight, state.access = route_table(state, 0)
 
@@ -155,9 +156,7 @@ class Movement:
             state.queues[c] = np.empty(0, np.int64)
             self._go_home(state, queue, "turned_back_exit_closed")
             return
-        self.carry[c] += w.exit_capacity[c] / state.pop.scale
-        n_served = min(int(self.carry[c]), queue.size)
-        self.carry[c] = min(self.carry[c] - n_served, 1.0) if n_served == queue.size else self.carry[c] - n_served
+        n_served = self.capacity.take(c, w.exit_capacity[c], state.pop.scale, queue.size)
         served, waiting = queue[:n_served], queue[n_served:]
 
         # Patience: those still waiting past their limit switch crossing or go home.

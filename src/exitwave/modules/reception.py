@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from exitwave.capacity import DailyCapacity
 from exitwave.modules.events import CLOSED, REFUSE
 from exitwave.random import Stream, exponential, uniform
 from exitwave.state import State, Status
@@ -40,7 +41,7 @@ class Reception:
         state.screening_queues = [np.empty(0, np.int64) for _ in range(w.n_countries)]
         state.stock = np.zeros(w.n_countries)
         state.relocated = np.zeros(w.n_countries)
-        self.carry = np.zeros(w.n_countries)
+        self.screening = DailyCapacity(w.n_countries)
         self.onward_total = w.onward_share.sum(axis=1)
         self.event_kind = np.zeros(state.n, dtype=np.uint8)
         self.settled = np.zeros(state.n, dtype=bool)  # chose to stay where he is: no onward moves
@@ -119,9 +120,7 @@ class Reception:
             queue = state.screening_queues[k]
             if not queue.size:
                 continue
-            self.carry[k] += s.screening_capacity[day, k] / state.pop.scale
-            n = min(int(self.carry[k]), queue.size)
-            self.carry[k] = min(self.carry[k] - n, 1.0) if n == queue.size else self.carry[k] - n
+            n = self.screening.take(k, s.screening_capacity[day, k], state.pop.scale, queue.size)
             done, state.screening_queues[k] = queue[:n], queue[n:]
             if not done.size:
                 continue
