@@ -8,18 +8,30 @@ Usage::
 
 What it does:
 
-1. A warm-up run in a child process at a small scale (``--warmup-scale 2000 --warmup-days 5``)
-   so numba's on-disk cache (``cache=True`` kernels) is compiled before anything is timed.
+1. A warm-up run in a child process at a small scale (``--warmup-scale 2000``, ``--warmup-days``
+   = ``--days``) so numba's on-disk cache (``cache=True`` kernels) is compiled before anything is
+   timed. A few days would not do: nobody gets abroad before the decree, so the contact and
+   heap-update kernels would still be compiled inside the measured run.
 2. The measured run in a fresh child process, so ``ru_maxrss`` is the peak RSS of that run
    alone (interpreter, imports, world, population, state, modules, results included).
 3. Prints agents, days, wall time (total and split: imports, scenario load, world/schedule,
-   population synthesis, state allocation and other build work, module init, per-module step
-   seconds from ``Results.provenance["seconds"]``, recorder + results), agent-days per second,
-   peak RSS in MB, and one JSON line starting with ``BENCH_ENGINE``.
+   population synthesis, State allocation, module init, per-module step seconds from
+   ``Results.provenance["seconds"]``, recorder, building the Results), agent-days per second,
+   peak RSS in MB, and one JSON line starting with ``BENCH_ENGINE``. The split comes from the
+   engine's own timings plus thin wrappers the harness puts around the engine's first module
+   ``init``, its ``Recorder`` and ``build_results`` (in the child process only).
 
+The machine is small and may be shared: the parent counts the CPU seconds other processes used
+while the child ran (``other_cpu_s``, from /proc/stat) and warns when that is noticeable;
+``--wait-idle SECONDS`` waits for a quiet machine first and ``--retries N`` reruns a disturbed
+measurement. ``--repeat N`` runs N measured children and reports the median.
+
+``--cold`` measures with an empty numba cache (what a first run after install pays).
 ``--profile FILE`` runs the measured run under cProfile and writes the stats to FILE (and prints
-the top entries); profiling adds overhead, so time a run without it. ``--in-process`` skips the
-child process (peak RSS is then the whole benchmark process). Independent of pytest.
+the top entries); profiling adds overhead, so time a run without it. For a sampling profile use
+``py-spy record -f raw -o out.txt -- .venv/bin/python benchmarks/bench_engine.py --in-process
+--no-warmup ...``. ``--in-process`` skips the child process (peak RSS is then the whole
+benchmark process). Independent of pytest.
 """
 
 from __future__ import annotations
@@ -59,6 +71,78 @@ def _maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024
 
 
+def _instrument(marks: dict[str, float]) -> Any:
+    """Wrap engine internals (in this process only) to time what the engine does not report:
+    the first module init (so State allocation can be split off), the recorder, and building
+    the Results. Returns a function that undoes the wrapping. Missing hooks are skipped, so the
+    benchmark keeps working if the engine changes."""
+    import exitwave.engine as engine
+
+    undo: list[Any] = []
+
+    def first_init(cls: Any) -> None:
+        original = cls.__dict__.get("init")
+        if original is None:
+            return
+
+        def init(self: Any, state: Any) -> None:
+            marks.setdefault("first_init_at", time.perf_counter())
+            original(self, state)
+
+        cls.init = init
+        undo.append(lambda: setattr(cls, "init", original))
+
+    for cls in getattr(engine, "MODULES", ())[:1]:
+        first_init(cls)
+
+    recorder_cls = getattr(engine, "Recorder", None)
+    if recorder_cls is not None:
+        in_record = [False]
+
+        class TimedRecorder(recorder_cls):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                t0 = time.perf_counter()
+                super().__init__(*args, **kwargs)
+                marks["recorder_init_s"] = time.perf_counter() - t0
+
+            def record(self, *args: Any, **kwargs: Any) -> None:
+                t0 = time.perf_counter()
+                in_record[0] = True
+                try:
+                    super().record(*args, **kwargs)
+                finally:
+                    in_record[0] = False
+                marks["record_s"] += time.perf_counter() - t0
+
+            def check(self, *args: Any, **kwargs: Any) -> None:
+                if in_record[0]:
+                    super().check(*args, **kwargs)
+                    return
+                t0 = time.perf_counter()
+                super().check(*args, **kwargs)
+                marks["final_check_s"] += time.perf_counter() - t0
+
+        engine.Recorder = TimedRecorder  # type: ignore[misc]
+        undo.append(lambda: setattr(engine, "Recorder", recorder_cls))
+
+    build = getattr(engine, "build_results", None)
+    if build is not None:
+        def timed_build(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            out = build(*args, **kwargs)
+            marks["results_s"] = time.perf_counter() - t0
+            return out
+
+        engine.build_results = timed_build
+        undo.append(lambda: setattr(engine, "build_results", build))
+
+    def restore() -> None:
+        for fn in reversed(undo):
+            fn()
+
+    return restore
+
+
 def measure(scenario: str, scale: float, days: int, seed: int | None,
             profile: str | None = None, progress_every: int = 0) -> dict[str, Any]:
     """Run one simulation in this process and return its record."""
@@ -74,28 +158,31 @@ def measure(scenario: str, scale: float, days: int, seed: int | None,
     sim = Simulation(sc, seed=seed, scale=scale, days=days)
     t_sim = time.perf_counter() - t0
 
-    marks: dict[str, float] = {}
+    marks: dict[str, float] = {"record_s": 0.0, "final_check_s": 0.0}
+    restore = _instrument(marks)
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
         if done == 1:
-            marks["first_day_s"] = time.perf_counter() - started
             marks["rss_after_day1_mb"], marks["peak_after_day1_mb"] = _rss_mb()
         if progress_every and (done % progress_every == 0 or done == total):
             now, peak = _rss_mb()
             print(f"  day {done}/{total}  {time.perf_counter() - started:7.1f} s  "
                   f"rss {now:.0f} MB  peak {peak:.0f} MB", file=sys.stderr, flush=True)
 
-    if profile:
-        import cProfile
+    try:
+        if profile:
+            import cProfile
 
-        profiler = cProfile.Profile()
-        profiler.enable()
-        results = sim.run(progress=progress)
-        profiler.disable()
-        profiler.dump_stats(profile)
-    else:
-        results = sim.run(progress=progress)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            results = sim.run(progress=progress)
+            profiler.disable()
+            profiler.dump_stats(profile)
+        else:
+            results = sim.run(progress=progress)
+    finally:
+        restore()
     t_run = time.perf_counter() - started
 
     seconds: dict[str, float] = dict(results.provenance["seconds"])
@@ -105,28 +192,30 @@ def measure(scenario: str, scale: float, days: int, seed: int | None,
     init = seconds.get("build.modules_init", 0.0)
     steps = {k.split(".", 1)[1]: v for k, v in seconds.items() if k.startswith("step.")}
     step_total = sum(steps.values())
-    first_day = marks.get("first_day_s", float("nan"))
-    # Build work inside run() not timed by the engine: State allocation, decision_groups().
-    # first_day_s also holds the recorder's first row, which is negligible.
-    state_alloc = first_day - build_pop - init - sum(_first_day_share(steps, n_days).values())
+    # State allocation and decision_groups(): from run() start to the first module init,
+    # less population synthesis (timed by the engine itself).
+    state_alloc = marks.get("first_init_at", started) - started - build_pop
+    split = {
+        "import": t_import,
+        "load_scenario": t_load,
+        "world_and_schedule": t_sim,
+        "population": build_pop,
+        "state_alloc_and_groups": max(state_alloc, 0.0),
+        "modules_init": init,
+        "steps": step_total,
+        "recorder": marks["record_s"] + marks["final_check_s"] + marks.get("recorder_init_s", 0.0),
+        "results": marks.get("results_s", 0.0),
+    }
+    accounted = sum(v for k, v in split.items()
+                    if k not in ("import", "load_scenario", "world_and_schedule"))
+    split["other"] = max(t_run - accounted, 0.0)  # loop overhead, progress callback
     rss_now, rss_peak = _rss_mb()
     return {
         "scenario": scenario, "scale_requested": scale, "scale": results.summary["scale"],
         "seed": results.summary["seed"], "agents": agents, "days": n_days,
         "wall_s": round(t_import + t_load + t_sim + t_run, 3),
         "run_s": round(t_run, 3),
-        "split_s": {
-            "import": round(t_import, 3),
-            "load_scenario": round(t_load, 3),
-            "world_and_schedule": round(t_sim, 3),
-            "population": round(build_pop, 3),
-            "state_alloc_and_groups": round(max(state_alloc, 0.0), 3),
-            "modules_init": round(init, 3),
-            "steps": round(step_total, 3),
-            "recorder_and_results": round(max(t_run - first_day - step_total
-                                              + sum(_first_day_share(steps, n_days).values()),
-                                              0.0), 3),
-        },
+        "split_s": {k: round(v, 3) for k, v in split.items()},
         "step_s": {k: round(v, 3) for k, v in steps.items()},
         "agent_days_per_s": round(agents * n_days / t_run, 1),
         "step_agent_days_per_s": round(agents * n_days / step_total, 1) if step_total else None,
@@ -140,11 +229,6 @@ def measure(scenario: str, scale: float, days: int, seed: int | None,
         "git_commit": results.provenance.get("git_commit"),
         "exitwave_path": str(Path(exitwave.__file__).parent),
     }
-
-
-def _first_day_share(steps: dict[str, float], n_days: int) -> dict[str, float]:
-    """Approximate step seconds of day 1 (mean per day); used only to split build time."""
-    return {k: v / max(n_days, 1) for k, v in steps.items()}
 
 
 def _child_cmd(args: argparse.Namespace, scale: float, days: int, profile: str | None,
@@ -258,7 +342,7 @@ def _print(record: dict[str, Any]) -> None:
           f"{(record['step_agent_days_per_s'] or 0):,.0f} (daily steps only)")
     print(f"peak RSS {record['peak_rss_mb']:.0f} MB  (after day 1: "
           f"{record['peak_rss_after_day1_mb']:.0f} MB; at end: {record['rss_end_mb']:.0f} MB)")
-    if "loadavg_before" in record:
+    if "child_cpu_s" in record:
         print(f"load average before/after: {record['loadavg_before'][0]:.2f} / "
               f"{record['loadavg_after'][0]:.2f} (1-min; {record['machine']['cpus']} CPUs); "
               f"child CPU {record.get('child_cpu_s', float('nan')):.1f} s, other processes' "

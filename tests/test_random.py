@@ -45,3 +45,13 @@ def test_exponential_and_normal_moments():
     z = normal(3, Stream.MEANS, 0, agents)
     assert abs(e.mean() - 1.0) < 0.01 and abs(e.var() - 1.0) < 0.03
     assert abs(z.mean()) < 0.01 and abs(z.std() - 1.0) < 0.01
+
+
+def test_large_arrays_take_the_parallel_path_with_identical_bits():
+    from exitwave import random as rnd
+
+    agents = np.arange(rnd._PARALLEL_FROM + 5, dtype=np.int64)[::-1].copy()
+    big = uniform(9, Stream.MEANS, 2, agents)
+    small = np.concatenate([uniform(9, Stream.MEANS, 2, agents[i: i + 50_000])
+                            for i in range(0, agents.size, 50_000)])
+    assert np.array_equal(big, small)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from exitwave.random import Stream, normal, stream_key, uniform
+from numba import njit, prange
+
+from exitwave.random import Stream, stream_key, uniform_at
 from exitwave.scenario.schema import PopulationSpec
 from exitwave.world import World
 
@@ -50,7 +52,6 @@ class Population:
     passport: np.ndarray  # bool, holds an international passport
     threshold: np.ndarray  # float32, share of contacts abroad that makes him go (threshold rule)
     hostile: np.ndarray  # bool, a hostile agent hidden among leavers (security screening)
-    group: np.ndarray  # int16, decision group = (region, passport, reservist)
     stratum: np.ndarray  # int32, region × age band
     stratum_start: np.ndarray
     stratum_size: np.ndarray
@@ -59,10 +60,6 @@ class Population:
     layer_keys: np.ndarray  # uint64, one per network layer
     layer_kind: np.ndarray  # int8, LAYER_*
     degree: int
-
-    @property
-    def n_groups(self) -> int:
-        return int(self.region_size.shape[0] * 4)
 
     def people(self, agents: int | float) -> int:
         """Agents → whole people."""
@@ -77,6 +74,58 @@ def men_by_age(world: World, age_min: int, age_max: int) -> np.ndarray:
         per_year = count / (hi - lo + 1)
         men[(years >= lo) & (years <= hi)] += per_year
     return men
+
+
+@njit(cache=True, parallel=True)
+def _continuous_kernel(key1, key2, region, age, region_logit, spread, threshold_mean, threshold_sd,
+                       means, threshold):
+    # One Box–Muller pair gives two independent normals: cos for means, sin for the threshold.
+    for i in prange(region.shape[0]):
+        radius = np.sqrt(-2.0 * np.log1p(-uniform_at(key1, i)))
+        angle = 2.0 * np.pi * uniform_at(key2, i)
+        logit = region_logit[region[i]] - 0.01 * (age[i] - 35.0)
+        means[i] = 1.0 / (1.0 + np.exp(-(logit + spread * radius * np.cos(angle))))
+        threshold[i] = min(1.0, max(0.0, threshold_mean + threshold_sd * radius * np.sin(angle)))
+
+
+@njit(cache=True, parallel=True)
+def _flags_kernel(keys, age, means, mean_means, reservist_share, passport_share, hostile_share,
+                  reservist, passport, hostile):
+    for i in prange(age.shape[0]):
+        share = reservist_share * (0.2 if age[i] < 20 else 1.0)
+        reservist[i] = uniform_at(keys[0], i) < share
+        p = min(1.0, max(0.0, passport_share * means[i] / mean_means))
+        passport[i] = uniform_at(keys[1], i) < p
+        hostile[i] = uniform_at(keys[2], i) < hostile_share
+
+
+def _attributes(seed: int, region: np.ndarray, age: np.ndarray, means_index: np.ndarray,
+                spec: PopulationSpec) -> tuple[np.ndarray, ...]:
+    """Per-man attributes in two parallel passes (means first: passports follow means).
+
+    * military experience: Bernoulli(reservist_share), a fifth of that below age 20;
+    * means: logit-normal around 0.15 + 0.7 × the region's means index, slightly higher for the
+      young (the 2022 leavers were young, urban and educated);
+    * international passport: Bernoulli(passport_share × means / mean means);
+    * threshold: Normal(threshold_mean, threshold_sd) clipped to [0, 1];
+    * hostile: Bernoulli(hostile_share).
+    """
+    n = region.shape[0]
+    centre = 0.15 + 0.7 * means_index
+    region_logit = np.log(centre / (1.0 - centre))
+    means = np.empty(n, np.float32)
+    threshold = np.empty(n, np.float32)
+    _continuous_kernel(np.uint64(stream_key(seed, Stream.MEANS, 0)),
+                       np.uint64(stream_key(seed, Stream.MEANS, 1)),
+                       region, age, region_logit, spec.means_spread, spec.threshold_mean,
+                       spec.threshold_sd, means, threshold)
+    keys = np.array([stream_key(seed, Stream.RESERVIST, 0), stream_key(seed, Stream.PASSPORT, 0),
+                     stream_key(seed, Stream.HOSTILE, 0)], dtype=np.uint64)
+    reservist, passport, hostile = (np.empty(n, np.bool_) for _ in range(3))
+    mean_means = max(float(means.mean(dtype=np.float64)), 1e-9)
+    _flags_kernel(keys, age, means, mean_means, spec.reservist_share, spec.passport_share,
+                  spec.hostile_share, reservist, passport, hostile)
+    return reservist, means, passport, threshold, hostile
 
 
 def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
@@ -95,24 +144,8 @@ def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
         age[cursor: cursor + count] = np.repeat(years.astype(np.uint8), counts)
         cursor += int(count)
 
-    agents = np.arange(n, dtype=np.int64)
-    young = age < 20
-    reservist = uniform(seed, Stream.RESERVIST, 0, agents) < np.where(
-        young, 0.2 * spec.reservist_share, spec.reservist_share)
-    # Means: logit-normal around the region's means index; younger men slightly better off
-    # (the 2022 leavers were young, urban and educated).
-    centre = 0.15 + 0.7 * world.region_means_index[region]
-    logit = np.log(centre / (1 - centre)) - 0.01 * (age.astype(np.float64) - 35.0)
-    z = normal(seed, Stream.MEANS, 0, agents)
-    means = (1.0 / (1.0 + np.exp(-(logit + spec.means_spread * z)))).astype(np.float32)
-    passport_p = np.clip(spec.passport_share * means / max(float(means.mean()), 1e-9), 0.0, 1.0)
-    passport = uniform(seed, Stream.PASSPORT, 0, agents) < passport_p
-    threshold = np.clip(
-        spec.threshold_mean + spec.threshold_sd * normal(seed, Stream.THRESHOLD, 0, agents), 0.0, 1.0
-    ).astype(np.float32)
-    hostile = uniform(seed, Stream.HOSTILE, 0, agents) < spec.hostile_share
-    group = (region.astype(np.int32) * 4 + passport * 2 + reservist).astype(np.int16)
-
+    reservist, means, passport, threshold, hostile = _attributes(
+        seed, region, age, world.region_means_index, spec)
     band = ((age.astype(np.int32) - spec.age_min) // AGE_BAND_YEARS).astype(np.int32)
     n_bands = int((spec.age_max - spec.age_min) // AGE_BAND_YEARS + 1)
     stratum = region.astype(np.int32) * n_bands + band
@@ -129,7 +162,7 @@ def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
     keys = np.array([stream_key(seed, Stream.NETWORK, m) for m in range(layers)], dtype=np.uint64)
     return Population(
         n=n, scale=float(total_men / n), region=region, age=age, reservist=reservist,
-        means=means, passport=passport, threshold=threshold, hostile=hostile, group=group,
+        means=means, passport=passport, threshold=threshold, hostile=hostile,
         stratum=stratum, stratum_start=stratum_start, stratum_size=stratum_size,
         region_start=region_start, region_size=region_size, layer_keys=keys, layer_kind=kind,
         degree=2 * layers,

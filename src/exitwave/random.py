@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 __all__ = ["Stream", "stream_key", "uniform", "uniform_at", "normal", "exponential"]
 
@@ -86,9 +86,24 @@ def uniform_at(key: np.uint64, agent: int) -> float:
     return float(z >> _S11) * _TO_UNIT
 
 
+@njit(cache=True, parallel=True)
+def _uniform_many(key: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
+    for i in prange(agents.shape[0]):
+        out[i] = uniform_at(key, agents[i])
+
+
+_PARALLEL_FROM = 200_000  # below this, numpy's vector twin is quicker than a thread launch
+
+
 def uniform(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
-    """Uniforms in [0, 1) for many agents (numpy vector twin of :func:`uniform_at`)."""
+    """Uniforms in [0, 1) for many agents (numpy vector twin of :func:`uniform_at`; large arrays
+    go through the numba twin in parallel — integer arithmetic, so bit-identical)."""
     key = np.uint64(stream_key(seed, int(stream), day))
+    agents = np.asarray(agents)
+    if agents.size >= _PARALLEL_FROM:
+        out = np.empty(agents.size, dtype=np.float64)
+        _uniform_many(key, np.ascontiguousarray(agents.ravel(), dtype=np.int64), out)
+        return out.reshape(agents.shape)
     with np.errstate(over="ignore"):
         z = key + (np.asarray(agents, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
         z = (z ^ (z >> _S30)) * _M1
@@ -97,13 +112,32 @@ def uniform(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
     return (z >> _S11).astype(np.float64) * _TO_UNIT
 
 
+@njit(cache=True, parallel=True)
+def _exponential_many(key: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
+    for i in prange(agents.shape[0]):
+        out[i] = -np.log1p(-uniform_at(key, agents[i]))
+
+
+@njit(cache=True, parallel=True)
+def _normal_many(key1: np.uint64, key2: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
+    for i in prange(agents.shape[0]):
+        u1 = uniform_at(key1, agents[i])
+        u2 = uniform_at(key2, agents[i])
+        out[i] = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
 def exponential(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
-    """Standard exponential draws (mean 1)."""
-    return -np.log1p(-uniform(seed, stream, day, agents))
+    """Standard exponential draws (mean 1), one numba kernel whatever the array size."""
+    agents = np.ascontiguousarray(agents, dtype=np.int64)
+    out = np.empty(agents.size, dtype=np.float64)
+    _exponential_many(np.uint64(stream_key(seed, int(stream), day)), agents.ravel(), out)
+    return out.reshape(agents.shape)
 
 
 def normal(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
-    """Standard normal draws (Box–Muller on two sub-streams)."""
-    u1 = uniform(seed, stream, day, agents)
-    u2 = uniform(seed, stream, day + 7_919_713, agents)
-    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    """Standard normal draws (Box–Muller on two sub-streams), one numba kernel."""
+    agents = np.ascontiguousarray(agents, dtype=np.int64)
+    out = np.empty(agents.size, dtype=np.float64)
+    _normal_many(np.uint64(stream_key(seed, int(stream), day)),
+                 np.uint64(stream_key(seed, int(stream), day + 7_919_713)), agents.ravel(), out)
+    return out.reshape(agents.shape)

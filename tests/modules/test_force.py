@@ -32,12 +32,13 @@ def test_front_results_are_deterministic():
 
 
 def test_a_front_without_shocks_keeps_desertion_at_its_baseline():
-    # 1 agent = 20 men, units of 2,000 men (100 agents), so one desertion is not a 4 % shock
-    scenario = load_scenario("russia-2022", overrides={**QUIET, "front.unit_size": 2000})
-    results = run_small(scenario, scale=20, days=365, full_check_every=0)
+    # 1 agent = 10 men, units of 5,000 men (500 agents): one desertion is a 0.2 % event, not a
+    # shock (at coarser scales random desertions are lumpy and self-excite a little more)
+    scenario = load_scenario("russia-2022", overrides={**QUIET, "front.unit_size": 5000})
+    results = run_small(scenario, scale=10, days=365, full_check_every=0)
     s = results.summary
     baseline = 0.003  # share of strength a month (Costa & Kahn 2003)
-    assert s["desertion_share_per_month"] == pytest.approx(baseline, rel=0.12)
+    assert s["desertion_share_per_month"] == pytest.approx(baseline, rel=0.1)
     assert s["killed"] == 0
 
 
