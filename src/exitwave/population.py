@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from numba import njit, prange
 
 from exitwave.random import Stream, stream_key, uniform_at
