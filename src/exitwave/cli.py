@@ -384,6 +384,55 @@ def sensitivity_cmd(
         raise typer.Exit(1)
 
 
+@app.command("calibrate")
+def calibrate_cmd(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
+    method: Annotated[str, typer.Option(help="abc-smc (posterior) or optuna (point estimate)")] = "abc-smc",
+    budget: Annotated[int, typer.Option(help="most simulations to spend")] = 400,
+    population: Annotated[int, typer.Option(help="ABC-SMC particles per generation")] = 40,
+    param: Annotated[list[str] | None, typer.Option("--param", help="a registry parameter to fit (repeatable)")] = None,
+    scale: Annotated[float, typer.Option(help="men per agent during calibration")] = 1000.0,
+    seed: Annotated[int, typer.Option(help="seed of the calibration")] = 1,
+    draws: Annotated[int, typer.Option(help="posterior predictive runs for the fit report and forecast")] = 20,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (pyabc's Dask sampler)")] = None,
+) -> None:
+    """Calibrate on 21 Sep – 2 Oct 2022: posterior, fit report, forecast to the end of 2022."""
+    import shlex
+    import time
+
+    from exitwave.calibration import calibrate, write_calibration
+    from exitwave.calibration.abc import DEFAULT_PARAMETERS
+
+    out_dir = out_dir or Path("runs") / f"calibration-{Path(scenario).stem}"
+    command = "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    started = time.perf_counter()
+    try:
+        with err.status(f"calibrating {scenario} ({method}, up to {budget} simulations)…"):
+            cal = calibrate(scenario, method=method, budget=budget, population=population,
+                            names=list(param) if param else DEFAULT_PARAMETERS, seed=seed, scale=scale,
+                            workers=workers, scheduler=scheduler)
+        with err.status(f"posterior predictive and forecast ({draws} runs)…"):
+            summary = write_calibration(cal, out_dir, k=draws, seed=seed, command=command)
+    except InputError as error:
+        _fail_input(error)
+        return
+    table = Table(title=f"calibration of {scenario}: {summary['simulations']} simulations, "
+                        f"{summary['generations']} generations, {time.perf_counter() - started:.0f} s")
+    table.add_column("parameter")
+    table.add_column("posterior median", justify="right")
+    table.add_column("sd / prior sd", justify="right")
+    table.add_column("verdict")
+    for name, info in summary["identifiability"].items():
+        table.add_row(name, f"{summary['posterior_median'][name]:.4g}", f"{info['ratio']:.2f}", str(info["verdict"]))
+    out.print(table)
+    out.print(f"targets inside the 90 % posterior predictive band: {summary['coverage_90']:.0%}; "
+              f"final tolerance {summary['final_epsilon']:.3g}")
+    out.print(f"written: [bold]{out_dir}[/] (calibrated.yaml, posterior.csv, fit_report.md, fit.png, "
+              f"forecast.csv, forecast.png, calibration.json)")
+
+
 def main() -> None:
     app()
 

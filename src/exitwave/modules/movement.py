@@ -6,7 +6,8 @@ Route choice follows Flee's form (Suleimenova et al. 2017): a man of region ``r`
     reach_k(c, t) · value_c(t) · capacity_c^γ · exp(−wait_c(t) / wait_tolerance) / (distance_rc + d0)^α
 
 ``reach`` is 0 where he cannot pass (no international passport where one is needed, air travel
-he cannot afford, a closed exit or entry) and the visa-holding share where a visa is needed;
+he cannot afford, a closed exit or entry) and the visa-holding share (× ``visa_holder_odds``:
+leavers are better travelled than men at large) where a visa is needed;
 ``value`` rises with the destination's asylum prospects; ``wait`` is the queue in days of
 capacity; ``capacity^γ`` makes a major crossing better known than a minor one (γ =
 ``route_capacity_exponent``, an assumption). The same table, summed over crossings and divided by the all-open sum, is the
@@ -49,7 +50,7 @@ def route_table(state: State, day: int) -> tuple[np.ndarray, np.ndarray]:
     entry = s.entry[day, dest]
     reach[:, entry == CLOSED] = 0.0
     visa = entry == VISA
-    reach[:, visa] *= w.country_visa_share[dest[visa]][None, :]
+    reach[:, visa] *= np.minimum(1.0, w.country_visa_share[dest[visa]] * b.visa_holder_odds)[None, :]
     reach[:, s.exit_closed[day]] = 0.0
     reach[:, w.exit_capacity <= 0] = 0.0
     asylum_open = s.asylum[day, dest] > 0
@@ -150,7 +151,7 @@ class Movement:
         state.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1))
 
     def _serve(self, state: State, c: int, day: int) -> None:
-        w, s = state.world, state.schedule
+        w, s, b = state.world, state.schedule, state.scenario.behaviour
         queue = state.queues[c]
         if s.exit_closed[day, c]:
             state.queues[c] = np.empty(0, np.int64)
@@ -191,7 +192,8 @@ class Movement:
         elif regime == VISA:
             # Those who chose this crossing under a visa regime hold a visa; others may not.
             chose_under_visa = s.entry[np.clip(state.depart_day[served], 0, None), country] == VISA
-            has_visa = uniform(state.seed, Stream.VISA, country, served) < w.country_visa_share[country]
+            has_visa = (uniform(state.seed, Stream.VISA, country, served)
+                        < min(1.0, w.country_visa_share[country] * b.visa_holder_odds))
             admitted = chose_under_visa | has_visa
         else:
             admitted = np.ones(served.size, bool)

@@ -188,6 +188,7 @@ class Behaviour(_Model):
     route_distance_offset_km: NonNegative = 200.0
     route_capacity_exponent: NonNegative = 1.0
     air_min_means: Share = 0.85
+    visa_holder_odds: Annotated[float, Field(ge=1.0, le=50.0)] = 5.0
     patience_days: Positive = 4.0
     switch_probability: Share = 0.4
     return_rate: Rate = 0.35 / 450.0

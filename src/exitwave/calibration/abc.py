@@ -1,0 +1,240 @@
+"""Calibration on the 21 Sep – 2 Oct 2022 window: ABC-SMC (pyabc) gives a posterior, not a point.
+
+The model is run from the scenario's start to the end of the calibration window at a modest scale;
+its values for the targets (``targets.py``) are compared with the observations on a log scale,
+each residual divided by the target's uncertainty; the distance is the root mean square of those.
+ABC-SMC (Del Moral et al.; pyabc) shrinks the tolerance over generations. Priors are uniform over
+the parameters' registry ranges. Every model evaluation draws its seed from pyabc's seeded random
+state, so calibrating twice with the same seed gives the same posterior (single-core sampler).
+
+``optuna`` (if installed) gives a fast point estimate instead; its result has no posterior.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from exitwave.calibration.targets import CALIBRATION_END, Target, load_targets, model_values
+from exitwave.errors import InputError
+from exitwave.registry import parameters
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Calibration", "calibrate", "DEFAULT_PARAMETERS", "simulate_targets", "distance"]
+
+DEFAULT_PARAMETERS = (
+    "behaviour.threat_weight",
+    "behaviour.regional_threat_share",
+    "behaviour.route_distance_exponent",
+    "behaviour.cost_weight",
+    "behaviour.no_passport_cost",
+    "behaviour.route_capacity_exponent",
+    "behaviour.callup_news_half_life_days",
+    "behaviour.patience_days",
+    "behaviour.people_per_vehicle",
+    "behaviour.visa_holder_odds",
+)
+_PER_DAY = {p.name for p in parameters() if p.unit == "per day"}
+
+
+def _override(name: str, value: float) -> Any:
+    return f"{float(value)!r} per day" if name in _PER_DAY else float(value)
+
+
+def simulate_targets(scenario: str, values: dict[str, float], targets: list[Target], seed: int,
+                     scale: float) -> np.ndarray:
+    """Run the scenario to the end of the window with ``values`` and return its target values."""
+    from exitwave.engine import Simulation
+    from exitwave.scenario.load import load_scenario, resolve_scenario_path
+
+    sc = load_scenario(scenario, overrides={k: _override(k, v) for k, v in values.items()})
+    days = (CALIBRATION_END - sc.time.start).days + 1
+    sim = Simulation(sc, seed=seed, scale=scale, days=days, source=resolve_scenario_path(scenario))
+    results = sim.run()
+    return model_values(targets, results.series, sim.world, sim.scenario.behaviour.people_per_vehicle)
+
+
+def distance(simulated: np.ndarray, targets: list[Target]) -> float:
+    """Root mean square of log-scale residuals over their uncertainties."""
+    observed = np.array([t.observed for t in targets])
+    sd = np.array([t.sd for t in targets])
+    z = (np.log1p(simulated) - np.log1p(observed)) / sd
+    return float(np.sqrt(np.mean(z**2)))
+
+
+@dataclass
+class Calibration:
+    scenario: str
+    names: list[str]
+    bounds: dict[str, tuple[float, float]]
+    posterior: pd.DataFrame  # particles, one column per parameter, plus "weight"
+    targets: list[Target]
+    history: list[dict[str, Any]] = field(default_factory=list)  # per generation
+    seconds: float = 0.0
+    method: str = "abc-smc"
+    seed: int = 1
+    scale: float = 500.0
+
+    def median(self) -> dict[str, float]:
+        """Weighted posterior median of each parameter."""
+        w = self.posterior["weight"].to_numpy()
+        out = {}
+        for name in self.names:
+            x = self.posterior[name].to_numpy()
+            order = np.argsort(x)
+            cdf = np.cumsum(w[order]) / w.sum()
+            out[name] = float(x[order][np.searchsorted(cdf, 0.5)])
+        return out
+
+    def identifiability(self) -> dict[str, dict[str, float | str]]:
+        """Posterior sd over prior sd per parameter; below 0.5 the data constrain it."""
+        w = self.posterior["weight"].to_numpy() / self.posterior["weight"].sum()
+        out: dict[str, dict[str, float | str]] = {}
+        for name in self.names:
+            lo, hi = self.bounds[name]
+            x = self.posterior[name].to_numpy()
+            mean = float((w * x).sum())
+            sd = float(math.sqrt(max((w * (x - mean) ** 2).sum(), 0.0)))
+            ratio = sd / ((hi - lo) / math.sqrt(12))
+            out[name] = {"posterior_sd": sd, "prior_sd": (hi - lo) / math.sqrt(12), "ratio": ratio,
+                         "verdict": "constrained by the 2022 data" if ratio < 0.5 else "remains an assumption"}
+        return out
+
+    def draw(self, k: int, seed: int) -> list[dict[str, float]]:
+        """``k`` parameter sets resampled from the posterior by weight."""
+        rng = np.random.default_rng(seed)
+        w = self.posterior["weight"].to_numpy()
+        rows = rng.choice(len(w), size=k, p=w / w.sum())
+        return [{n: float(self.posterior[n].iloc[r]) for n in self.names} for r in rows]
+
+
+def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, population: int = 40,
+              names: list[str] | tuple[str, ...] = DEFAULT_PARAMETERS, seed: int = 1,
+              scale: float = 1000.0, targets_path: Path | None = None, workers: int = 1,
+              scheduler: str | None = None, observed: np.ndarray | None = None,
+              log: Any = None) -> Calibration:
+    """Fit ``names`` to the window's targets; ``observed`` replaces the data (for recovery tests)."""
+    from exitwave.scenario.load import load_scenario, resolve_scenario_path
+    from exitwave.world import load_world
+
+    sc = load_scenario(scenario)
+    world = load_world(sc.world, relative_to=resolve_scenario_path(scenario).parent)
+    targets = load_targets(targets_path or world.folder / "targets.csv", world)
+    if observed is not None:
+        targets = [Target(t.target_id, t.quantity, t.unit, t.date_from, t.date_to, t.statistic,
+                          float(v), t.baseline_per_day, t.reliability, t.note) for t, v in zip(targets, observed, strict=True)]
+    registry = {p.name: p for p in parameters()}
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise InputError("--param", unknown[0], "expected a parameter of the registry (docs/parameters.md)")
+    bounds = {n: (registry[n].low, registry[n].high) for n in names}
+    started = time.perf_counter()
+    if method == "optuna":
+        return _optuna(scenario, list(names), bounds, targets, budget, seed, scale, started)
+    if method != "abc-smc":
+        raise InputError("--method", "method", f"expected abc-smc or optuna, got {method!r}")
+
+    import logging
+
+    import pyabc
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    logging.getLogger("ABC.History").setLevel(logging.WARNING)
+    logging.getLogger("Sampler").setLevel(logging.WARNING)
+    obs = {"y": np.array([t.observed for t in targets])}
+
+    def model(p: dict[str, float]) -> dict[str, np.ndarray]:
+        run_seed = int(np.random.randint(1, 2**31 - 1))
+        values = {n: float(p[n]) for n in names}
+        return {"y": simulate_targets(scenario, values, targets, run_seed, scale)}
+
+    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo) for n, (lo, hi) in bounds.items()})
+    if scheduler:
+        from distributed import Client
+
+        sampler: Any = pyabc.sampler.DaskDistributedSampler(dask_client=Client(scheduler))
+    elif workers > 1:
+        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    else:
+        sampler = pyabc.sampler.SingleCoreSampler()
+    np.random.seed(seed)
+    abc = pyabc.ABCSMC(model, prior, lambda x, y: distance(x["y"], targets), population_size=population,
+                       sampler=sampler)
+    folder = tempfile.mkdtemp(prefix="exitwave-abc-")
+    try:
+        abc.new(f"sqlite:///{folder}/abc.db", obs)
+        history = abc.run(max_total_nr_simulations=budget, max_nr_populations=30, min_acceptance_rate=0.02)
+        frame, weights = history.get_distribution()
+        frame = frame[list(names)].copy()
+        frame["weight"] = weights
+        populations = history.get_all_populations()
+        generations = [{"t": int(r.t), "epsilon": float(r.epsilon), "samples": int(r.samples),
+                        "acceptance_rate": float(population / r.samples) if r.samples else float("nan")}
+                       for r in populations.itertuples() if r.t >= 0]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return Calibration(scenario=scenario, names=list(names), bounds=bounds, posterior=frame.reset_index(drop=True),
+                       targets=targets, history=generations, seconds=time.perf_counter() - started,
+                       method=method, seed=seed, scale=scale)
+
+
+def _optuna(scenario: str, names: list[str], bounds: dict[str, tuple[float, float]], targets: list[Target],
+            budget: int, seed: int, scale: float, started: float) -> Calibration:
+    try:
+        import optuna
+    except ImportError as err:
+        raise InputError("--method", "optuna", "optuna is not installed (pip install optuna)") from err
+    import pandas as pd
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def objective(trial: Any) -> float:
+        values = {n: trial.suggest_float(n, *bounds[n]) for n in names}
+        return distance(simulate_targets(scenario, values, targets, seed, scale), targets)
+
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    study.optimize(objective, n_trials=budget)
+    best = pd.DataFrame([study.best_params])
+    best["weight"] = 1.0
+    return Calibration(scenario=scenario, names=names, bounds=bounds, posterior=best, targets=targets,
+                       history=[{"t": 0, "epsilon": float(study.best_value), "samples": budget}],
+                       seconds=time.perf_counter() - started, method="optuna", seed=seed, scale=scale)
+
+
+def write_atomically(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write files into ``folder`` via a temporary sibling folder renamed into place."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
+    if temp.exists():
+        shutil.rmtree(temp)
+    temp.mkdir()
+    try:
+        for name, content in files.items():
+            path = temp / name
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(temp, folder)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=lambda o: o.isoformat() if isinstance(o, dt.date) else str(o)) + "\n"

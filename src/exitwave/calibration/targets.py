@@ -1,0 +1,134 @@
+"""Calibration targets: observations of the 2022 window, each matched to a model quantity.
+
+A target (``targets.csv`` in the world folder) says what was observed, over which dates, in which
+unit, how reliable the source is, and which model quantity it corresponds to:
+
+* ``entries:<ISO2>`` / ``entries:EU`` — people entering a country (or the EU) through the world's
+  crossings, plus ``baseline_per_day`` × days of ordinary traffic that the observed gross
+  figure includes (Georgia counted 5–6 k Russians a day before the decree);
+* ``crossed:<crossing>`` — people through one crossing;
+* ``queue_vehicles:<crossing>`` — the queue at the end of the day divided by
+  ``behaviour.people_per_vehicle`` (the occupancy factor is a parameter of the model).
+
+Definitions must match: a queue in vehicles is never compared with people, and trips (FSB
+counts) are not persons. Reliability sets the uncertainty on a log scale: verified ±20 %,
+secondary ±35 %, unverified ±60 %.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from exitwave.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from exitwave.world import World
+
+__all__ = ["Target", "load_targets", "model_values", "RELIABILITY_SD", "CALIBRATION_END"]
+
+RELIABILITY_SD = {"verified": math.log(1.2), "secondary": math.log(1.35), "unverified": math.log(1.6)}
+CALIBRATION_END = dt.date(2022, 10, 2)  # the calibration window ends here (data discipline)
+_UNITS = {"entries": "persons", "crossed": "persons", "queue_vehicles": "vehicles"}
+
+
+@dataclass(frozen=True)
+class Target:
+    target_id: str
+    quantity: str
+    unit: str
+    date_from: dt.date
+    date_to: dt.date
+    statistic: str  # "sum" over the days, or "snapshot" on date_to
+    observed: float
+    baseline_per_day: float
+    reliability: str
+    note: str
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation of log(observed)."""
+        return RELIABILITY_SD[self.reliability]
+
+
+def load_targets(path: Path, world: World) -> list[Target]:
+    """Read and check a targets table against the world and the definitions above."""
+    if not path.is_file():
+        raise InputError(str(path), "", "file not found: this world has no calibration targets")
+    targets = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for row_number, row in enumerate(csv.DictReader(handle), start=2):
+            def where(column: str, rn: int = row_number) -> str:
+                return f"row {rn}, column {column}"
+
+            quantity = row.get("quantity", "")
+            kind, _, name = quantity.partition(":")
+            unit = row.get("unit", "")
+            if kind not in _UNITS:
+                raise InputError(str(path), where("quantity"),
+                                 f"expected entries:<ISO2>, crossed:<crossing> or queue_vehicles:<crossing>, got {quantity!r}")
+            if unit != _UNITS[kind]:
+                raise InputError(str(path), where("unit"),
+                                 f"{quantity} is counted in {_UNITS[kind]}, but the observation is in {unit!r}: "
+                                 f"definitions must match (vehicles are not people; trips are not persons)")
+            if kind == "entries" and name != "EU" and name not in world.country_ids:
+                raise InputError(str(path), where("quantity"), f"unknown country {name!r}")
+            if kind in ("crossed", "queue_vehicles") and name not in world.crossing_ids:
+                raise InputError(str(path), where("quantity"), f"unknown crossing {name!r}")
+            try:
+                start = dt.date.fromisoformat(row["date_from"])
+                end = dt.date.fromisoformat(row["date_to"])
+                observed = float(row["observed"])
+                baseline = float(row.get("baseline_per_day") or 0)
+            except (KeyError, ValueError) as err:
+                raise InputError(str(path), f"row {row_number}", f"expected dates and numbers: {err}") from err
+            if end > CALIBRATION_END:
+                raise InputError(str(path), where("date_to"),
+                                 f"{end} is after the calibration window (to {CALIBRATION_END}); later "
+                                 f"observations are kept for checking forecasts")
+            if end < start or observed <= 0:
+                raise InputError(str(path), where("observed"), "expected date_to ≥ date_from and a positive observation")
+            reliability = row.get("reliability", "")
+            if reliability not in RELIABILITY_SD:
+                raise InputError(str(path), where("reliability"), f"expected one of {', '.join(RELIABILITY_SD)}")
+            statistic = row.get("statistic", "sum")
+            if statistic not in ("sum", "snapshot"):
+                raise InputError(str(path), where("statistic"), "expected sum or snapshot")
+            targets.append(Target(row["target_id"], quantity, unit, start, end, statistic, observed,
+                                  baseline, reliability, row.get("note", "")))
+    return targets
+
+
+def _daily(series: pd.DataFrame, quantity: str, world: World, people_per_vehicle: float) -> pd.Series:
+    kind, _, name = quantity.partition(":")
+    if kind == "crossed":
+        return series[f"crossed.{name}"]
+    if kind == "queue_vehicles":
+        return series[f"queue_length.{name}"] / people_per_vehicle
+    members = ({world.country_ids[k] for k in np.flatnonzero(world.country_eu)} if name == "EU" else {name})
+    columns = [f"crossed.{cid}" for c, cid in enumerate(world.crossing_ids)
+               if world.country_ids[world.crossing_country[c]] in members]
+    return series[columns].sum(axis=1)
+
+
+def model_values(targets: list[Target], series: pd.DataFrame, world: World,
+                 people_per_vehicle: float) -> np.ndarray:
+    """The model's value for each target from a run's daily series (same definitions)."""
+    out = np.empty(len(targets))
+    for i, t in enumerate(targets):
+        daily = _daily(series, t.quantity, world, people_per_vehicle)
+        if t.statistic == "snapshot":
+            out[i] = float(daily.loc[str(t.date_to)])
+        else:
+            window = daily.loc[str(t.date_from): str(t.date_to)]
+            days = (t.date_to - t.date_from).days + 1
+            out[i] = float(window.sum()) + t.baseline_per_day * days
+    return out
