@@ -5,7 +5,9 @@ its values for the targets (``targets.py``) are compared with the observations o
 each residual divided by the target's uncertainty; the distance is the root mean square of those.
 ABC-SMC (Del Moral et al.; pyabc) shrinks the tolerance over generations. Priors are uniform over
 the parameters' registry ranges. Every model evaluation draws its seed from pyabc's seeded random
-state, so calibrating twice with the same seed gives the same posterior (single-core sampler).
+state, so calibrating twice with the same seed gives the same posterior (single-core sampler; with
+``workers`` > 1 or a Dask scheduler, runs go through pyabc's Dask sampler and the order of
+evaluations — hence the posterior's exact particles — may differ).
 
 ``optuna`` (if installed) gives a fast point estimate instead; its result has no posterior.
 """
@@ -161,12 +163,15 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
         return {"y": simulate_targets(scenario, values, targets, run_seed, scale)}
 
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo) for n, (lo, hi) in bounds.items()})
-    if scheduler:
-        from distributed import Client
+    client = None
+    if scheduler or workers > 1:
+        # Dask, also on one machine: pyabc's own multicore sampler forks, and forking a process
+        # whose numba thread pool has run corrupts memory. Dask's workers are spawned.
+        from distributed import Client, LocalCluster
 
-        sampler: Any = pyabc.sampler.DaskDistributedSampler(dask_client=Client(scheduler))
-    elif workers > 1:
-        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+        client = Client(scheduler) if scheduler else Client(LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
+        sampler: Any = pyabc.sampler.DaskDistributedSampler(dask_client=client)
     else:
         sampler = pyabc.sampler.SingleCoreSampler()
     np.random.seed(seed)
@@ -185,6 +190,8 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
                        for r in populations.itertuples() if r.t >= 0]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if client is not None:
+            client.close()
     return Calibration(scenario=scenario, names=list(names), bounds=bounds, posterior=frame.reset_index(drop=True),
                        targets=targets, history=generations, seconds=time.perf_counter() - started,
                        method=method, seed=seed, scale=scale)

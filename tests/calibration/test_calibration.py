@@ -1,0 +1,80 @@
+"""Calibration: targets must match the model's definitions; ABC recovers known parameters from
+synthetic data made by the model itself; the same seed gives the same posterior."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import edit_csv
+
+from exitwave.calibration import calibrate, load_targets
+from exitwave.calibration.abc import simulate_targets
+from exitwave.errors import InputError
+from exitwave.world import load_world
+
+WORLD = load_world("russia-2022")
+TARGETS = WORLD.folder / "targets.csv"
+
+
+def test_bundled_targets_load_and_stay_inside_the_window():
+    targets = load_targets(TARGETS, WORLD)
+    assert len(targets) >= 15
+    assert max(t.date_to for t in targets).isoformat() <= "2022-10-02"
+    assert {t.unit for t in targets} == {"persons", "vehicles"}
+
+
+@pytest.mark.parametrize(("row", "column", "value", "expected"), [
+    (15, "unit", "persons", "vehicles are not people"),          # a queue in vehicles read as people
+    (2, "unit", "trips", "trips are not persons"),
+    (2, "date_to", "2022-10-20", "after the calibration window"),
+    (2, "quantity", "entries:XX", "unknown country"),
+])
+def test_a_target_definition_mismatch_is_a_clear_error(tmp_path, row, column, value, expected):
+    path = tmp_path / "targets.csv"
+    shutil.copy(TARGETS, path)
+    edit_csv(path, row, column, value)
+    with pytest.raises(InputError) as info:
+        load_targets(path, WORLD)
+    assert expected in str(info.value) and f"row {row}" in str(info.value)
+
+
+def test_abc_recovers_known_parameters_from_synthetic_data():
+    truth = {"behaviour.threat_weight": 6.0, "behaviour.people_per_vehicle": 3.0}
+    targets = load_targets(TARGETS, WORLD)
+    synthetic = simulate_targets("russia-2022", truth, targets, seed=77, scale=2000)
+    cal = calibrate("russia-2022", names=list(truth), budget=300, population=40, scale=2000,
+                    seed=3, observed=synthetic)
+    median = cal.median()
+    for name, value in truth.items():
+        lo, hi = cal.bounds[name]
+        assert abs(median[name] - value) < 0.15 * (hi - lo), (name, median[name])
+    assert cal.identifiability()["behaviour.threat_weight"]["ratio"] < 0.5
+
+
+def test_calibrating_twice_with_the_same_seed_gives_the_same_posterior():
+    kwargs = {"names": ["behaviour.threat_weight"], "budget": 40, "population": 10, "scale": 20000, "seed": 5}
+    a = calibrate("russia-2022", **kwargs)
+    b = calibrate("russia-2022", **kwargs)
+    assert a.posterior.equals(b.posterior)
+    assert np.isfinite(a.posterior["weight"]).all()
+
+
+def test_fit_report_and_forecast_are_written(tmp_path: Path):
+    from exitwave.calibration import write_calibration
+
+    cal = calibrate("russia-2022", names=["behaviour.threat_weight"], budget=30, population=10,
+                    scale=20000, seed=2)
+    summary = write_calibration(cal, tmp_path / "cal", k=3, seed=2)
+    names = sorted(p.name for p in (tmp_path / "cal").iterdir())
+    assert names == ["calibrated.yaml", "calibration.json", "fit.csv", "fit.png", "fit_report.md",
+                     "forecast.csv", "forecast.png", "posterior.csv"]
+    assert 0.0 <= summary["coverage_90"] <= 1.0
+    forecast = (tmp_path / "cal" / "forecast.csv").read_text()
+    assert "2022-12-" in forecast  # runs to the end of 2022, beyond the window
+    from exitwave.scenario.load import load_scenario
+
+    calibrated = load_scenario(str(tmp_path / "cal" / "calibrated.yaml"))
+    assert calibrated.behaviour.threat_weight == pytest.approx(cal.median()["behaviour.threat_weight"], abs=1e-5)
