@@ -28,7 +28,7 @@ __all__ = ["predictive_runs", "fit_table", "forecast_table", "write_calibration"
 FORECAST_END = dt.date(2022, 12, 31)
 
 
-def predictive_runs(cal: Calibration, k: int, seed: int, end: dt.date = FORECAST_END) -> list[tuple[Any, Any]]:
+def predictive_runs(cal: Calibration, k: int, seed: int, end: dt.date = FORECAST_END) -> list[tuple[Any, Any, float]]:
     """(series, world) of ``k`` runs drawn from the posterior, from the start to ``end``."""
     from exitwave.engine import Simulation
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
@@ -43,7 +43,7 @@ def predictive_runs(cal: Calibration, k: int, seed: int, end: dt.date = FORECAST
     return out
 
 
-def fit_table(cal: Calibration, runs: list[tuple[Any, Any]]) -> pd.DataFrame:
+def fit_table(cal: Calibration, runs: list[tuple[Any, Any, float]]) -> pd.DataFrame:
     import pandas as pd
 
     values = np.array([model_values(cal.targets, series.loc[:str(CALIBRATION_END)], world, ppv)
@@ -59,7 +59,7 @@ def fit_table(cal: Calibration, runs: list[tuple[Any, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def forecast_table(runs: list[tuple[Any, Any]]) -> pd.DataFrame:
+def forecast_table(runs: list[tuple[Any, Any, float]]) -> pd.DataFrame:
     import pandas as pd
 
     series0, world, _ = runs[0]
@@ -116,8 +116,9 @@ def _plots(fit: pd.DataFrame, forecast: pd.DataFrame) -> tuple[bytes, bytes]:
         dates = np.array(part["week_ending"], dtype="datetime64[D]")
         ax.plot(dates, part["median"], label=quantity)
         ax.fill_between(dates, part["p5"], part["p95"], alpha=0.25)
-    ax.axvline(np.datetime64(CALIBRATION_END), color="k", ls="--", lw=1)
-    ax.text(np.datetime64(CALIBRATION_END), ax.get_ylim()[1] * 0.95, " end of calibration window", va="top")
+    window_end: Any = np.datetime64(CALIBRATION_END)  # matplotlib takes dates on a date axis
+    ax.axvline(window_end, color="k", ls="--", lw=1)
+    ax.text(window_end, ax.get_ylim()[1] * 0.95, " end of calibration window", va="top")
     ax.set_ylabel("people")
     ax.set_title("Forecast from the posterior (median and 5–95 %)")
     ax.legend()

@@ -78,7 +78,7 @@ def layer_neighbours(agent: int, start: int, size: int, key: np.uint64) -> tuple
     return start + before, start + after
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _fill(agents, layer_keys, layer_kind, stratum_start, stratum_size, region_start,
           region_size, agent_stratum, agent_region, n_agents, out):
     n_layers = layer_keys.shape[0]

@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from exitwave.kernels.heap import heap_build, heap_insert, heap_remove, pop_due
-from exitwave.random import Stream, exponential, uniform
+from exitwave.kernels.selection import initial_trigger_keys
+from exitwave.random import Stream, exponential, stream_key, uniform
 from exitwave.state import State, Status
 
 __all__ = ["Decision", "individual_weight", "decision_groups", "N_CLASSES"]
@@ -57,6 +58,7 @@ class Decision:
     def init(self, state: State) -> None:
         b = state.scenario.behaviour
         w = state.world
+        pop = state.pop
         self.n_groups = w.n_regions * 8
         group_ids = np.arange(self.n_groups)
         self.group_region = group_ids // 8
@@ -64,9 +66,14 @@ class Decision:
         self.group_reservist = group_ids % 2
         self.callup_weight = w.region_callup_weight / max(float(w.region_callup_weight.mean()), 1e-12)
         heap = state.heap
-        home = np.flatnonzero(state.status == Status.AT_HOME)
-        state.key[home] = exponential(state.seed, Stream.RESISTANCE, 0, home) / individual_weight(state, home)
-        heap_build(home, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
+        # At the start every man is at home and nobody is abroad: one fused pass draws all keys.
+        if not (state.status == Status.AT_HOME).all() or state.contacts_abroad.any():
+            raise RuntimeError("the decision module must start from a population all at home")
+        initial_trigger_keys(np.uint64(stream_key(state.seed, Stream.RESISTANCE, 0)), pop.means,
+                             pop.passport, pop.age, b.cost_weight, b.no_passport_cost, b.age_weight,
+                             state.key)
+        heap_build(np.arange(state.n, dtype=np.int64), state.decision_group, state.key, heap.start,
+                   heap.size, heap.slots, heap.pos)
         self.out = np.empty(1024, dtype=np.int64)
         self.h0 = b.baseline_leave_rate
 

@@ -39,7 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from exitwave.kernels.heap import heap_remove
-from exitwave.random import Stream, exponential, uniform
+from exitwave.kernels.selection import selection_keys
+from exitwave.random import Stream, stream_key, uniform
 from exitwave.scenario.schema import Front
 from exitwave.state import Calendar, State, Status
 
@@ -131,10 +132,12 @@ class Force:
     def _recruit_order(self, state: State) -> np.ndarray:
         f, pop = self.front, state.pop
         assert f is not None
-        candidates = np.flatnonzero((state.status == Status.AT_HOME) & (pop.age <= f.recruit_age_max))
-        weight = (np.exp(f.recruit_means_weight * (1.0 - pop.means[candidates].astype(np.float64)))
-                  * np.power(state.world.region_callup_weight[pop.region[candidates]], f.recruit_region_weight))
-        keys = exponential(state.seed, Stream.RECRUIT, 0, candidates) / np.maximum(weight, 1e-12)
+        status_ok = np.zeros(len(Status), np.bool_)
+        status_ok[Status.AT_HOME] = True
+        candidates, keys = selection_keys(
+            np.uint64(stream_key(state.seed, Stream.RECRUIT, 0)), state.status, status_ok, pop.age,
+            0, f.recruit_age_max, pop.reservist, False, pop.means, f.recruit_means_weight,
+            pop.region, state.world.region_callup_weight, f.recruit_region_weight)
         wanted = (f.initial_strength + f.contract_recruits * state.n_days) / pop.scale * 1.5 + 64
         if wanted < candidates.size:
             pick = np.argpartition(keys, int(wanted))[: int(wanted)]
@@ -257,7 +260,8 @@ class Force:
             pick = np.flatnonzero(fit & ~deserts & ~surrenders)
             if pick.size:
                 keys = uniform(state.seed, Stream.HOTLINE, day, soldiers[pick])
-                contacts = pick[np.argsort(keys, kind="stable")[:n_contacts]]
+                first = np.argpartition(keys, n_contacts - 1)[:n_contacts] if n_contacts < keys.size else np.arange(keys.size)
+                contacts = pick[first]
                 p_conv = f.hotline_conversion * f.captor_credibility / f.credibility_reference
                 converts = uniform(state.seed, Stream.HOTLINE, day + 500_000, soldiers[contacts]) < p_conv
                 surrenders[contacts[converts]] = True

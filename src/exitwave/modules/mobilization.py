@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from exitwave.kernels.heap import heap_remove
-from exitwave.random import Stream, exponential, uniform
+from exitwave.kernels.selection import selection_keys
+from exitwave.random import Stream, stream_key, uniform
 from exitwave.state import State, Status
 
 __all__ = ["Mobilization"]
@@ -36,15 +37,13 @@ class Mobilization:
     def _candidates(self, state: State, wave_index: int) -> np.ndarray:
         wave = self.waves[wave_index]
         pop = state.pop
-        eligible = np.isin(state.status, _ELIGIBLE) & (pop.age >= 18) & (pop.age <= wave.age_max)
-        if wave.reservists_only:
-            eligible &= pop.reservist
-        men = np.flatnonzero(eligible)
-        if wave.allocation == "weighted":
-            weight = state.world.region_callup_weight[pop.region[men]]
-        else:
-            weight = np.ones(men.size)
-        keys = exponential(state.seed, Stream.SUMMONS, wave_index, men) / np.maximum(weight, 1e-12)
+        status_ok = np.zeros(len(Status), np.bool_)
+        status_ok[list(_ELIGIBLE)] = True
+        weighted = wave.allocation == "weighted"
+        men, keys = selection_keys(np.uint64(stream_key(state.seed, Stream.SUMMONS, wave_index)),
+                                   state.status, status_ok, pop.age, 18, wave.age_max, pop.reservist,
+                                   wave.reservists_only, pop.means, 0.0, pop.region,
+                                   state.world.region_callup_weight, 1.0 if weighted else 0.0)
         wanted = int(np.ceil(wave.quota * wave.oversummons / pop.scale * 1.5)) + 16
         if wanted < men.size:
             pick = np.argpartition(keys, wanted)[:wanted]
