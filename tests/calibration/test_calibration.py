@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import edit_csv
 
 from exitwave.calibration import calibrate, load_targets
 from exitwave.calibration.abc import simulate_targets
 from exitwave.errors import InputError
 from exitwave.world import load_world
+from helpers import edit_csv
 
 WORLD = load_world("russia-2022")
 TARGETS = WORLD.folder / "targets.csv"

@@ -63,3 +63,19 @@ def test_raise_hazard_moves_trigger_towards_current_level():
     out = np.empty(3, np.int64)
     level[:] = 4.0
     assert sorted(out[: pop_due(level, keys, start, size, slots, pos, out)]) == [0, 1]
+
+
+def test_pop_due_never_writes_past_its_output_and_resumes():
+    group = np.zeros(50, np.int16)
+    keys = np.linspace(0.0, 1.0, 50)
+    start, size, slots, pos = _heaps(group, keys)
+    heap_build(np.arange(50, dtype=np.int64), group, keys, start, size, slots, pos)
+    level = np.array([2.0])
+    out = np.full(8, -7, np.int64)
+    popped = []
+    while True:
+        n = pop_due(level, keys, start, size, slots, pos, out)
+        popped += out[:n].tolist()
+        if n < out.size:
+            break
+    assert sorted(popped) == list(range(50))

@@ -110,11 +110,13 @@ def heap_insert(agents, group, keys, start, size, heap, pos):
 
 @njit(cache=True)
 def pop_due(level, keys, start, size, heap, pos, out):
-    """Pop every agent whose key is at or below its group's ``level``; returns the count."""
+    """Pop agents whose key is at or below their group's ``level`` into ``out``; returns the
+    count. Stops when ``out`` is full: call again until the count is below ``out``'s size."""
     n = 0
+    capacity = out.shape[0]
     for g in range(start.shape[0]):
         base = start[g]
-        while size[g] > 0 and keys[heap[base]] <= level[g]:
+        while n < capacity and size[g] > 0 and keys[heap[base]] <= level[g]:
             a = heap[base]
             out[n] = a
             n += 1
