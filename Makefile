@@ -16,8 +16,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+DEMO   := runs/demo
+
 demo: $(STAMP)
-	$(BIN)/exitwave compare russia-2022 asylum-coalition -n 8 --scale 200
+	rm -rf $(DEMO)  # the demo's own folder: rewritten each time, so it never shows stale runs
+	$(BIN)/exitwave compare russia-2022 asylum-coalition asylum-coalition-exits-closed -n 8 --scale 200 --out $(DEMO)
+	$(BIN)/exitwave report $(DEMO) --out $(DEMO)/report.html
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

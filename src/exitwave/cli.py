@@ -343,6 +343,7 @@ def sensitivity_cmd(
     scale: Annotated[float, typer.Option(help="men per agent")] = 2000.0,
     days: Annotated[int | None, typer.Option(help="number of days")] = None,
     top: Annotated[int, typer.Option(help="parameters shown per output")] = 3,
+    out_file: Annotated[Path | None, typer.Option("--out", help="write the indices to this CSV")] = None,
     workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
     dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
@@ -368,6 +369,9 @@ def sensitivity_cmd(
         _fail_input(error)
         return
     frame = result.to_frame()
+    if out_file is not None:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        frame.reset_index().to_csv(out_file, index=False)
     key, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
     table = Table(title=f"{method} sensitivity of {scenario}: {total} runs, {len(names)} parameters "
                         f"({'total index ± 95 % CI' if method == 'sobol' else 'μ* ± 95 % CI'})")
@@ -382,6 +386,23 @@ def sensitivity_cmd(
     if result.failures:
         err.print(f"[bold red]{result.failures} runs failed[/]")
         raise typer.Exit(1)
+
+
+@app.command("report")
+def report_cmd(
+    comparison_dir: Annotated[Path, typer.Argument(help="a folder written by `exitwave compare … --out DIR`")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="the HTML file (default DIR/report.html)")] = None,
+    sensitivity_csv: Annotated[Path | None, typer.Option("--sensitivity", help="sensitivity.csv from `exitwave sensitivity --out`")] = None,
+) -> None:
+    """Write one self-contained HTML report with the claims audit."""
+    from exitwave.report import build_report
+
+    if not (comparison_dir / "comparison.json").is_file():
+        _fail_input(InputError(str(comparison_dir), "comparison.json",
+                               "expected a folder written by `exitwave compare A B --out DIR`"))
+        return
+    path = build_report(comparison_dir, out_file or comparison_dir / "report.html", sensitivity_csv)
+    out.print(f"report: [bold]{path}[/]")
 
 
 @app.command("calibrate")

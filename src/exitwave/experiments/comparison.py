@@ -89,6 +89,31 @@ class Comparison:
     summaries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     run_dirs: list[Path] = field(default_factory=list)
 
+    def save(self, folder: str | Path) -> Path:
+        """Write ``comparison.json`` (names, seeds, fields, values per seed) into ``folder``."""
+        import json
+        import os
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        payload = {"names": self.names, "seeds": self.seeds, "fields": [list(f) for f in self.fields],
+                   "values": {k: v.tolist() for k, v in self.values.items()},
+                   "run_dirs": [str(p) for p in self.run_dirs]}
+        path = folder / "comparison.json"
+        temp = folder / f".comparison.json.tmp-{os.getpid()}"
+        temp.write_text(json.dumps(payload, indent=1) + "\n")
+        os.replace(temp, path)
+        return path
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Comparison:
+        import json
+
+        data = json.loads((Path(folder) / "comparison.json").read_text())
+        return cls(names=data["names"], seeds=data["seeds"], fields=[tuple(f) for f in data["fields"]],
+                   values={k: np.array(v, dtype=np.float64) for k, v in data["values"].items()},
+                   run_dirs=[Path(p) for p in data.get("run_dirs", [])])
+
     def to_frame(self) -> pd.DataFrame:
         """One row per headline output; per scenario the median and 5–95 % band, and for every
         scenario after the first the paired difference from the first with its band."""
@@ -118,7 +143,8 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
             progress: Callable[[str, int], None] | None = None) -> Comparison:
     """Run every scenario on seeds ``seed … seed+n−1`` and pair the results.
 
-    With ``out_dir`` every run directory is kept as ``<out_dir>/<scenario>/seed-<k>``.
+    With ``out_dir`` every run directory is kept as ``<out_dir>/<scenario>/seed-<k>`` and the
+    table as ``comparison.json``; runs already there are read back instead of redone.
     """
     from exitwave.experiments.executors import RunSpec, make_executor
     from exitwave.world import load_world
@@ -133,9 +159,21 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
              for name, (path, _) in zip(names, loaded, strict=True) for s in seeds]
     collected: dict[tuple[str, int], dict[str, Any]] = {}
     failures: list[str] = []
+    # Resume: runs already written into out_dir are read back, not redone.
+    todo = []
+    for spec in specs:
+        done = Path(spec.run_dir) / spec.label / "summary.json" if spec.run_dir is not None else None
+        if done is not None and done.is_file():
+            import json
+
+            collected[(spec.group, spec.seed)] = json.loads(done.read_text())
+            if progress is not None:
+                progress(spec.group, spec.seed)
+        else:
+            todo.append(spec)
     executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
     try:
-        for outcome in executor.run(specs):
+        for outcome in executor.run(todo):
             name = outcome.spec.group
             if outcome.ok:
                 assert outcome.summary is not None
@@ -159,5 +197,8 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     values = {name: np.array([[headline_value(summary, key, eu) for key, _ in fields]
                               for summary in summaries[name]], dtype=np.float64) for name in names}
     run_dirs = [Path(spec.run_dir) / spec.label for spec in specs if spec.run_dir is not None]
-    return Comparison(names=names, seeds=seeds, fields=fields, values=values, summaries=summaries,
-                      run_dirs=run_dirs)
+    result = Comparison(names=names, seeds=seeds, fields=fields, values=values, summaries=summaries,
+                        run_dirs=run_dirs)
+    if out_dir is not None:
+        result.save(out_dir)
+    return result
