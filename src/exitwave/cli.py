@@ -21,6 +21,14 @@ from exitwave.errors import InputError, RunError
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate waves of exit from a war effort and the policies that shape them.")
 err = Console(stderr=True)
+
+# Options shared by the experiment commands.
+Workers = Annotated[int, typer.Option(help="parallel worker processes")]
+UseDask = Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")]
+Scheduler = Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")]
+Seed = Annotated[int, typer.Option(help="first seed")]
+Scale = Annotated[float | None, typer.Option(help="men per agent")]
+Days = Annotated[int | None, typer.Option(help="number of days")]
 out = Console()
 
 
@@ -150,13 +158,13 @@ def scenarios() -> None:
 def compare_cmd(
     scenario_names: Annotated[list[str], typer.Argument(metavar="A B [C …]", help="scenarios to compare; the first is the reference")],
     n: Annotated[int, typer.Option("-n", help="seeds per scenario (common random numbers)")] = 8,
-    seed: Annotated[int, typer.Option(help="first seed")] = 1,
-    scale: Annotated[float | None, typer.Option(help="men per agent")] = None,
-    days: Annotated[int | None, typer.Option(help="number of days")] = None,
+    seed: Seed = 1,
+    scale: Scale = None,
+    days: Days = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="write every run directory here")] = None,
-    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
-    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    workers: Workers = 1,
+    dask: UseDask = False,
+    scheduler: Scheduler = None,
 ) -> None:
     """Compare scenarios on the same seeds: medians, 5–95 % bands, paired differences."""
     from exitwave.experiments.comparison import compare
@@ -247,13 +255,13 @@ def _band(bands: dict, key: str) -> str:
 def ensemble_cmd(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
     n: Annotated[int, typer.Option("-n", help="number of seeds")] = 20,
-    seed: Annotated[int, typer.Option(help="first seed")] = 1,
-    scale: Annotated[float | None, typer.Option(help="men per agent")] = None,
-    days: Annotated[int | None, typer.Option(help="number of days")] = None,
+    seed: Seed = 1,
+    scale: Scale = None,
+    days: Days = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="ensemble folder (resumable)")] = None,
-    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
-    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    workers: Workers = 1,
+    dask: UseDask = False,
+    scheduler: Scheduler = None,
 ) -> None:
     """Run one scenario over N seeds: medians and 5–95 % bands; re-run to resume."""
     from exitwave.experiments.ensembles import ensemble
@@ -292,13 +300,13 @@ def sweep_cmd(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
     param: Annotated[list[str], typer.Option("--param", help="PATH=v1,v2,… (repeatable)")],
     n: Annotated[int, typer.Option("-n", help="seeds per grid point")] = 3,
-    seed: Annotated[int, typer.Option(help="first seed")] = 1,
-    scale: Annotated[float | None, typer.Option(help="men per agent")] = None,
-    days: Annotated[int | None, typer.Option(help="number of days")] = None,
+    seed: Seed = 1,
+    scale: Scale = None,
+    days: Days = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="keep run directories here")] = None,
-    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
-    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    workers: Workers = 1,
+    dask: UseDask = False,
+    scheduler: Scheduler = None,
 ) -> None:
     """A grid over scenario fields by dotted path, each point on the same seeds."""
     from exitwave.experiments.sweeps import parse_param, sweep
@@ -341,12 +349,12 @@ def sensitivity_cmd(
     param: Annotated[list[str] | None, typer.Option("--param", help="a registry parameter (repeatable); default: all continuous behaviour, mobilization and front parameters")] = None,
     seed: Annotated[int, typer.Option(help="seed of the design and of every run")] = 1,
     scale: Annotated[float, typer.Option(help="men per agent")] = 2000.0,
-    days: Annotated[int | None, typer.Option(help="number of days")] = None,
+    days: Days = None,
     top: Annotated[int, typer.Option(help="parameters shown per output")] = 3,
     out_file: Annotated[Path | None, typer.Option("--out", help="write the indices to this CSV")] = None,
-    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
-    dask: Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")] = False,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    workers: Workers = 1,
+    dask: UseDask = False,
+    scheduler: Scheduler = None,
 ) -> None:
     """Which parameters carry each headline output (SALib Morris or Sobol)."""
     from exitwave.experiments.sensitivities import (
@@ -416,7 +424,7 @@ def calibrate_cmd(
     seed: Annotated[int, typer.Option(help="seed of the calibration")] = 1,
     draws: Annotated[int, typer.Option(help="posterior predictive runs for the fit report and forecast")] = 20,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
-    workers: Annotated[int, typer.Option(help="parallel worker processes")] = 1,
+    workers: Workers = 1,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (pyabc's Dask sampler)")] = None,
 ) -> None:
     """Calibrate on 21 Sep – 2 Oct 2022: posterior, fit report, forecast to the end of 2022."""
