@@ -11,7 +11,7 @@ from exitwave.state import State, Status
 
 __all__ = ["Recorder", "ConservationError", "COUNTERS"]
 
-COUNTERS = ("summonses", "reported", "found_in_hiding", "detained_at_border", "no_route",
+COUNTERS = ("summonses", "reported", "went_into_hiding", "found_in_hiding", "detained_at_border", "no_route",
             "gave_up", "switched_crossing", "turned_back_entry", "turned_back_exit_closed",
             "asylum_applications", "recognised", "refused", "moved_on", "returned",
             "hostile_admitted", "hostile_detected", "initial_force", "recruited", "killed", "wounded",

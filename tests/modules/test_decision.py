@@ -20,12 +20,15 @@ def test_threshold_rule_runs_and_cascades_through_contacts():
     assert results.summary["departed"] > hazard_only.summary["departed"]
 
 
-def test_network_term_raises_departures():
-    weak = run_small(load_scenario("russia-2022", overrides={
-        "behaviour.network_odds_per_contact_abroad": 1.0}), scale=1000, days=40)
-    strong = run_small(load_scenario("russia-2022", overrides={
-        "behaviour.network_odds_per_contact_abroad": 2.46}), scale=1000, days=40)
-    assert strong.summary["departed"] > weak.summary["departed"]
+def test_network_term_raises_decisions_to_leave():
+    # decisions, not crossings: when every crossing runs at capacity, more leavers queue longer
+    keep: list = []
+    run_small(load_scenario("russia-2022", overrides={
+        "behaviour.network_odds_per_contact_abroad": 1.0}), keep=keep, scale=1000, days=40)
+    run_small(load_scenario("russia-2022", overrides={
+        "behaviour.network_odds_per_contact_abroad": 2.46}), keep=keep, scale=1000, days=40)
+    weak, strong = ((sim.state.depart_day >= 0).sum() for sim in keep)
+    assert strong > weak
 
 
 def test_summoned_men_leave_hide_or_report():
@@ -35,7 +38,8 @@ def test_summoned_men_leave_hide_or_report():
     summoned = np.flatnonzero(state.summoned_day >= 0)
     assert summoned.size > 0
     outcome = np.bincount(state.status[summoned], minlength=len(Status))
-    assert outcome[Status.MOBILIZED] > 0 and outcome[Status.HIDING] > 0
+    assert outcome[Status.MOBILIZED] > 0
+    assert results.series["went_into_hiding"].iloc[-1] > 0
     left = (state.depart_day[summoned] >= state.summoned_day[summoned]).sum()
     assert left > 0
     scale = results.summary["scale"]

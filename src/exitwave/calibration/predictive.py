@@ -140,7 +140,8 @@ def _scenario_yaml(cal: Calibration, command: str) -> str:
     for name, value in median.items():
         section, key = name.split(".", 1)
         overrides.setdefault(section, {})[key] = _override(name, round(value, 6))
-    body = {"extends": str(resolve_scenario_path(cal.scenario).resolve()),
+    bundled = "/" not in cal.scenario and not cal.scenario.endswith((".yaml", ".yml"))
+    body = {"extends": cal.scenario if bundled else str(resolve_scenario_path(cal.scenario).resolve()),
             "name": f"{cal.scenario.split('/')[-1].removesuffix('.yaml')}-calibrated", **overrides}
     header = (f"# Posterior median of an ABC-SMC calibration on 21 Sep – 2 Oct 2022 ({cal.method}).\n"
               f"# Made by: {command}\n# Posterior samples: posterior.csv; fit: fit_report.md\n")

@@ -33,7 +33,10 @@ _INTEGER_OR_FIXED = {"population.age_min", "population.age_max", "population.con
                      "mobilization.waves[].summons_days", "mobilization.waves[].age_max",
                      "front.initial_strength", "front.unit_size", "front.training_days",
                      "front.recruit_training_days", "front.recruit_age_max", "front.deserter_asylum",
-                     "front.credibility_reference"}
+                     "front.credibility_reference",
+                     # ranges of per-run draws: they come in low/high pairs that must stay ordered
+                     "front.war_end.loss_threshold_low", "front.war_end.loss_threshold_high",
+                     "front.war_end.morale_threshold_low", "front.war_end.morale_threshold_high"}
 _RATES_PER_DAY = {p.name for p in parameters() if p.unit == "per day"}
 
 

@@ -146,6 +146,7 @@ class Decision:
             reports = ~goes & ~hides & (state.due_day[summoned] <= day)
             leave.append(summoned[goes])
             state.transition(summoned[hides], Status.HIDING)
+            state.count("went_into_hiding", float(hides.sum()))
             state.transition(summoned[reports], Status.MOBILIZED)
             state.count("reported", float(reports.sum()))
             state.hiding = np.concatenate([hiding, summoned[hides]])
