@@ -107,3 +107,14 @@ def test_comparing_a_scenario_with_itself_gives_exactly_zero():
     assert (frame[f"{other}.diff_median"] == 0).all()
     assert (frame[f"{other}.diff_p5"] == 0).all() and (frame[f"{other}.diff_p95"] == 0).all()
     assert not frame[f"{other}.distinguishable"].any()
+
+
+def test_python_api_objects_have_frames_and_plots(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    result = compare(["russia-2022", "asylum-coalition"], n=2, **SMALL)
+    assert result.plot() is not None
+    ens = ensemble("russia-2022", n=2, **SMALL)
+    assert ("departed", "median") in ens.to_frame().columns
+    assert ens.plot(["departed"]) is not None

@@ -89,6 +89,29 @@ class Comparison:
     summaries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     run_dirs: list[Path] = field(default_factory=list)
 
+    def plot(self, ax: Any = None) -> Any:
+        """Paired differences from the first scenario, as a share of its median, with 5–95 % bars."""
+        import matplotlib.pyplot as plt
+
+        frame = self.to_frame()
+        base = self.names[0]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.35 * len(frame) * max(1, len(self.names) - 1) + 1.5))
+        labels = list(frame["label"])
+        y = np.arange(len(frame))
+        for k, name in enumerate(self.names[1:]):
+            scale = np.maximum(np.abs(frame[f"{base}.median"].to_numpy()), 1e-9)
+            mid = frame[f"{name}.diff_median"].to_numpy() / scale
+            lo = frame[f"{name}.diff_p5"].to_numpy() / scale
+            hi = frame[f"{name}.diff_p95"].to_numpy() / scale
+            offset = y + 0.25 * k
+            ax.errorbar(mid, offset, xerr=[mid - lo, hi - mid], fmt="o", label=name)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(y, labels)
+        ax.set_xlabel(f"paired difference, share of {base}'s median (5–95 %)")
+        ax.legend()
+        return ax
+
     def save(self, folder: str | Path) -> Path:
         """Write ``comparison.json`` (names, seeds, fields, values per seed) into ``folder``."""
         import json
