@@ -13,7 +13,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class RunSpec:
     run_dir: str | None = None
     keep_series: bool = False
     group: str = ""  # bookkeeping for the caller (e.g. which scenario of a comparison)
+    threads: int | None = None  # numba threads in the worker (None: leave as is)
 
 
 @dataclass
@@ -55,6 +56,11 @@ def execute(spec: RunSpec) -> RunOutcome:
     """Run one spec (in whatever process this is); never raises."""
     started = time.perf_counter()
     try:
+        if spec.threads is not None:
+            # several workers on one machine: split the cores instead of oversubscribing them
+            import numba
+
+            numba.set_num_threads(max(1, min(spec.threads, numba.config.NUMBA_NUM_THREADS)))
         from exitwave.engine import Simulation
         from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
@@ -97,7 +103,8 @@ class LocalProcesses(Executor):
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
     def run(self, specs: Iterable[RunSpec]) -> Iterator[RunOutcome]:
-        futures = [self.pool.submit(execute, spec) for spec in specs]
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        futures = [self.pool.submit(execute, replace(spec, threads=threads)) for spec in specs]
         for future in as_completed(futures):
             yield future.result()
 
@@ -126,7 +133,8 @@ class DaskExecutor(Executor):
     def run(self, specs: Iterable[RunSpec]) -> Iterator[RunOutcome]:
         from distributed import as_completed as dask_completed
 
-        futures = [self.client.submit(execute, spec, pure=False) for spec in specs]
+        threads = max(1, (os.cpu_count() or 1) // self.workers) if self.cluster is not None else None
+        futures = [self.client.submit(execute, replace(spec, threads=threads), pure=False) for spec in specs]
         for future in dask_completed(futures):
             yield future.result()
 
