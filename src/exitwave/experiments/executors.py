@@ -60,7 +60,7 @@ def execute(spec: RunSpec) -> RunOutcome:
             # several workers on one machine: split the cores instead of oversubscribing them
             import numba
 
-            numba.set_num_threads(max(1, min(spec.threads, numba.config.NUMBA_NUM_THREADS)))
+            numba.set_num_threads(max(1, min(spec.threads, getattr(numba.config, "NUMBA_NUM_THREADS", 1))))
         from exitwave.engine import Simulation
         from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
