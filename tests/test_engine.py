@@ -126,3 +126,10 @@ def test_baseline_propensity_works_without_mobilization():
     # 0.5 % a year of 40 M men ≈ 55,000 in 120 days, give or take access and cost
     assert 0 < departed < 0.01 * population
     assert results.summary["mobilized"] == 0
+
+
+def test_departures_are_recorded_by_home_region(russia_small):
+    s = russia_small.summary
+    by_region = russia_small.series.filter(like="departed_from.").iloc[-1]
+    assert abs(by_region.sum() - russia_small.series["departed"].iloc[-1]) < 1e-3 * max(s["departed"], 1)
+    assert abs(sum(s["by_region"].values()) - s["departed"]) <= len(s["by_region"])  # whole-people rounding

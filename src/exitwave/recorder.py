@@ -32,6 +32,7 @@ class Recorder:
         self.crossed = np.zeros((n_days, w.n_crossings))
         self.queue = np.zeros((n_days, w.n_crossings))
         self.stock = np.zeros((n_days, w.n_countries))
+        self.departed_from = np.zeros((n_days, w.n_regions))  # cumulative crossings out by home region
         self.screening = np.zeros((n_days, w.n_countries))
         self.counters = np.zeros((n_days, len(COUNTERS)))
         self.access = np.zeros(n_days)
@@ -46,6 +47,7 @@ class Recorder:
         self.crossed[day] = state.crossed_today
         self.queue[day] = [q.size for q in state.queues]
         self.stock[day] = state.stock
+        self.departed_from[day] = state.departed_by_region
         self.screening[day] = [q.size for q in state.screening_queues]
         self.counters[day] = [state.counters.get(name, 0.0) for name in COUNTERS]
         self.access[day] = float((state.access * self.class_share).sum())

@@ -104,6 +104,8 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
     for c, cid in enumerate(w.crossing_ids):
         columns[f"crossed.{cid}"] = recorder.crossed[:, c] * scale
         columns[f"queue_length.{cid}"] = recorder.queue[:, c] * scale
+    for r, rid in enumerate(w.region_ids):
+        columns[f"departed_from.{rid}"] = recorder.departed_from[:, r] * scale
     for k, iso in enumerate(w.country_ids):
         columns[f"abroad.{iso}"] = recorder.stock[:, k] * scale
         if recorder.screening[:, k].any():
@@ -134,6 +136,8 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
                            if state.stock[k] > 0},
         "by_crossing": {cid: int(by_crossing_people[c]) for c, cid in enumerate(w.crossing_ids)
                         if state.crossed[c] > 0},
+        "by_region": {rid: _people(state.departed_by_region[r], scale) for r, rid in enumerate(w.region_ids)
+                      if state.departed_by_region[r] > 0},
         "peak_queue": {cid: _people(recorder.queue[:, c].max(), scale) for c, cid in enumerate(w.crossing_ids)
                        if recorder.queue[:, c].max() > 0},
         "peak_queue_vehicles": {cid: int(round(recorder.queue[:, c].max() * scale / sc.behaviour.people_per_vehicle))
