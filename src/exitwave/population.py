@@ -60,9 +60,6 @@ class Population:
     layer_kind: np.ndarray  # int8, LAYER_*
     degree: int
 
-    def people(self, agents: int | float) -> int:
-        """Agents → whole people."""
-        return int(round(float(agents) * self.scale))
 
 
 def men_by_age(world: World, age_min: int, age_max: int) -> np.ndarray:

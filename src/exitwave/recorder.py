@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exitwave.state import State, Status
+from exitwave.state import ABROAD_STATUSES, State, Status
 
 __all__ = ["Recorder", "ConservationError", "COUNTERS"]
 
@@ -71,7 +71,7 @@ class Recorder:
         for status, size in expected.items():
             if counts[status] != size:
                 found.append(f"{status.name}: {counts[status]} by status, {size} in its active set")
-        abroad = counts[[Status.ABROAD, Status.SCREENING, Status.ASYLUM_PENDING, Status.PROTECTED]].sum()
+        abroad = counts[list(ABROAD_STATUSES)].sum()
         if abs(state.stock.sum() - abroad) > 0.5:
             found.append(f"{abroad} men abroad by status, {state.stock.sum():.0f} by country")
         if full:

@@ -30,9 +30,7 @@ from exitwave.state import State, Status
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Results", "build_results", "write_run", "HEADLINE"]
-
-HEADLINE = ("departed", "mobilized", "hiding", "returned", "detained_at_border")
+__all__ = ["Results", "build_results", "write_run"]
 
 
 @dataclass

@@ -21,14 +21,8 @@ import numpy as np
 from exitwave.random import Stream, uniform
 from exitwave.state import State, Status
 
-__all__ = ["Termination", "loglogistic_hazard", "loglogistic_cdf", "loglogistic_cumulative_hazard",
+__all__ = ["Termination", "loglogistic_cdf", "loglogistic_cumulative_hazard",
            "day_hazard"]
-
-
-def loglogistic_hazard(age_days: np.ndarray | float, median: float, shape: float) -> np.ndarray:
-    """Hazard per day of a log-logistic duration with the given median (α) and shape (β)."""
-    a = np.maximum(np.asarray(age_days, dtype=np.float64), 1e-9) / median
-    return (shape / median) * a ** (shape - 1.0) / (1.0 + a**shape)
 
 
 def loglogistic_cumulative_hazard(age_days: np.ndarray | float, median: float, shape: float) -> np.ndarray:

@@ -211,8 +211,3 @@ def load_scenario(
     if overrides:
         data = apply_overrides(data, overrides)
     return validate_dict(data, str(path))
-
-
-def scenario_source(name_or_path: str | Path) -> Path:
-    """The file a scenario name resolves to (used to resolve relative world paths)."""
-    return resolve_scenario_path(name_or_path)

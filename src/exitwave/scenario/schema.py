@@ -73,6 +73,13 @@ COUNTRY_GROUPS = ("EU", "NATO", "SCHENGEN")
 """Names a policy may use instead of one ISO2 code: all members in the world's countries table."""
 
 
+def _not_before(later: dt.date | None, earlier: dt.date | None, earlier_name: str) -> dt.date | None:
+    """A closing date may not precede its opening date (field validators report it on the field)."""
+    if later is not None and earlier is not None and later < earlier:
+        raise ValueError(f"expected a date on or after {earlier_name} ({earlier}), got {later}")
+    return later
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -87,10 +94,7 @@ class TimeSpan(_Model):
     @field_validator("end")
     @classmethod
     def _end_after_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        start = info.data.get("start")
-        if end is not None and start is not None and end < start:
-            raise ValueError(f"expected a date on or after start ({start}), got {end}")
-        return end
+        return _not_before(end, info.data.get("start"), "start")
 
     @model_validator(mode="after")
     def _days_or_end(self) -> TimeSpan:
@@ -222,10 +226,7 @@ class Policy(_Model):
     @field_validator("until")
     @classmethod
     def _until_after_from(cls, until: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        start = info.data.get("from_")
-        if until is not None and start is not None and until < start:
-            raise ValueError(f"expected a date on or after from ({start}), got {until}")
-        return until
+        return _not_before(until, info.data.get("from_"), "from")
 
 
 class DraftOffice(_Model):
