@@ -18,12 +18,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 DEMO   := runs/demo
 
+# Browser tests (report offline, dashboard) drive Debian's Chromium through Playwright.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
 demo: $(STAMP)
 	rm -rf $(DEMO)  # the demo's own folder: rewritten each time, so it never shows stale runs
 	$(BIN)/exitwave compare russia-2022 asylum-coalition asylum-coalition-exits-closed -n 8 --scale 200 --out $(DEMO)
 	$(BIN)/exitwave report $(DEMO) --out $(DEMO)/report.html
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/mkdocs build --strict --quiet

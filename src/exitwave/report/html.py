@@ -15,11 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from exitwave.experiments.comparison import Comparison
 from exitwave.registry import parameters
 from exitwave.report.claims import audit
+from exitwave.report.figures import band_figures, flow_map_figure, series_by_scenario
 
 __all__ = ["build_report"]
 
@@ -53,82 +52,6 @@ def _num(value: Any) -> str:
     return f"{value:,.0f}"
 
 
-def _series_by_scenario(comparison: Comparison) -> dict[str, list[Any]]:
-    import pandas as pd
-
-    groups: dict[str, list[Any]] = {}
-    for run_dir in comparison.run_dirs:
-        path = Path(run_dir) / "series.parquet"
-        if path.exists():
-            name = Path(run_dir).parent.name
-            groups.setdefault(name, []).append(pd.read_parquet(path))
-    return groups
-
-
-def _band_plots(groups: dict[str, list[Any]]) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    if not groups:
-        return []
-    first = next(iter(groups.values()))[0]
-    queues = [c for c in first.columns if c.startswith("queue_length.")]
-    busiest = max(queues, key=lambda c: max(g[0][c].max() for g in groups.values())) if queues else None
-    panels = [("departed", "departed (cumulative, people)"), ("status.queued", "queued at crossings"),
-              ("status.mobilized", "mobilized, in training"), ("status.soldier", "force strength"),
-              ("mean_morale", "mean morale (0–1)"), ("surrendered", "surrendered (cumulative)"),
-              ("deserted", "deserted (cumulative)"), ("status.protected", "granted protection abroad")]
-    if busiest:
-        panels.insert(2, (busiest, f"queue at {busiest.split('.', 1)[1]} (people)"))
-    panels = [p for p in panels if p[0] in first.columns]
-    images = []
-    for start in range(0, len(panels), 4):
-        chunk = panels[start:start + 4]
-        fig, axes = plt.subplots(1, len(chunk), figsize=(4.2 * len(chunk), 3.2), squeeze=False)
-        for ax, (column, title) in zip(axes[0], chunk, strict=True):
-            for name, frames in groups.items():
-                stack = np.stack([f[column].to_numpy(dtype=float) for f in frames])
-                p5, p50, p95 = np.nanpercentile(stack, [5, 50, 95], axis=0)
-                index = frames[0].index
-                ax.plot(index, p50, label=name)
-                ax.fill_between(index, p5, p95, alpha=0.2)
-            ax.set_title(title, fontsize=10)
-            ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-        axes[0][0].legend(fontsize=8)
-        fig.tight_layout()
-        images.append(_png(fig))
-    return images
-
-
-def _flow_map(groups: dict[str, list[Any]], world: Any) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    if not groups:
-        return ""
-    fig, axes = plt.subplots(1, len(groups), figsize=(6.5 * len(groups), 4.2), squeeze=False)
-    for ax, (name, frames) in zip(axes[0], groups.items(), strict=True):
-        ax.scatter(world.region_lon, world.region_lat, s=np.sqrt(world.region_population) / 60,
-                   color="#c8cfdc", label="regions (by population)")
-        crossed = np.array([np.median([f[f"crossed.{cid}"].sum() for f in frames]) for cid in world.crossing_ids])
-        ax.scatter(world.crossing_lon, world.crossing_lat, s=5 + crossed / max(crossed.max(), 1) * 600,
-                   color="#c0392b", alpha=0.6, label="crossings (by people crossed)")
-        for c in np.argsort(-crossed)[:6]:
-            if crossed[c] > 0:
-                ax.annotate(f"{world.crossing_ids[c]} {crossed[c] / 1000:.0f}k",
-                            (world.crossing_lon[c], world.crossing_lat[c]), fontsize=7)
-        ax.set_title(name, fontsize=10)
-        ax.set_xlabel("longitude")
-        ax.set_ylabel("latitude")
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    return _png(fig)
-
-
 def _sensitivity_leading(path: Path | None) -> dict[str, list[str]]:
     if path is None or not path.exists():
         return {}
@@ -150,7 +73,7 @@ def build_report(comparison_dir: Path, out: Path, sensitivity_csv: Path | None =
     frame = comparison.to_frame()
     leading = _sensitivity_leading(sensitivity_csv)
     verdicts = audit(comparison, leading)
-    groups = _series_by_scenario(comparison)
+    groups = series_by_scenario(comparison)
     world = None
     for run_dir in comparison.run_dirs[:1]:
         scenario = load_scenario(str(Path(run_dir) / "scenario.yaml"))
@@ -191,7 +114,7 @@ def build_report(comparison_dir: Path, out: Path, sensitivity_csv: Path | None =
                   for n in comparison.names[1:]]
         parts.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
     parts.append("</table><p class='note'>* the band of the paired difference excludes zero.</p>")
-    plots = _band_plots(groups)
+    plots = [_png(fig) for fig in band_figures(groups)]
     if plots:
         parts.append("<h2>Daily series</h2><p class='note'>Median and 5–95 % band over seeds.</p>")
         parts += plots
@@ -199,7 +122,9 @@ def build_report(comparison_dir: Path, out: Path, sensitivity_csv: Path | None =
         parts.append("<h2>Flows through the crossings</h2><p class='note'>People crossed over the run "
                      "(median over seeds), at each crossing's coordinates; grey: regional capitals by "
                      "population.</p>")
-        parts.append(_flow_map(groups, world))
+        flow_map = flow_map_figure(groups, world)
+        if flow_map is not None:
+            parts.append(_png(flow_map))
     parts.append("<h2>Parameter registry</h2><table><tr><th>parameter</th><th>unit</th><th>default</th>"
                  "<th>range</th><th>source</th></tr>")
     for p in parameters():
