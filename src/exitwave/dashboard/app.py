@@ -1,0 +1,315 @@
+"""The Streamlit app behind ``exitwave dashboard`` (run it through that command).
+
+Pick a baseline and a proposal, edit the proposal (destination policies, transit screening,
+the exit closure, any field by dotted path), choose the size of the comparison, run it, and read
+the headline table with paired differences, the daily bands, the flow map and the claims audit.
+Each comparison is saved under ``runs/dashboard/<timestamp>`` for ``exitwave report``.
+
+Script arguments (after ``--`` on the ``streamlit run`` line): ``--project DIR`` (the project
+folder; default the working directory) and ``--max-agent-days N`` (the size limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import streamlit as st
+
+from exitwave.dashboard.limits import DEFAULT_MAX_AGENT_DAYS, Request, refusal
+from exitwave.dashboard.paths import (
+    PathRefused,
+    ProjectPaths,
+    check_scenario_reads,
+    safe_path,
+    scenario_choices,
+)
+from exitwave.dashboard.proposal import (
+    AsylumChoice,
+    ClosureChoice,
+    DestinationRule,
+    Edits,
+    EntryChoice,
+    build_overrides,
+    men_of_draft_age,
+    parse_extra,
+    prepare,
+    transit_policies,
+)
+from exitwave.errors import InputError
+
+_UNCHANGED = "(unchanged)"
+_CLOSURE = {"keep": "as in the scenario", "close": "exits closed from a date", "none": "no exit closure"}
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="exitwave dashboard app")
+    parser.add_argument("--project", default=".")
+    parser.add_argument("--max-agent-days", type=int, default=DEFAULT_MAX_AGENT_DAYS)
+    args, _ = parser.parse_known_args(sys.argv[1:])
+    return args
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _prepared(source: str, overrides_json: str) -> Any:
+    """A Simulation for ``source`` with overrides (cached: reruns happen on every click)."""
+    return prepare(source, json.loads(overrides_json) or None)
+
+
+def _choices(paths: ProjectPaths) -> dict[str, str]:
+    choices = scenario_choices(paths)
+    choices.update(st.session_state.get("added_scenarios", {}))
+    return choices
+
+
+def _add_scenario_file(paths: ProjectPaths) -> None:
+    text = st.session_state.get("added_path", "")
+    if not text.strip():
+        return
+    try:
+        real = safe_path(text, paths.readable_scenario_roots, paths.root)
+        if not real.is_file():
+            raise PathRefused(text, "", "file not found")
+        check_scenario_reads(str(real), paths)
+    except InputError as err:
+        st.session_state["path_error"] = str(err)
+        return
+    st.session_state.pop("path_error", None)
+    label = real.relative_to(paths.root).as_posix()
+    st.session_state.setdefault("added_scenarios", {})[label] = str(real)
+    st.session_state["proposal"] = label
+
+
+def _saved_comparisons(paths: ProjectPaths) -> list[str]:
+    folder = paths.dashboard_runs
+    if not folder.is_dir():
+        return []
+    return sorted((p.name for p in folder.iterdir()
+                   if not p.name.startswith(".") and (p / "comparison.json").is_file()), reverse=True)
+
+
+def _show_result_of(folder: Path) -> None:
+    """Load a saved comparison into the session (tables and figures rendered once)."""
+    from exitwave.dashboard.runner import claims_table, figures, headline_table
+    from exitwave.experiments.comparison import Comparison
+    from exitwave.report.claims import audit
+
+    comparison = Comparison.load(folder)
+    st.session_state["result"] = {
+        "folder": str(folder), "names": comparison.names, "seeds": len(comparison.seeds),
+        "headline": headline_table(comparison), "claims": claims_table(audit(comparison)),
+        "figures": figures(comparison), "report": None,
+    }
+
+
+def _sidebar(paths: ProjectPaths, choices: dict[str, str]) -> tuple[str, str]:
+    labels = list(choices)
+    st.header("Scenarios")
+    baseline = st.selectbox("Baseline (status quo)", labels, key="baseline",
+                            index=labels.index("russia-2022") if "russia-2022" in labels else 0)
+    proposal = st.selectbox("Proposal", labels, key="proposal",
+                            index=labels.index("asylum-coalition") if "asylum-coalition" in labels else 0)
+    st.text_input("Add a scenario file (a path inside scenarios/, examples/scenarios/ or runs/)",
+                  key="added_path", on_change=_add_scenario_file, args=(paths,))
+    if "path_error" in st.session_state:
+        st.error(st.session_state["path_error"])
+    saved = _saved_comparisons(paths)
+    if saved:
+        st.header("Saved comparisons")
+        chosen = st.selectbox("runs/dashboard/", saved, key="saved")
+        if st.button("Open", key="open-saved"):
+            try:
+                folder = safe_path(chosen, (paths.dashboard_runs,), paths.dashboard_runs, suffixes=None)
+                _show_result_of(folder)
+            except (InputError, OSError, ValueError) as err:
+                st.error(f"Cannot open {chosen}: {err}")
+    return baseline, proposal
+
+
+def _destination_rules(key: str, sim: Any) -> list[DestinationRule]:
+    world = sim.world
+    options = ["EU", "NATO", "SCHENGEN"] + [f"{iso} — {name}" for iso, name in
+                                           zip(world.country_ids, world.country_names, strict=True)]
+    store = st.session_state.setdefault("rules", {}).setdefault(key, [])
+    cols = st.columns([3, 1, 1, 1, 1])
+    countries = cols[0].multiselect("Destinations", options, key=f"rule-countries-{key}")
+    entry = cols[1].selectbox("Entry", [_UNCHANGED, "open", "visa", "closed"], key=f"rule-entry-{key}")
+    asylum = cols[2].selectbox("Asylum", [_UNCHANGED, "grant", "case_by_case", "refuse"], key=f"rule-asylum-{key}")
+    rate = cols[3].number_input("Recognition rate (case by case, 0–1)", 0.0, 1.0, 0.05, 0.01,
+                                key=f"rule-rate-{key}")
+    start = cols[4].date_input("From", sim.scenario.time.start, key=f"rule-from-{key}")
+    left, right = st.columns(2)
+    if left.button("Add rule", key=f"rule-add-{key}", disabled=not countries):
+        store.append(DestinationRule(
+            countries=tuple(c.split(" — ")[0] for c in countries),
+            entry=None if entry == _UNCHANGED else cast(EntryChoice, entry),
+            asylum=None if asylum == _UNCHANGED else cast(AsylumChoice, asylum),
+            recognition_rate=float(rate) if asylum == "case_by_case" else None,
+            start=start if isinstance(start, dt.date) else None))
+    if store:
+        st.table([{"destinations": ", ".join(r.countries), "entry": r.entry or "", "asylum": r.asylum or "",
+                   "recognition rate": "" if r.recognition_rate is None else f"{r.recognition_rate:g}",
+                   "from": str(r.start or "")} for r in store])
+        if right.button("Remove all rules", key=f"rule-clear-{key}"):
+            store.clear()
+            st.rerun()
+    return list(store)
+
+
+def _edits(key: str, sim: Any) -> Edits:
+    sc = sim.scenario
+    edits = Edits()
+    with st.expander("Destination policies (entry and asylum, per country or group)", expanded=False):
+        st.caption("Each rule is appended to the proposal's policies; a later policy wins where two overlap.")
+        edits.rules = _destination_rules(key, sim)
+    transit = transit_policies(sc)
+    with st.expander("Transit screening capacity", expanded=False):
+        if not transit:
+            st.caption("This scenario has no transit points with screening.")
+        for i, country, capacity in transit:
+            edits.screening[i] = float(st.number_input(
+                f"Screening at {country} (people per day)", 0.0, 1e7, capacity, 100.0, key=f"screen-{key}-{i}"))
+    closure = sc.countermeasures.exit_closure
+    with st.expander("Exit closure by the sending state", expanded=False):
+        now = f"closed from {closure.from_}" if closure is not None else "no exit closure"
+        choice = st.radio(f"Exits (the scenario: {now})", list(_CLOSURE), format_func=_CLOSURE.__getitem__,
+                          key=f"closure-{key}", horizontal=True)
+        default = closure.from_ if closure is not None else sc.time.start + dt.timedelta(days=21)
+        day = st.date_input("Closed from", default, key=f"closure-from-{key}")
+        edits.exit_closure = cast(ClosureChoice, choice)
+        edits.closure_from = day if isinstance(day, dt.date) else None
+    with st.expander("Any field by dotted path", expanded=False):
+        text = st.text_area("One 'path = value' per line (values in YAML), e.g. behaviour.patience_days = 6",
+                            key=f"extra-{key}")
+        try:
+            edits.extra = parse_extra(text)
+        except InputError as err:
+            st.error(str(err))
+    return edits
+
+
+def _verdict_colour(verdict: str) -> str:
+    """CSS for a verdict cell: green supported, red contradicted, amber otherwise."""
+    colour = "#17663a" if verdict == "supported" else "#a11d2b" if verdict == "contradicted" else "#8a6100"
+    return f"color: {colour}; font-weight: 600"
+
+
+def _render_result(paths: ProjectPaths) -> None:
+    from exitwave.dashboard.runner import write_report
+
+    result = st.session_state.get("result")
+    if not result:
+        return
+    folder = Path(result["folder"])
+    shown = folder.relative_to(paths.root) if folder.is_relative_to(paths.root) else folder
+    st.header("Comparison")
+    st.markdown(f"**{' vs '.join(result['names'])}**, {result['seeds']} seeds each on common random "
+                f"numbers — saved in `{shown}`")
+    st.code(f"exitwave report {shown}", language="bash")
+    st.subheader("Headline outputs")
+    st.caption("Median [5–95 %] over seeds; Δ is the paired difference from the baseline on the same "
+               "seeds, * where its band excludes zero.")
+    with st.container(key="headline"):
+        st.table(result["headline"])
+    st.subheader("Claims audit")
+    st.caption("Supported: the band of the paired difference lies on the claimed side of zero; "
+               "contradicted: on the other side; undetermined: it straddles zero at this ensemble size.")
+    with st.container(key="claims"):
+        st.table(result["claims"].style.map(_verdict_colour, subset=["verdict"]))
+    for figure in result["figures"]:
+        st.image(figure.png, caption=figure.caption)
+    if st.button("Write the HTML report into this folder", key="write-report"):
+        result["report"] = str(write_report(folder))
+    if result.get("report"):
+        st.success(f"Report written: {result['report']}")
+
+
+def _run(paths: ProjectPaths, baseline: str, proposal: Any, request: Request) -> None:
+    from exitwave.dashboard.runner import run_comparison
+
+    total, done = request.runs, [0]
+    bar = st.progress(0.0, text=f"0 of {total} runs")
+
+    def advance(name: str, seed: int) -> None:
+        done[0] += 1
+        bar.progress(min(1.0, done[0] / total), text=f"{done[0]} of {total} runs (last: {name}, seed {seed})")
+
+    try:
+        _, folder = run_comparison([baseline, proposal], seeds=request.seeds, scale=request.scale,
+                                   days=request.days, parent=paths.dashboard_runs, progress=advance)
+    except InputError as err:
+        st.error(f"The comparison could not start: {err}")
+        return
+    except (RuntimeError, MemoryError) as err:
+        st.error(f"The comparison failed: {err}")
+        return
+    _show_result_of(folder)
+
+
+def main() -> None:
+    """Draw the page (Streamlit reruns this on every interaction)."""
+    args = _arguments()
+    paths = ProjectPaths.at(args.project)
+    st.set_page_config(page_title="exitwave dashboard", layout="wide")
+    st.title("exitwave — policy dashboard")
+    st.caption("Compare a proposal with a baseline on common random numbers, with intervals and a "
+               "claims audit. Every comparison is saved under runs/dashboard/ for `exitwave report`.")
+    choices = _choices(paths)
+    with st.sidebar:
+        baseline_label, proposal_label = _sidebar(paths, choices)
+        st.header("Size")
+        scale = float(st.number_input("Men per agent (scale)", min_value=1.0, value=2000.0, step=100.0, key="scale"))
+        seeds = int(st.number_input("Seeds per scenario", min_value=2, max_value=1000, value=4, step=1, key="seeds"))
+    baseline_source, proposal_source = choices[baseline_label], choices[proposal_label]
+    try:
+        for source in (baseline_source, proposal_source):
+            check_scenario_reads(source, paths)
+        base_sim = _prepared(baseline_source, "{}")
+        proposal_sim = _prepared(proposal_source, "{}")
+    except InputError as err:
+        st.error(f"Cannot load the scenario: {err}")
+        return
+    with st.sidebar:
+        days = int(st.number_input("Days", min_value=1, max_value=36_500, value=base_sim.scenario.time.n_days,
+                                   step=1, key="days"))
+    if base_sim.world.name != proposal_sim.world.name:
+        st.warning(f"The baseline's world ({base_sim.world.name}) differs from the proposal's "
+                   f"({proposal_sim.world.name}): the paired differences compare different countries.")
+
+    st.header(f"Proposal: {proposal_sim.scenario.name}")
+    if proposal_sim.scenario.description:
+        st.caption(proposal_sim.scenario.description)
+    valid = True
+    proposal_input: Any = proposal_source
+    try:
+        overrides = build_overrides(proposal_sim.scenario, _edits(proposal_label, proposal_sim))
+    except InputError as err:
+        st.error(f"The edits are not valid: {err}")
+        overrides, valid = {}, False
+    if overrides:
+        with st.expander(f"Overrides sent to the scenario loader ({len(overrides)})"):
+            st.json(overrides)
+        try:
+            proposal_input = _prepared(proposal_source, json.dumps(overrides, default=str)).scenario
+            st.success(f"The edited proposal '{proposal_input.name}' is valid.")
+        except InputError as err:
+            st.error(f"The edited proposal is not valid: {err}")
+            valid = False
+
+    request = Request(men=max(men_of_draft_age(base_sim), men_of_draft_age(proposal_sim)), scale=scale, days=days, seeds=seeds, scenarios=2)
+    st.markdown(f"**Size:** {request.agents:,} agents per run × {days:,} days × {request.runs} runs "
+                f"= {request.work:,} agent-days (limit {args.max_agent_days:,}).")
+    if st.button("Run comparison", type="primary", key="run", disabled=not valid):
+        message = refusal(request, args.max_agent_days)
+        if message is not None:
+            st.error(message)
+        else:
+            _run(paths, baseline_source, proposal_input, request)
+    _render_result(paths)
+
+
+main()

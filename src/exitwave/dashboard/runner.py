@@ -1,0 +1,160 @@
+"""Run a dashboard comparison and save it atomically under ``runs/dashboard/<timestamp>``.
+
+The runs are made by :func:`exitwave.experiments.comparison.compare` (common random numbers) in a
+hidden staging folder beside the final one; only when every run has finished is the folder
+renamed into place and its ``comparison.json`` rewritten (atomically, by
+:meth:`~exitwave.experiments.comparison.Comparison.save`) with the final run paths. A failed or
+interrupted comparison leaves no folder that ``exitwave report`` could mistake for a result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from exitwave.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from exitwave.experiments.comparison import Comparison
+    from exitwave.report.claims import Verdict
+
+__all__ = ["Figure", "claims_table", "figures", "headline_table", "new_folder", "run_comparison",
+           "write_report"]
+
+
+def new_folder(parent: Path, now: dt.datetime | None = None) -> Path:
+    """A fresh ``parent/<UTC timestamp>`` path (``20240101-120000``, ``…-2`` if taken); not created."""
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
+    folder, k = parent / stamp, 1
+    while folder.exists():
+        k += 1
+        folder = parent / f"{stamp}-{k}"
+    return folder
+
+
+def run_comparison(scenarios: list[str | Scenario], *, seeds: int, scale: float, days: int,
+                   parent: Path, seed: int = 1,
+                   progress: Callable[[str, int], None] | None = None) -> tuple[Comparison, Path]:
+    """Compare ``scenarios`` (the first is the baseline) on ``seeds`` seeds and save the result.
+
+    A scenario is a bundled name or file path, or an edited :class:`Scenario` (written into the
+    folder's ``inputs/`` first; its ``world`` must be a bundled name or an absolute path).
+    ``scale`` is men per agent, ``days`` days per run; ``progress(name, seed)`` is called as each
+    run completes. Returns the comparison and its folder ``parent/<timestamp>``.
+    """
+    from exitwave.experiments.comparison import compare
+    from exitwave.results import scenario_yaml
+
+    parent.mkdir(parents=True, exist_ok=True)
+    final = new_folder(parent)
+    staging = parent / f".{final.name}.partial-{os.getpid()}"
+    try:
+        staging.mkdir()
+        sources: list[str] = []
+        for item in scenarios:
+            if isinstance(item, Scenario):
+                inputs = staging / "inputs"
+                inputs.mkdir(exist_ok=True)
+                path = inputs / f"{item.name}.yaml"
+                path.write_text(scenario_yaml(item), encoding="utf-8")
+                sources.append(str(path))
+            else:
+                sources.append(item)
+        result = compare(sources, n=seeds, seed=seed, scale=scale, days=days, out_dir=staging,
+                         progress=progress)
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result.run_dirs = [final / Path(p).relative_to(staging) for p in result.run_dirs]
+    result.save(final)
+    return result, final
+
+
+def write_report(folder: Path) -> Path:
+    """Write ``folder/report.html`` (the same report as ``exitwave report folder``)."""
+    from exitwave.report import build_report
+
+    return build_report(folder, folder / "report.html")
+
+
+def _people(value: object, signed: bool = False) -> str:
+    from exitwave.cli import people
+
+    return people(value, signed)
+
+
+def headline_table(comparison: Comparison) -> pd.DataFrame:
+    """Headline outputs as text: per scenario the median [5–95 %], per later scenario the paired
+    difference from the first, median [5–95 %] with ``*`` where the band excludes zero."""
+    import pandas as pd
+
+    frame = comparison.to_frame()
+    rows = []
+    for key, label in comparison.fields:
+        row = frame.loc[key]
+        cells: dict[str, str] = {"output": label}
+        for name in comparison.names:
+            cells[name] = (f"{_people(row[f'{name}.median'])} [{_people(row[f'{name}.p5'])}–"
+                           f"{_people(row[f'{name}.p95'])}]")
+        for name in comparison.names[1:]:
+            mark = " *" if row[f"{name}.distinguishable"] else ""
+            cells[f"Δ {name}"] = (f"{_people(row[f'{name}.diff_median'], True)} "
+                                  f"[{_people(row[f'{name}.diff_p5'], True)} … "
+                                  f"{_people(row[f'{name}.diff_p95'], True)}]{mark}")
+        rows.append(cells)
+    return pd.DataFrame(rows).set_index("output")
+
+
+def claims_table(verdicts: list[Verdict]) -> pd.DataFrame:
+    """The claims audit as text: claim, what tests it, paired difference [5–95 %], verdict."""
+    import pandas as pd
+
+    rows = [{"claim": f"{v.claim.code} {v.claim.text}",
+             "tested by": f"{v.claim.output}: {v.scenario} − {v.baseline}",
+             "Δ median [5–95 %]": f"{_people(v.median, True)} [{_people(v.p5, True)} … {_people(v.p95, True)}]",
+             "verdict": v.verdict} for v in verdicts]
+    return pd.DataFrame(rows, columns=["claim", "tested by", "Δ median [5–95 %]", "verdict"])
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rendered figure: its caption and PNG bytes (kept in the session, drawn without replotting)."""
+
+    caption: str
+    png: bytes
+
+
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def figures(comparison: Comparison) -> list[Figure]:
+    """The report's daily band panels and flow map for ``comparison``, as PNGs."""
+    from exitwave.report.figures import band_figures, flow_map_figure, series_by_scenario
+    from exitwave.scenario.load import load_scenario
+    from exitwave.world import load_world
+
+    groups = series_by_scenario(comparison)
+    out = [Figure("Daily series: median and 5–95 % band over seeds", _png(fig))
+           for fig in band_figures(groups)]
+    if comparison.run_dirs:
+        run_dir = Path(comparison.run_dirs[0])
+        world = load_world(load_scenario(str(run_dir / "scenario.yaml")).world, relative_to=run_dir)
+        flow = flow_map_figure(groups, world)
+        if flow is not None:
+            out.append(Figure("People crossed at each crossing (median over seeds)", _png(flow)))
+    return out

@@ -1,0 +1,133 @@
+"""The dashboard in headless Chromium: pick the asylum proposal, run it small, read the audit;
+an oversized request is refused in the page and nothing runs.
+
+Needs Debian's Chromium at /usr/bin/chromium (``make test`` installs it); without it these tests
+fail with a message saying so.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from exitwave.dashboard import browser
+
+LIMIT = 20_000_000  # agent-days, passed as --max-agent-days
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return tmp_path_factory.mktemp("project")
+
+
+@pytest.fixture(scope="module")
+def server(project):
+    browser.chromium_path()  # fail here, clearly, if Chromium is missing
+    with browser.serve(project, max_agent_days=LIMIT) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_playwright() as playwright:
+        launched = browser.launch(playwright)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(chromium, server):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server)
+    page.get_by_role("button", name="Run comparison").wait_for(timeout=120_000)
+    yield page
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+def _entries(project):
+    folder = project / "runs" / "dashboard"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_small_comparison_shows_the_table_and_the_claims_audit(page, project, tmp_path):
+    browser.choose(page, "Baseline (status quo)", "russia-2022")
+    browser.choose(page, "Proposal", "asylum-coalition-exits-closed")
+    browser.choose(page, "Proposal", "asylum-coalition")
+    expect(page.get_by_role("heading", name="Proposal: asylum-coalition", exact=True)).to_be_visible()
+    browser.set_number(page, "Men per agent (scale)", 8000)
+    browser.set_number(page, "Seeds per scenario", 2)
+    browser.set_number(page, "Days", 60)
+    # the size line follows the inputs (Streamlit reruns the page after each; expect waits for it)
+    expect(page.get_by_text(re.compile(r"5,000 agents per run × 60 days × 4 runs"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(f"limit {LIMIT:,}"))).to_be_visible()
+
+    browser.run_comparison(page)
+
+    headline = page.locator(".st-key-headline table")
+    assert "departed (crossed out)" in headline.inner_text()
+    assert "Δ asylum-coalition" in headline.inner_text()
+    claims = page.locator(".st-key-claims table")
+    rows = claims.locator("tbody tr")
+    assert rows.count() >= 3
+    verdicts = [rows.nth(k).locator("td").last.inner_text() for k in range(rows.count())]
+    assert all(re.search(r"supported|contradicted|undetermined", v) for v in verdicts), verdicts
+    c1 = claims.locator("tbody tr", has_text="C1").first.locator("td").last.inner_text()
+    assert c1 == "supported"  # the offer raises departures on every seed
+    assert page.locator("[data-testid='stImage'] img").count() >= 2  # band panels and flow map
+    expect(page.get_by_text(re.compile(r"^4 of 4 runs"))).to_be_visible()  # the progress bar reached the end
+
+    saved = _entries(project)
+    assert len(saved) == 1 and not saved[0].startswith(".")
+    assert (project / "runs" / "dashboard" / saved[0] / "comparison.json").is_file()
+    expect(page.get_by_text(f"exitwave report runs/dashboard/{saved[0]}")).to_be_visible()
+
+    log = (project / "dashboard.log").read_text()
+    assert re.search(r"exitwave dashboard: http://127\.0\.0\.1:\d+", log), log  # the URL is printed
+
+    shot = tmp_path / "dashboard.png"
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    page.screenshot(path=str(shot))
+    print(f"screenshot: {shot}")
+    assert shot.stat().st_size > 10_000
+
+
+def test_an_oversized_request_is_refused_and_nothing_runs(page, project):
+    before = _entries(project)
+    browser.choose(page, "Proposal", "asylum-coalition")
+    browser.set_number(page, "Men per agent (scale)", 100)
+    browser.set_number(page, "Seeds per scenario", 10)
+    page.get_by_role("button", name="Run comparison").click()
+    alert = page.locator("[data-testid='stAlert']", has_text="too large")
+    alert.wait_for(timeout=60_000)
+    text = alert.inner_text()
+    for part in ("agents", "109 days", "20 runs", f"{LIMIT:,} agent-days", "men per agent", "seeds",
+                 "--max-agent-days"):
+        assert part in text, part
+    page.wait_for_timeout(2000)
+    assert page.locator("[data-testid='stProgress']").count() == 0
+    assert page.locator(".st-key-claims").count() == 0
+    assert _entries(project) == before  # no folder, not even a staging one
+
+
+def test_an_invalid_edit_shows_the_loaders_message_and_cannot_run(page, project):
+    before = _entries(project)
+    browser.choose(page, "Proposal", "asylum-coalition")
+    page.get_by_text("Any field by dotted path").click()
+    box = page.get_by_label(re.compile(r"^One 'path = value' per line"))
+    box.fill("behaviour.patience_dayz = 6")
+    box.press("Control+Enter")
+    alert = page.locator("[data-testid='stAlert']", has_text="not valid")
+    expect(alert).to_be_visible(timeout=30_000)
+    assert "behaviour.patience_dayz" in alert.inner_text() and "patience_days" in alert.inner_text()
+    expect(page.get_by_role("button", name="Run comparison")).to_be_disabled()
+    box.fill("behaviour.patience_days = 6")
+    box.press("Control+Enter")
+    expect(page.get_by_text("The edited proposal 'asylum-coalition-edited' is valid.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Run comparison")).to_be_enabled()
+    assert _entries(project) == before

@@ -1,0 +1,63 @@
+"""The size limit of a dashboard request (agents × days × runs)."""
+
+from __future__ import annotations
+
+import re
+
+from exitwave.dashboard.limits import DEFAULT_MAX_AGENT_DAYS, Request, refusal
+
+MEN = 40_000_000.0  # about Russia's men of draft age (people)
+
+
+def test_work_is_agents_times_days_times_runs():
+    request = Request(men=MEN, scale=2000, days=109, seeds=4, scenarios=2)
+    assert request.agents == 20_000
+    assert request.runs == 8
+    assert request.work == 20_000 * 109 * 8
+
+
+def test_a_small_request_is_accepted():
+    assert refusal(Request(men=MEN, scale=2000, days=109, seeds=4)) is None
+    assert refusal(Request(men=MEN, scale=2000, days=109, seeds=4), limit=20_000 * 109 * 8) is None  # at the limit
+
+
+def test_an_oversized_request_is_refused_with_its_numbers_and_the_ways_out():
+    request = Request(men=MEN, scale=200, days=109, seeds=10, scenarios=2)  # 200,000 agents
+    message = refusal(request)
+    assert message is not None
+    for text in ("200,000 agents", "109 days", "20 runs", "10 seeds × 2 scenarios",
+                 f"{request.work:,} agent-days", f"{DEFAULT_MAX_AGENT_DAYS:,} agent-days", "--max-agent-days"):
+        assert text in message, text
+    # the suggested scale, seeds and days each bring the request under the limit
+    scale = float(re.search(r"scale of at least ([\d,]+) men per agent", message).group(1).replace(",", ""))
+    assert refusal(Request(men=MEN, scale=scale, days=109, seeds=10)) is None
+    seeds = int(re.search(r"at most (\d+) seeds", message).group(1))
+    assert seeds >= 2 and refusal(Request(men=MEN, scale=200, days=109, seeds=seeds)) is None
+    assert refusal(Request(men=MEN, scale=200, days=109, seeds=seeds + 1)) is not None
+    days = int(re.search(r"at most ([\d,]+) days", message).group(1).replace(",", ""))
+    assert refusal(Request(men=MEN, scale=200, days=days, seeds=10)) is None
+
+
+def test_never_fewer_than_two_seeds_suggested():
+    message = refusal(Request(men=MEN, scale=100, days=109, seeds=10))  # one seed pair is 87 M agent-days
+    assert message is not None and "seeds;" not in message and "at most 1 " not in message
+    assert "scale of at least" in message and "days;" in message
+
+
+def test_no_impossible_suggestion_when_one_seed_is_already_too_much():
+    request = Request(men=MEN, scale=1, days=109, seeds=2)  # 40 M agents: one seed is over the limit
+    message = refusal(request)
+    assert message is not None
+    assert "seeds;" not in message and "at most 0" not in message
+    assert "scale of at least" in message
+
+
+def test_the_limit_is_configurable():
+    request = Request(men=MEN, scale=2000, days=109, seeds=4)
+    assert refusal(request, limit=request.work - 1) is not None
+    assert refusal(request, limit=request.work) is None
+
+
+def test_nonsense_sizes_are_refused():
+    assert refusal(Request(men=MEN, scale=0, days=10, seeds=2)) is not None
+    assert refusal(Request(men=MEN, scale=100, days=0, seeds=2)) is not None
