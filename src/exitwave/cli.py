@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from exitwave.compat.flee.cli import app as flee_app
 from exitwave.errors import InputError, RunError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -347,42 +348,67 @@ def sensitivity_cmd(
     method: Annotated[str, typer.Option(help="sobol or morris")] = "morris",
     n: Annotated[int, typer.Option("-n", help="Morris trajectories or Sobol base samples")] = 4,
     param: Annotated[list[str] | None, typer.Option("--param", help="a registry parameter (repeatable); default: all continuous behaviour, mobilization and front parameters")] = None,
+    versus: Annotated[str | None, typer.Option("--versus", help="baseline scenario: analyse the paired difference SCENARIO − VERSUS (same parameters, same seed)")] = None,
     seed: Annotated[int, typer.Option(help="seed of the design and of every run")] = 1,
     scale: Annotated[float, typer.Option(help="men per agent")] = 2000.0,
     days: Days = None,
     top: Annotated[int, typer.Option(help="parameters shown per output")] = 3,
-    out_file: Annotated[Path | None, typer.Option("--out", help="write the indices to this CSV")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="write the indices to this CSV (and the design's provenance beside it, as .json)")] = None,
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
 ) -> None:
-    """Which parameters carry each headline output (SALib Morris or Sobol)."""
+    """Which parameters carry each headline output, or a policy's effect on it with --versus (SALib Morris or Sobol)."""
+    import datetime as dt
+    import os
+    import shlex
+    import time
+
     from exitwave.experiments.sensitivities import (
         default_parameters,
         problem_for,
-        sample,
+        runs_needed,
         sensitivity,
     )
 
     if method not in ("sobol", "morris"):
         err.print(f"[bold red]error:[/] --method: expected sobol or morris, got {escape(method)!r}")
         raise typer.Exit(2)
+    started = time.perf_counter()
     try:
         names = list(param) if param else default_parameters()
-        total = len(sample(method, problem_for(names), n, seed=seed))
-        with _RunProgress(total, f"{method} on {scenario} ({len(names)} parameters)") as bar:
+        problem_for(names)
+        total = runs_needed(method, n, len(names), versus)
+        label = f"{method} on {scenario}" + (f" − {versus}" if versus else "")
+        with _RunProgress(total, f"{label} ({len(names)} parameters)") as bar:
             result = sensitivity(scenario, method, n, names=names, seed=seed, scale=scale, days=days,
-                                 workers=workers, dask=dask, scheduler=scheduler, progress=bar.count)
+                                 versus=versus, workers=workers, dask=dask, scheduler=scheduler,
+                                 progress=bar.count)
     except InputError as error:
         _fail_input(error)
         return
+    wall = time.perf_counter() - started
     frame = result.to_frame()
     if out_file is not None:
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        frame.reset_index().to_csv(out_file, index=False)
+        table_out = frame.reset_index()
+        table_out.insert(0, "versus", versus or "")
+        table_out.insert(0, "scenario", scenario)
+        meta = {"scenario": scenario, "versus": versus, "method": method, "n": n, "runs": total,
+                "parameters": names, "seed": seed, "scale": scale, "days": days,
+                "failures": result.failures, "wall_s": round(wall, 1),
+                "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "command": "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])}
+        for path, write in ((out_file, lambda t: table_out.to_csv(t, index=False)),
+                            (out_file.with_suffix(".json"),
+                             lambda t: t.write_text(json.dumps(meta, indent=2) + "\n"))):
+            temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            write(temp)
+            os.replace(temp, path)
     key, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
-    table = Table(title=f"{method} sensitivity of {scenario}: {total} runs, {len(names)} parameters "
-                        f"({'total index ± 95 % CI' if method == 'sobol' else 'μ* ± 95 % CI'})")
+    what = f"{scenario} − {versus} (paired difference)" if versus else scenario
+    table = Table(title=f"{method} sensitivity of {what}: {total} runs, {len(names)} parameters, "
+                        f"{wall:.0f} s ({'total index ± 95 % CI' if method == 'sobol' else 'μ* ± 95 % CI'})")
     table.add_column("output")
     for k in range(top):
         table.add_column(f"#{k + 1}")
@@ -398,18 +424,26 @@ def sensitivity_cmd(
 
 @app.command("report")
 def report_cmd(
-    comparison_dir: Annotated[Path, typer.Argument(help="a folder written by `exitwave compare … --out DIR`")],
-    out_file: Annotated[Path | None, typer.Option("--out", help="the HTML file (default DIR/report.html)")] = None,
-    sensitivity_csv: Annotated[Path | None, typer.Option("--sensitivity", help="sensitivity.csv from `exitwave sensitivity --out`")] = None,
+    folders: Annotated[list[Path], typer.Argument(help="a comparison folder (`exitwave compare … --out DIR`), or ensemble folders (`exitwave ensemble … --out DIR`) and run folders")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="the HTML file (default FIRST_DIR/report.html)")] = None,
+    sensitivity_csv: Annotated[Path | None, typer.Option("--sensitivity", help="indices from `exitwave sensitivity … --out FILE.csv` (default: the bundled Sobol result for russia-2022 vs asylum-coalition)")] = None,
 ) -> None:
-    """Write one self-contained HTML report with the claims audit."""
+    """Write one self-contained HTML report: scenarios, claims audit, bands, flow map, calibration, sensitivity."""
     from exitwave.report import build_report
+    from exitwave.report.inputs import read_inputs
 
-    if not (comparison_dir / "comparison.json").is_file():
-        _fail_input(InputError(str(comparison_dir), "comparison.json",
-                               "expected a folder written by `exitwave compare A B --out DIR`"))
+    try:
+        if sensitivity_csv is not None and not sensitivity_csv.is_file():
+            raise InputError(str(sensitivity_csv), "--sensitivity",
+                             "no such file; expected a CSV from `exitwave sensitivity … --out FILE.csv`")
+        given = read_inputs(folders)
+        with err.status("writing the report…"):
+            path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv)
+    except InputError as error:
+        _fail_input(error)
         return
-    path = build_report(comparison_dir, out_file or comparison_dir / "report.html", sensitivity_csv)
+    if not given.paired:
+        err.print(f"[yellow]no claims audit:[/] {escape(given.unpaired_reason)}")
     out.print(f"report: [bold]{path}[/]")
 
 
@@ -460,6 +494,43 @@ def calibrate_cmd(
               f"final tolerance {summary['final_epsilon']:.3g}")
     out.print(f"written: [bold]{out_dir}[/] (calibrated.yaml, posterior.csv, fit_report.md, fit.png, "
               f"forecast.csv, forecast.png, calibration.json)")
+
+
+@app.command("dashboard")
+def dashboard_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on (127.0.0.1: this machine only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8501,
+    max_agent_days: Annotated[int | None, typer.Option("--max-agent-days", help="refuse a comparison above this work (agents × days × runs); default 100,000,000")] = None,
+) -> None:
+    """Open the policy dashboard (Streamlit): edit a proposal, compare it with a baseline, audit the claims."""
+    import os
+    import subprocess
+
+    from exitwave.dashboard.limits import DEFAULT_MAX_AGENT_DAYS
+
+    limit = DEFAULT_MAX_AGENT_DAYS if max_agent_days is None else max_agent_days
+    if limit < 1:
+        err.print("[bold red]error:[/] --max-agent-days: expected a positive number of agent-days")
+        raise typer.Exit(2)
+    if not 0 < port < 65536:
+        err.print(f"[bold red]error:[/] --port: expected 1–65535, got {port}")
+        raise typer.Exit(2)
+    app_file = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.headless", "true",
+               "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--", "--project", str(Path.cwd()),
+               "--max-agent-days", str(limit)]
+    shown = f"[{host}]" if ":" in host else host
+    out.print(f"exitwave dashboard: [bold]http://{shown}:{port}[/] (project {escape(str(Path.cwd()))}; "
+              f"limit {limit:,} agent-days; Ctrl-C stops it)", highlight=False, soft_wrap=True)
+    sys.stdout.flush()
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    if os.name == "posix":  # become the server: stopping this process stops the dashboard
+        os.execve(sys.executable, command, env)
+    raise typer.Exit(subprocess.call(command, env=env))
+
+
+app.add_typer(flee_app, name="flee")  # Flee compatibility: exitwave flee run
 
 
 def main() -> None:

@@ -65,3 +65,54 @@ def test_unknown_parameters_are_refused(bad):
 
     with pytest.raises(InputError):
         sensitivity("russia-2022", "morris", n=2, names=[bad])
+
+
+def test_versus_a_baseline_analyses_the_paired_difference():
+    from exitwave.experiments.executors import RunSpec, execute
+    from exitwave.experiments.sensitivities import _override_value
+
+    names = ["behaviour.threat_weight", "behaviour.asylum_value"]
+    result = sensitivity("asylum-coalition", "morris", n=2, names=names, scale=20000, days=60,
+                         versus="russia-2022")
+    assert result.versus == "russia-2022" and result.failures == 0
+    assert len(result.outputs["departed"]) == len(result.x)
+    # the output of each design point is proposal − baseline, same parameters, same seed
+    overrides = tuple((name, _override_value(name, result.x[0, j])) for j, name in enumerate(names))
+    runs = [execute(RunSpec(s, 1, "x", overrides=overrides, scale=20000, days=60))
+            for s in ("asylum-coalition", "russia-2022")]
+    expected = runs[0].summary["departed"] - runs[1].summary["departed"]
+    assert result.outputs["departed"][0] == expected
+    # the threat of the call-up decides how many more leave when asylum is offered
+    frame = result.to_frame()
+    assert frame.loc[("departed", "behaviour.threat_weight"), "mu_star"] > 0
+    assert result.leading("departed", 1) == ["behaviour.threat_weight"]
+
+
+def test_a_scenario_versus_itself_has_no_difference_to_analyse():
+    result = sensitivity("russia-2022", "morris", n=2, names=["behaviour.threat_weight"], scale=20000,
+                         days=20, versus="russia-2022")
+    assert all(np.all(v == 0) for v in result.outputs.values() if not np.isnan(v).any())
+    assert result.indices == {}  # a constant output has no indices
+
+
+def test_sensitivity_command_versus_writes_the_table_and_its_provenance(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    out = tmp_path / "sens.csv"
+    result = subprocess.run([sys.executable, "-m", "exitwave", "sensitivity", "asylum-coalition", "--versus",
+                             "russia-2022", "--method", "morris", "-n", "2", "--param", "behaviour.asylum_value",
+                             "--param", "behaviour.threat_weight", "--scale", "20000", "--days", "30",
+                             "--out", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out)
+    assert set(frame["versus"]) == {"russia-2022"} and set(frame["scenario"]) == {"asylum-coalition"}
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["versus"] == "russia-2022" and meta["runs"] == 2 * 2 * 3
+    assert "--versus russia-2022" in meta["command"]
+    bad = subprocess.run([sys.executable, "-m", "exitwave", "sensitivity", "asylum-coalition", "--versus",
+                          "no-such-scenario", "-n", "2"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "no-such-scenario" in bad.stderr

@@ -7,6 +7,11 @@ confidence intervals (Saltelli sampling, ``N·(D+2)`` runs); for ``morris``, the
 effects' μ* (with its confidence interval) and σ (``r·(D+1)`` runs). Every run uses the same seed
 (common random numbers), so the indices measure the parameters, not noise.
 
+With ``versus`` (a baseline scenario) every design point is run twice — the scenario and the
+baseline, with the same parameter values and the same seed — and the indices are those of the
+*paired difference* (scenario − baseline): which assumptions decide the size of a policy's
+effect, rather than the level of an output. The claims audit of the report uses these.
+
 Sampling and analysis are plain functions of a matrix of outputs, so the same code path is tested
 on the Ishigami function, whose indices are known analytically.
 """
@@ -25,10 +30,10 @@ from exitwave.registry import parameters
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Sensitivity", "sensitivity", "default_parameters", "sample", "analyze", "OUTPUTS"]
+__all__ = ["Sensitivity", "sensitivity", "default_parameters", "sample", "analyze", "runs_needed", "OUTPUTS"]
 
 OUTPUTS = ("departed", "mobilization_shortfall", "protected", "returned", "force_strength",
-           "killed", "deserted", "surrendered", "war_end_day")
+           "killed", "deserted", "surrendered", "war_end_day", "mean_morale", "hostile_admitted")
 _INTEGER_OR_FIXED = {"population.age_min", "population.age_max", "population.contacts_per_person",
                      "mobilization.waves[].summons_days", "mobilization.waves[].age_max",
                      "front.initial_strength", "front.unit_size", "front.training_days",
@@ -99,6 +104,8 @@ class Sensitivity:
     outputs: dict[str, np.ndarray]  # output name -> values per run (NaN for failed runs)
     indices: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     failures: int = 0
+    scenario: str = ""
+    versus: str | None = None  # baseline: outputs are paired differences scenario − versus
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (output, parameter), sorted by importance within each output."""
@@ -136,34 +143,52 @@ class Sensitivity:
         return ax
 
 
+def runs_needed(method: str, n: int, n_parameters: int, versus: str | None = None) -> int:
+    """Number of simulations a design costs: ``N·(D+2)`` (Sobol) or ``r·(D+1)`` (Morris), twice
+    that with a baseline."""
+    points = n * (n_parameters + 2) if method == "sobol" else n * (n_parameters + 1)
+    return points * (2 if versus else 1)
+
+
 def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: list[str] | None = None,
                 outputs: tuple[str, ...] = OUTPUTS, seed: int = 1, scale: float | None = 2000.0,
-                days: int | None = None, workers: int = 1, scheduler: str | None = None,
-                dask: bool = False, progress: Callable[[int, int], None] | None = None) -> Sensitivity:
-    """Run the scenario over a SALib design and compute indices per headline output."""
+                days: int | None = None, versus: str | None = None, workers: int = 1,
+                scheduler: str | None = None, dask: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> Sensitivity:
+    """Run the scenario over a SALib design and compute indices per headline output.
+
+    ``scale`` is men per agent and ``days`` the run length (days). With ``versus`` (a baseline
+    scenario name or path) each design point also runs the baseline with the same parameter
+    values and seed, and the indices are those of the paired difference scenario − baseline
+    (in the output's own unit: people, days, morale on 0–1).
+    """
     from exitwave.experiments.executors import RunSpec, make_executor
     from exitwave.scenario.load import load_scenario
 
     load_scenario(scenario)  # bad input fails before any run
+    if versus is not None:
+        load_scenario(versus)
     names = names or default_parameters()
     problem = problem_for(names)
     x = sample(method, problem, n, seed=seed)
-    specs = [RunSpec(scenario=scenario, seed=seed, label=f"point-{i}", scale=scale, days=days,
+    arms = [("a", scenario)] + ([("b", versus)] if versus is not None else [])
+    specs = [RunSpec(scenario=path, seed=seed, label=f"{arm}-{i}", scale=scale, days=days,
                      overrides=tuple((name, _override_value(name, row[j])) for j, name in enumerate(names)))
-             for i, row in enumerate(x)]
-    values = {o: np.full(len(specs), np.nan) for o in outputs}
+             for i, row in enumerate(x) for arm, path in arms]
+    raw = {arm: {o: np.full(len(x), np.nan) for o in outputs} for arm, _ in arms}
     failures = 0
     executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
     done = 0
     try:
         for outcome in executor.run(specs):
-            i = int(outcome.spec.label.split("-")[1])
+            arm, index = outcome.spec.label.split("-")
+            i = int(index)
             if outcome.ok and outcome.summary is not None:
                 for o in outputs:
                     v = outcome.summary.get(o)
                     if o == "war_end_day" and v is None:
                         v = outcome.summary["days"]  # censored at the end of the run
-                    values[o][i] = np.nan if v is None else float(v)
+                    raw[arm][o][i] = np.nan if v is None else float(v)
             else:
                 failures += 1
             done += 1
@@ -171,7 +196,9 @@ def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: lis
                 progress(done, len(specs))
     finally:
         executor.close()
-    result = Sensitivity(method=method, problem=problem, x=x, outputs=values, failures=failures)
+    values = raw["a"] if versus is None else {o: raw["a"][o] - raw["b"][o] for o in outputs}
+    result = Sensitivity(method=method, problem=problem, x=x, outputs=values, failures=failures,
+                         scenario=scenario, versus=versus)
     for o, y in values.items():
         if np.isnan(y).any() or np.nanstd(y) == 0:
             continue  # failed runs or a constant output: no indices

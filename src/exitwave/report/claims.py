@@ -1,48 +1,105 @@
-"""The claims audit: each claim of the asylum argument against the model's paired difference.
+"""The claims audit: each claim of the asylum argument (``CLAIMS.md``, C1–C12) against the model.
 
-A verdict is never given without an interval: *supported* when the 5–95 % band of the paired
-difference (proposal − status quo, same seeds) lies on the claimed side of zero, *contradicted*
-when it lies on the other side, *undetermined at this uncertainty* when it straddles zero, and *not supported (no difference)*
-when the proposal changes nothing on any seed.
+Most claims are tested by a **paired difference** (proposal − status quo on the same seeds) of one
+headline output. A few are tested otherwise:
+
+* **C5** (a wounded soldier costs more than a dead one): within the status quo, soldier-days
+  lost per wounded man (care, carers and the discharged, to the end of the run) over soldier-days
+  lost per killed man (to the end of the run), one ratio per seed; the threshold is 1.
+* **C6** (captor credibility): the paired difference in surrenders between the status quo and a
+  scenario of the comparison that changes *only* ``front.captor_credibility`` (such as the bundled
+  ``captor-credibility``); without one, the row says what to run.
+* **C10** (Russia closes its exits): the third scenario (the proposal with an exit closure)
+  against the proposal.
+* **C12** (the front cannot reach asylum): the share of the proposal's loss of soldiers that runs
+  through the front (more deserted and surrendered) rather than the home front (fewer mobilized
+  and recruited), one share per seed; the critics' claim is supported when it stays below ½.
+* **C9** is not modelled and **C11** needs outputs the runs do not record: their rows say so.
+
+A verdict is never given without an interval. With the 5–95 % band over seeds of the tested
+quantity (difference, ratio or share): *supported* when the band lies on the claimed side of the
+threshold (0 for a difference), *contradicted* when it lies on the other side, *undetermined at
+this uncertainty* when it straddles it, and *not supported (no difference)* when the proposal
+changes nothing on any seed. A claim the inputs cannot test gets *not tested here* and no numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
 
-__all__ = ["Claim", "CLAIMS", "audit"]
+__all__ = ["Claim", "CLAIMS", "NOT_TESTED", "Verdict", "audit", "credibility_only"]
+
+NOT_TESTED = "not tested here"
 
 
 @dataclass(frozen=True)
 class Claim:
+    """One testable statement.
+
+    ``output`` is the headline output (or derived quantity) it is tested on; ``direction`` +1
+    when the claim says the quantity is above ``threshold`` (for a difference: the proposal raises
+    it), −1 when below. ``against`` names the comparison: ``status quo`` (proposal − status quo),
+    ``proposal`` (exit closure − proposal), ``credibility`` (credibility-only scenario − status
+    quo), ``within`` (a ratio within the status quo) or ``none`` (not testable: ``how`` says why).
+    """
+
     code: str
     text: str
     output: str
-    direction: int  # +1: the claim says the proposal raises it; −1: lowers it
-    against: str = "status quo"  # or "proposal" (C10 compares the exit closure with the proposal)
+    direction: int
+    against: str = "status quo"
+    threshold: float = 0.0
+    unit: str = "people"
+    how: str = ""
 
 
 CLAIMS = (
     Claim("C1", "Offering asylum makes many more men leave.", "departed", +1),
-    Claim("C2", "Departures reduce the men available to the army (mobilization shortfall).", "mobilization_shortfall", +1),
+    Claim("C2", "Departures reduce the men available to the army (mobilization shortfall).",
+          "mobilization_shortfall", +1),
     Claim("C2", "Departures reduce the army's strength.", "force_strength", -1),
-    Claim("C3", "Defection abroad lowers the morale of the men at the front.", "mean_morale", -1),
+    Claim("C3", "Defection abroad lowers the morale of the men at the front.", "mean_morale", -1,
+          unit="morale 0–1"),
     Claim("C4", "Desertion spreads.", "deserted", +1),
     Claim("C4", "Surrender spreads.", "surrendered", +1),
-    Claim("C7", "Therefore the war ends sooner.", "war_end_day", -1),
+    Claim("C5", "A wounded soldier costs the army more than a dead one (soldier-days lost per casualty).",
+          "wounded_to_killed_cost_ratio", +1, against="within", threshold=1.0, unit="ratio",
+          how="needs a scenario with a front (wounded and killed) and runs with their daily series"),
+    Claim("C6", "Surrender is more likely when captors are known to treat prisoners well.", "surrendered", +1,
+          against="credibility",
+          how="add a scenario that changes only front.captor_credibility, e.g. `exitwave compare "
+              "russia-2022 asylum-coalition asylum-coalition-exits-closed captor-credibility -n 8 --out DIR`"),
+    Claim("C7", "Therefore the war ends sooner.", "war_end_day", -1, unit="days"),
     Claim("C8", "Screening keeps infiltrators out (no more hostile agents admitted).", "hostile_admitted", -1),
-    Claim("C10", "Russia closing its exits undoes the effect on departures.", "departed", -1, against="proposal"),
+    Claim("C9", "Absorbing them need not burden the hosts' budgets.", "fiscal_cost", -1, against="none",
+          how="not modelled: exitwave has no fiscal module (reception costs vs labour-market return); "
+              "data/sources/destinations/reception_costs.csv holds the inputs one would need"),
+    Claim("C10", "Russia closing its exits undoes the effect on departures.", "departed", -1, against="proposal",
+          how="needs a third scenario: the proposal with an exit closure (asylum-coalition-exits-closed)"),
+    Claim("C10", "Russia closing its exits gives the army back its men.", "force_strength", +1, against="proposal",
+          how="needs a third scenario: the proposal with an exit closure (asylum-coalition-exits-closed)"),
+    Claim("C11", "The men who leave are not the men Russia recruits (region and means).", "composition",
+          0, against="none",
+          how="not testable with these outputs: runs record departures by home region (departed_from.*, "
+              "by_region) but not the mobilized or recruited men by region or means; a recorder column "
+              "mobilized_from.<region> (and recruits by means) is needed"),
+    Claim("C12", "Soldiers at the front cannot reach asylum: most of the effect runs through the home front "
+          "(share through the front below ½).", "front_share", -1, threshold=0.5, unit="share",
+          how="needs a scenario with a front in which the proposal lowers the army's intake or strength"),
 )
 
 
 @dataclass
 class Verdict:
+    """The audit of one claim: the tested quantity's median and 5–95 % band, and the verdict."""
+
     claim: Claim
     baseline: str
     scenario: str
@@ -51,41 +108,161 @@ class Verdict:
     p95: float
     verdict: str
     leading: list[str]
+    note: str = ""
+
+    @property
+    def tested(self) -> bool:
+        return self.verdict != NOT_TESTED
 
 
-def _verdict(direction: int, p5: float, p95: float) -> str:
-    if p5 == 0.0 and p95 == 0.0:
+def _verdict(direction: int, p5: float, p95: float, threshold: float = 0.0) -> str:
+    if threshold == 0.0 and p5 == 0.0 and p95 == 0.0:
         return "not supported (no difference)"
+    lo, hi = p5 - threshold, p95 - threshold
     if direction > 0:
-        return "supported" if p5 > 0 else "contradicted" if p95 < 0 else "undetermined at this uncertainty"
-    return "supported" if p95 < 0 else "contradicted" if p5 > 0 else "undetermined at this uncertainty"
+        return "supported" if lo > 0 else "contradicted" if hi < 0 else "undetermined at this uncertainty"
+    return "supported" if hi < 0 else "contradicted" if lo > 0 else "undetermined at this uncertainty"
 
 
-def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None) -> list[Verdict]:
+def _runs(comparison: Comparison, name: str) -> list[Path]:
+    folder = name.replace(":", "-")
+    return [Path(d) for d in comparison.run_dirs if Path(d).parent.name == folder]
+
+
+def _summaries(comparison: Comparison, name: str) -> list[dict[str, Any]]:
+    import json
+
+    if comparison.summaries.get(name):
+        return comparison.summaries[name]
+    return [json.loads((d / "summary.json").read_text()) for d in _runs(comparison, name)
+            if (d / "summary.json").is_file()]
+
+
+def _scenario(comparison: Comparison, name: str) -> dict[str, Any] | None:
+    import yaml
+
+    runs = _runs(comparison, name)
+    if not runs or not (runs[0] / "scenario.yaml").is_file():
+        return None
+    data = yaml.safe_load((runs[0] / "scenario.yaml").read_text())
+    return data if isinstance(data, dict) else None
+
+
+def _differences(a: Any, b: Any, path: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b)):
+            if not path and key in ("name", "description", "seed"):
+                continue
+            out += _differences(a.get(key), b.get(key), f"{path}{key}.")
+        return out
+    return [] if a == b else [path.rstrip(".")]
+
+
+def credibility_only(comparison: Comparison) -> tuple[str, float, float] | None:
+    """The first scenario after the status quo that differs from it only in
+    ``front.captor_credibility``: (name, its credibility, the status quo's), or ``None``."""
+    base = _scenario(comparison, comparison.names[0])
+    if base is None or "front" not in base:
+        return None
+    for name in comparison.names[1:]:
+        other = _scenario(comparison, name)
+        if other is not None and _differences(base, other) == ["front.captor_credibility"]:
+            return name, float(other["front"]["captor_credibility"]), float(base["front"]["captor_credibility"])
+    return None
+
+
+def _c5_ratios(comparison: Comparison, name: str) -> np.ndarray:
+    """Per seed: soldier-days lost per wounded man over soldier-days lost per killed man."""
+    import pandas as pd
+
+    ratios = []
+    for run_dir, summary in zip(_runs(comparison, name), _summaries(comparison, name), strict=False):
+        path = run_dir / "series.parquet"
+        if not path.is_file() or not summary.get("wounded") or not summary.get("killed"):
+            continue
+        series = pd.read_parquet(path, columns=["status.killed", "status.discharged"])
+        per_wounded = (summary["soldier_days_lost_to_care"] + series["status.discharged"].sum()) / summary["wounded"]
+        per_killed = series["status.killed"].sum() / summary["killed"]
+        if per_killed > 0:
+            ratios.append(per_wounded / per_killed)
+    return np.array(ratios, dtype=np.float64)
+
+
+def _c12_shares(comparison: Comparison, base: str, other: str) -> np.ndarray:
+    """Per seed: the share of the proposal's loss of soldiers that runs through the front."""
+    shares = []
+    for a, b in zip(_summaries(comparison, base), _summaries(comparison, other), strict=False):
+        if "deserted" not in a or "deserted" not in b:
+            return np.array([])
+        home = (a["mobilized"] - b["mobilized"]) + (a.get("recruited", 0) - b.get("recruited", 0))
+        front = (b["deserted"] - a["deserted"]) + (b["surrendered"] - a["surrendered"])
+        if home + front > 0:
+            shares.append(front / (home + front))
+    return np.array(shares, dtype=np.float64)
+
+
+def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None, *,
+          include_untested: bool = False, leading_pair: tuple[str, str] | None = None) -> list[Verdict]:
     """Verdicts for every claim the comparison can test. The first scenario is the status quo,
-    the second the proposal; a third (if any) is the proposal answered by an exit closure."""
+    the second the proposal; a third (if any) is the proposal answered by an exit closure.
+
+    ``leading`` maps an output to the parameters that carry its paired difference (from a Sobol
+    analysis); with ``leading_pair`` = (status quo, proposal) they are attached only to the rows
+    of that pair. With ``include_untested`` every claim of :data:`CLAIMS` gets a row: those the
+    comparison cannot test say *not tested here* and, in ``note``, what is missing.
+    """
     keys = [key for key, _ in comparison.fields]
     names = comparison.names
+    credibility = credibility_only(comparison) if len(names) >= 2 else None
+    proposal = next((n for n in names[1:] if credibility is None or n != credibility[0]), None)
+    closure = next((n for n in names[2:] if n != proposal and (credibility is None or n != credibility[0])), None)
     out = []
     for claim in CLAIMS:
-        if claim.output not in keys:
-            continue
-        if claim.against == "proposal":
-            if len(names) < 3:
-                continue
-            base, other = names[1], names[2]
+        base, other, note = names[0], proposal or "", ""
+        values: np.ndarray | None = None
+        if claim.against == "none":
+            values = None
+        elif claim.against == "within":
+            values = _c5_ratios(comparison, base)
+            other = base
+            note = "soldier-days lost per wounded man (care, carers, discharge) ÷ per killed man, to the run's end"
+        elif claim.against == "credibility":
+            if credibility is not None and claim.output in keys:
+                other = credibility[0]
+                note = (f"only front.captor_credibility differs: {credibility[2]:g} → {credibility[1]:g}")
+                j = keys.index(claim.output)
+                values = comparison.values[other][:, j] - comparison.values[base][:, j]
+                if credibility[1] < credibility[2]:
+                    values = -values
+                    note += " (sign flipped: credibility was lowered)"
+        elif claim.output == "front_share":
+            if proposal is not None:
+                values = _c12_shares(comparison, base, proposal)
+                note = "(more deserted + surrendered) ÷ (that + fewer mobilized + fewer recruited), per seed"
         else:
-            if len(names) < 2:
-                continue
-            base, other = names[0], names[1]
-        j = keys.index(claim.output)
-        diff = comparison.values[other][:, j] - comparison.values[base][:, j]
-        if np.isnan(diff).any():
+            if claim.against == "proposal":
+                base, other = proposal or "", closure or ""
+            if base and other and claim.output in keys:
+                j = keys.index(claim.output)
+                values = comparison.values[other][:, j] - comparison.values[base][:, j]
+        if values is not None and (values.size < 2 or np.isnan(values).any()):
+            values = None
+        if values is None:
+            if include_untested:
+                why = claim.how or (f"the comparison has no {claim.output} output" if other else
+                                    "needs a proposal scenario beside the status quo")
+                out.append(Verdict(claim, base, other, float("nan"), float("nan"), float("nan"), NOT_TESTED, [],
+                                   why))
             continue
-        p5, p50, p95 = (float(x) for x in np.percentile(diff, [5, 50, 95]))
-        if claim.output == "hostile_admitted":
+        p5, p50, p95 = (float(x) for x in np.percentile(values, [5, 50, 95]))
+        if claim.output == "hostile_admitted" and claim.against == "status quo":
             verdict = "supported" if p95 <= 0 else _verdict(-1, p5, p95)
         else:
-            verdict = _verdict(claim.direction, p5, p95)
-        out.append(Verdict(claim, base, other, p50, p5, p95, verdict, (leading or {}).get(claim.output, [])))
+            verdict = _verdict(claim.direction, p5, p95, claim.threshold)
+        carriers: list[str] = []
+        if claim.against in ("status quo", "proposal", "credibility") and claim.output != "front_share" \
+                and (leading_pair is None or (base, other) == leading_pair):
+            carriers = list((leading or {}).get(claim.output, []))
+        out.append(Verdict(claim, base, other, p50, p5, p95, verdict, carriers, note))
     return out

@@ -1,8 +1,11 @@
 """One self-contained HTML report: opens offline, every plot embedded as an inline PNG.
 
-Sections: what was compared; the claims audit; headline outputs with intervals; daily series with
-bands per scenario; a map of flows through the crossings (drawn from the world's coordinates, no
-tile server); the parameter registry with sources.
+Sections: what was given (scenario summary); the claims audit (when the inputs pair a status quo
+with a proposal); headline outputs with intervals; policy comparison panels (paired differences);
+daily series with bands; a map of flows through the crossings on bundled country outlines (no
+tile server); the calibration fit; sensitivity (Sobol indices of the paired differences); the
+parameter registry with sources. The file is written atomically and references nothing outside
+itself.
 """
 
 from __future__ import annotations
@@ -12,15 +15,33 @@ import datetime as dt
 import html
 import io
 import json
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from exitwave.experiments.comparison import Comparison
-from exitwave.registry import parameters
-from exitwave.report.claims import audit
-from exitwave.report.figures import band_figures, flow_map_figure, series_by_scenario
+import numpy as np
 
-__all__ = ["build_report"]
+from exitwave.experiments.comparison import headline_fields, headline_value
+from exitwave.registry import parameters
+from exitwave.report.claims import NOT_TESTED, audit
+from exitwave.report.figures import (
+    band_figures,
+    calibration_figure,
+    flow_map_figure,
+    forest_figure,
+    sensitivity_figure,
+    series_by_group,
+)
+from exitwave.report.inputs import ReportInputs, read_inputs
+
+__all__ = ["build_report", "BUNDLED_SENSITIVITY", "BUNDLED_CALIBRATION", "load_sensitivity", "Sensitivity"]
+
+_DATA = Path(str(resources.files("exitwave") / "data"))
+BUNDLED_SENSITIVITY = _DATA / "sensitivity" / "sobol-asylum-coalition-vs-russia-2022.csv"
+BUNDLED_CALIBRATION = _DATA / "calibration" / "russia-2022"
+CLAIMED_OUTPUTS = ("departed", "mobilization_shortfall", "force_strength", "mean_morale", "deserted",
+                   "surrendered", "war_end_day", "hostile_admitted")
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;
@@ -30,110 +51,397 @@ table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.6rem 0}
 th,td{border-bottom:1px solid #e3e7ef;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f5f7fb}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .supported{color:#17663a;font-weight:600}.contradicted{color:#a11d2b;font-weight:600}
-.undetermined{color:#8a6100;font-weight:600}.note{color:#5a6478;font-size:.9rem}
+.undetermined{color:#8a6100;font-weight:600}.untested{color:#5a6478;font-style:italic}
+.note{color:#5a6478;font-size:.9rem}
+nav{background:#f5f7fb;border-radius:4px;padding:.5rem 1rem;font-size:.9rem}nav a{margin-right:1rem}
 img{max-width:100%;border:1px solid #e3e7ef;border-radius:4px;margin:.4rem 0}
 code{background:#f5f7fb;padding:0 .2rem;border-radius:3px}
 """
 
 
-def _png(fig: Any) -> str:
+@dataclass
+class Sensitivity:
+    """Indices read from ``exitwave sensitivity --out FILE.csv`` (and its ``.json`` provenance)."""
+
+    path: Path
+    frame: Any  # pandas DataFrame: output, parameter, indices, rank
+    meta: dict[str, Any]
+    bundled: bool
+
+    @property
+    def pair(self) -> tuple[str, str] | None:
+        """(status quo, proposal) scenario names when the indices are of a paired difference."""
+        versus = self.meta.get("versus")
+        scenario = self.meta.get("scenario")
+        if not versus or not scenario:
+            return None
+        return Path(str(versus)).stem, Path(str(scenario)).stem
+
+    @property
+    def is_sobol(self) -> bool:
+        return "ST" in self.frame.columns
+
+    def leading(self, k: int = 3) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for output, part in self.frame.groupby("output"):
+            out[str(output)] = list(part.sort_values("rank")["parameter"].head(k))
+        return out
+
+    def describe(self, output: str, parameter: str) -> str:
+        row = self.frame[(self.frame["output"] == output) & (self.frame["parameter"] == parameter)]
+        if row.empty:
+            return parameter
+        r = row.iloc[0]
+        if self.is_sobol:
+            unresolved = "; interval reaches 0" if r["ST"] - r["ST_conf"] <= 0 else ""
+            return f"{parameter} (ST {r['ST']:.2f} ± {r['ST_conf']:.2f}{unresolved})"
+        return f"{parameter} (μ* {_num(r['mu_star'])})"
+
+
+def load_sensitivity(path: Path, bundled: bool = False) -> Sensitivity:
+    """Read a sensitivity CSV and, when present, the JSON beside it (command, budget, date)."""
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    meta_path = path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    if "versus" in frame.columns and not meta.get("versus"):
+        versus = frame["versus"].dropna()
+        if len(versus) and str(versus.iloc[0]):
+            meta.setdefault("versus", str(versus.iloc[0]))
+            meta.setdefault("scenario", str(frame["scenario"].iloc[0]))
+    return Sensitivity(path, frame, meta, bundled)
+
+
+def _png(fig: Any, dpi: int = 90) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
 def _num(value: Any) -> str:
     value = float(value)
+    if value != value:
+        return "–"
     if abs(value) < 10 and value != round(value):
         return f"{value:.3f}"
     return f"{value:,.0f}"
 
 
-def _sensitivity_leading(path: Path | None) -> dict[str, list[str]]:
-    if path is None or not path.exists():
-        return {}
+def _e(text: Any) -> str:
+    return html.escape(str(text))
+
+
+def _scenario_rows(inputs: ReportInputs) -> list[str]:
+    import yaml
+
+    rows = ["<table><tr><th>scenario</th><th>runs</th><th>1 agent =</th><th>period</th>"
+            "<th>what it is</th></tr>"]
+    for name, runs in inputs.groups.items():
+        summaries = inputs.summaries[name]
+        s0 = summaries[0]
+        seeds = sorted(int(s["seed"]) for s in summaries)
+        text = ""
+        path = runs[0] / "scenario.yaml"
+        if path.is_file():
+            data = yaml.safe_load(path.read_text()) or {}
+            text = str(data.get("description") or "")
+            labels = sorted({str(p.get("label")) for p in data.get("policies") or [] if p.get("label")})
+            if labels:
+                text += " Policies: " + "; ".join(labels) + "."
+        seed_text = f"{len(seeds)} (seeds {seeds[0]}–{seeds[-1]})" if len(seeds) > 1 else f"1 (seed {seeds[0]})"
+        rows.append(f"<tr><td><b>{_e(name)}</b></td><td>{seed_text}</td><td>{float(s0['scale']):g} men</td>"
+                    f"<td>{_e(s0['days'])} days from {_e(s0['start'])}</td><td>{_e(text)}</td></tr>")
+    rows.append("</table>")
+    return rows
+
+
+def _claims_section(inputs: ReportInputs, sens: Sensitivity | None) -> list[str]:
+    parts = ["<h2 id='claims'>Claims audit</h2>"]
+    comparison = inputs.comparison
+    if comparison is None or len(comparison.names) < 2:
+        parts.append(f"<p class='note'>No claims audit: {_e(inputs.unpaired_reason)}. The audit needs a status "
+                     "quo and a proposal run on the same seeds, e.g. <code>exitwave compare russia-2022 "
+                     "asylum-coalition asylum-coalition-exits-closed -n 8 --out DIR</code>, or two ensembles "
+                     "with the same seeds, scale and days.</p>")
+        parts.append("<table id='claims-table'><tr><th>claim</th><th>verdict</th></tr>"
+                     "<tr><td>all claims</td><td class='untested'>not tested here (no paired comparison)</td>"
+                     "</tr></table>")
+        return parts
+    leading = sens.leading() if sens is not None else None
+    verdicts = audit(comparison, leading, include_untested=True, leading_pair=sens.pair if sens else None)
+    parts.append(f"<p class='note'>Status quo <b>{_e(comparison.names[0])}</b>; each row gives the tested "
+                 "quantity's median over seeds and its 5–95 % band (for a difference: the other scenario "
+                 f"minus the first on the same seeds, {len(comparison.seeds)} seeds).</p>")
+    if sens is not None and sens.pair is None:
+        parts.append(f"<p class='note'>The parameters named below come from <code>{_e(sens.path.name)}</code>, "
+                     "an analysis of the outputs' levels, not of the paired difference: they say what moves "
+                     "an output, not what decides the policy's effect on it (use <code>--versus</code>).</p>")
+    parts.append("<table id='claims-table'><tr><th>claim</th><th>tested by</th><th>median [5–95 %]</th>"
+                 "<th>verdict</th><th>parameters that carry it (sensitivity index ± 95 % CI)</th></tr>")
+    for v in verdicts:
+        claim = v.claim
+        if not v.tested:
+            parts.append(f"<tr><td><b>{claim.code}</b> {_e(claim.text)}</td><td colspan='2' class='note'>"
+                         f"{_e(v.note)}</td><td class='untested'>{NOT_TESTED}</td><td></td></tr>")
+            continue
+        css = {"supported": "supported", "contradicted": "contradicted"}.get(v.verdict, "undetermined")
+        if claim.against == "within":
+            tested = f"<code>{claim.output}</code> in {_e(v.baseline)}"
+        elif claim.output == "front_share":
+            tested = f"<code>{claim.output}</code> of {_e(v.scenario)} − {_e(v.baseline)}"
+        else:
+            tested = f"Δ <code>{claim.output}</code>: {_e(v.scenario)} − {_e(v.baseline)}"
+        if v.note:
+            tested += f"<br><span class='note'>{_e(v.note)}</span>"
+        threshold = f" (threshold {claim.threshold:g})" if claim.threshold else ""
+        if v.leading and sens is not None:
+            carriers = "; ".join(f"<code>{_e(sens.describe(claim.output, p))}</code>" for p in v.leading)
+        elif claim.against in ("within", "none") or claim.output == "front_share":
+            carriers = "<span class='note'>derived quantity: no Sobol analysis</span>"
+        else:
+            carriers = (f"<span class='note'>no sensitivity result for this pair: <code>exitwave sensitivity "
+                        f"{_e(v.scenario)} --versus {_e(v.baseline)} --method sobol --out FILE.csv</code>, then "
+                        f"<code>--sensitivity FILE.csv</code></span>")
+        parts.append(f"<tr><td><b>{claim.code}</b> {_e(claim.text)}</td><td>{tested}</td>"
+                     f"<td class='num'>{_num(v.median)} [{_num(v.p5)} … {_num(v.p95)}]{threshold}</td>"
+                     f"<td class='{css}'>{_e(v.verdict)}</td><td>{carriers}</td></tr>")
+    parts.append("</table><p class='note'>Supported: the band lies on the claimed side of the threshold (zero for a "
+                 "difference). Contradicted: on the other side. Undetermined: it straddles it at this ensemble "
+                 "size and uncertainty — an honest verdict. Not tested here: these inputs cannot test it; the row "
+                 "says what would. The rules are in <code>docs/report.md</code>.</p>")
+    return parts
+
+
+def _headline_section(inputs: ReportInputs) -> list[str]:
+    parts = ["<h2 id='headline'>Headline outputs</h2>"]
+    comparison = inputs.comparison
+    if comparison is not None and len(comparison.names) >= 2:
+        frame = comparison.to_frame()
+        parts.append("<table><tr><th>output</th>")
+        parts += [f"<th>{_e(n)}</th>" for n in comparison.names]
+        parts += [f"<th>Δ {_e(n)}</th>" for n in comparison.names[1:]]
+        parts.append("</tr>")
+        for key, label in comparison.fields:
+            row = frame.loc[key]
+            cells = [f"<td class='num'>{_num(row[f'{n}.median'])} [{_num(row[f'{n}.p5'])}–{_num(row[f'{n}.p95'])}]</td>"
+                     for n in comparison.names]
+            cells += [f"<td class='num'>{_num(row[f'{n}.diff_median'])} [{_num(row[f'{n}.diff_p5'])} … "
+                      f"{_num(row[f'{n}.diff_p95'])}]{' *' if row[f'{n}.distinguishable'] else ''}</td>"
+                      for n in comparison.names[1:]]
+            parts.append(f"<tr><td>{_e(label)}</td>{''.join(cells)}</tr>")
+        parts.append("</table><p class='note'>Median [5–95 %] over seeds; Δ is the paired difference from "
+                     f"{_e(comparison.names[0])} on the same seeds; * its band excludes zero.</p>")
+        return parts
+    first = next(iter(inputs.summaries.values()))[0]
+    fields = headline_fields(first, {})
+    parts.append("<table><tr><th>output</th>" + "".join(f"<th>{_e(n)}</th>" for n in inputs.groups) + "</tr>")
+    for key, label in fields:
+        cells = []
+        for name in inputs.groups:
+            values = np.array([headline_value(s, key, set()) for s in inputs.summaries[name]], dtype=float)
+            if key == "dest.EU" or np.isnan(values).all():
+                cells.append("<td class='num'>–</td>")
+            elif len(values) < 2:
+                cells.append(f"<td class='num'>{_num(values[0])} <span class='note'>(one run: no interval)</span></td>")
+            else:
+                p5, p50, p95 = np.nanpercentile(values, [5, 50, 95])
+                cells.append(f"<td class='num'>{_num(p50)} [{_num(p5)}–{_num(p95)}]</td>")
+        if key != "dest.EU":
+            parts.append(f"<tr><td>{_e(label)}</td>{''.join(cells)}</tr>")
+    parts.append("</table><p class='note'>Median [5–95 %] over the runs given; the scenarios are not paired "
+                 f"({_e(inputs.unpaired_reason)}), so no differences are shown.</p>")
+    return parts
+
+
+def _forest_section(inputs: ReportInputs) -> list[str]:
+    comparison = inputs.comparison
+    if comparison is None or len(comparison.names) < 2:
+        return []
+    frame = comparison.to_frame()
+    base = comparison.names[0]
+    parts = ["<h2 id='policy'>Policy comparison</h2><p class='note'>Paired difference of each headline output from "
+             f"{_e(base)} (median and 5–95 % over seeds), as a share of {_e(base)}'s median; green: the band lies "
+             "above zero, red: below, grey: it straddles zero.</p>"]
+    for name in comparison.names[1:]:
+        cols = [f"{name}.diff_median", f"{name}.diff_p5", f"{name}.diff_p95", f"{base}.median"]
+        numbers = frame[cols].to_numpy(dtype=float)
+        rows = [(label, float(mid), float(lo), float(hi), float(scale))
+                for (_, label), (mid, lo, hi, scale) in zip(comparison.fields, numbers, strict=True)]
+        parts.append(_png(forest_figure(rows, f"{name} − {base}")))
+    return parts
+
+
+def _calibration_section(folder: Path) -> list[str]:
     import pandas as pd
 
-    frame = pd.read_csv(path)
-    out: dict[str, list[str]] = {}
-    for output, part in frame.groupby("output"):
-        out[str(output)] = list(part.sort_values("rank")["parameter"].head(3))
-    return out
+    if not (folder / "fit.csv").is_file():
+        return []
+    fit = pd.read_csv(folder / "fit.csv")
+    info = json.loads((folder / "calibration.json").read_text()) if (folder / "calibration.json").is_file() else {}
+    window = info.get("window", ["?", "?"])
+    inside = int(fit["inside_90"].astype(bool).sum())
+    parts = ["<h2 id='calibration'>Calibration fit</h2>",
+             f"<p class='note'>The behaviour parameters of the bundled scenarios are the posterior medians of "
+             f"an ABC-SMC calibration of <code>{_e(info.get('scenario', '?'))}</code> on the window "
+             f"<b>{_e(window[0])} to {_e(window[1])}</b> only ({_e(info.get('simulations', '?'))} simulations, "
+             f"1 agent = {_e(info.get('scale', '?'))} men; <code>{_e(info.get('command', ''))}</code>). Below: each "
+             f"target's observation against the posterior predictive median and 5–95 % band "
+             f"({_e(info.get('predictive_draws', '?'))} draws). {inside} of {len(fit)} targets lie inside the "
+             "band; the misses are structural (Kazakh capacities, visa holding, the timing of the draft offices), "
+             "see <code>docs/calibration.md</code>.</p>", _png(calibration_figure(fit))]
+    parts.append("<table><tr><th>target</th><th>dates</th><th>observed</th><th>model median [5–95 %]</th>"
+                 "<th>inside</th><th>reliability</th></tr>")
+    for _, r in fit.iterrows():
+        dates = r["from"] if r["from"] == r["to"] else f"{r['from']} – {r['to']}"
+        parts.append(f"<tr><td>{_e(r['target'])} ({_e(r['unit'])})</td><td>{_e(dates)}</td>"
+                     f"<td class='num'>{_num(r['observed'])}</td><td class='num'>{_num(r['median'])} "
+                     f"[{_num(r['p5'])}–{_num(r['p95'])}]</td><td>{'yes' if r['inside_90'] else '<b>no</b>'}</td>"
+                     f"<td>{_e(r['reliability'])}</td></tr>")
+    parts.append("</table>")
+    return parts
 
 
-def build_report(comparison_dir: Path, out: Path, sensitivity_csv: Path | None = None) -> Path:
-    """Write the report for a comparison folder (``exitwave compare … --out DIR``)."""
+def _sensitivity_section(sens: Sensitivity | None, inputs: ReportInputs) -> list[str]:
+    parts = ["<h2 id='sensitivity'>Sensitivity</h2>"]
+    if sens is None:
+        parts.append("<p class='note'>No sensitivity result for these scenarios. Run <code>exitwave sensitivity "
+                     "PROPOSAL --versus STATUS_QUO --method sobol --out FILE.csv</code> and pass "
+                     "<code>--sensitivity FILE.csv</code>.</p>")
+        return parts
+    meta = sens.meta
+    what = (f"the paired difference <b>{_e(meta.get('scenario'))} − {_e(meta.get('versus'))}</b>"
+            if meta.get("versus") else f"the outputs of <b>{_e(meta.get('scenario', '?'))}</b>")
+    origin = "the bundled result (<code>data/sensitivity/</code>)" if sens.bundled else f"<code>{_e(sens.path.name)}</code>"
+    budget = (f"{_e(meta.get('method', '?'))}, N = {_e(meta.get('n', '?'))}, {_e(len(meta.get('parameters', [])))} "
+              f"parameters, {_e(meta.get('runs', '?'))} runs at 1 agent = {_e(meta.get('scale', '?'))} men, seed "
+              f"{_e(meta.get('seed', '?'))}, made {_e(meta.get('created_utc', '?'))}, {_e(meta.get('wall_s', '?'))} s; "
+              f"<code>{_e(meta.get('command', ''))}</code>") if meta else "no provenance file beside it"
+    parts.append(f"<p class='note'>Indices of {what}, from {origin}: {budget}. Parameters vary over their registry "
+                 "ranges; every run uses one seed (common random numbers). The budget is modest: read the 95 % "
+                 "confidence intervals — an index whose interval reaches zero is not distinguishable from "
+                 "zero, and S1 &gt; ST happens by sampling error at this N. At this scale a few agents carry "
+                 "the front's outputs (surrenders, desertions), so their indices are the noisiest.</p>")
+    if sens.is_sobol:
+        frame = sens.frame
+        resolved = frame[frame["ST"] - frame["ST_conf"] > 0].groupby("output")["parameter"].count()
+        claimed = [o for o in CLAIMED_OUTPUTS if (frame["output"] == o).any()]
+        vague = [o for o in claimed if int(resolved.get(o, 0)) == 0]
+        above_one = sorted({str(o) for o in frame.loc[frame["ST"] > 1.0, "output"]})
+        if vague or above_one:
+            parts.append("<p class='note'><b>At this budget:</b> "
+                         + (f"no parameter's ST interval excludes zero for {', '.join(vague)} (the ranking there is "
+                            "indicative only); " if vague else "")
+                         + (f"some ST estimates exceed 1 for {', '.join(above_one)} (impossible for the true index: "
+                            "sampling error on a discontinuous output). " if above_one else "")
+                         + "A larger N narrows the intervals.</p>")
+    pair = sens.pair
+    if inputs.comparison is not None and pair is not None and pair[0] not in inputs.comparison.names:
+        parts.append("<p class='note'><b>Note:</b> these indices are for another pair of scenarios than the "
+                     "comparison's status quo.</p>")
+    if sens.is_sobol:
+        fig = sensitivity_figure(sens.frame, list(CLAIMED_OUTPUTS))
+        if fig is not None:
+            parts.append("<p class='note'>Bars: total index ST with its 95 % confidence interval; dots: first-order "
+                         "index S1. Six leading parameters per claimed output.</p>")
+            parts.append(_png(fig))
+    key, conf = ("ST", "ST_conf") if sens.is_sobol else ("mu_star", "mu_star_conf")
+    parts.append("<table><tr><th>output</th><th>#1</th><th>#2</th><th>#3</th></tr>")
+    for output, part in sens.frame.groupby("output"):
+        top = part.sort_values("rank").head(3)
+        cells = "".join(f"<td><code>{_e(r['parameter'])}</code> {key} {_num(r[key])} ± {_num(r[conf])}"
+                        + (f", S1 {_num(r['S1'])} ± {_num(r['S1_conf'])}" if sens.is_sobol else "") + "</td>"
+                        for _, r in top.iterrows())
+        parts.append(f"<tr><td><code>{_e(output)}</code></td>{cells}</tr>")
+    parts.append("</table>")
+    return parts
+
+
+def _choose_sensitivity(path: Path | None, inputs: ReportInputs) -> Sensitivity | None:
+    if path is not None:
+        return load_sensitivity(path)
+    comparison = inputs.comparison
+    if comparison is None or len(comparison.names) < 2 or not BUNDLED_SENSITIVITY.is_file():
+        return None
+    bundled = load_sensitivity(BUNDLED_SENSITIVITY, bundled=True)
+    return bundled if bundled.pair == (comparison.names[0], comparison.names[1]) else None
+
+
+def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | None = None, *,
+                 calibration_dir: Path | None = BUNDLED_CALIBRATION) -> Path:
+    """Write the report for a comparison folder (``exitwave compare … --out DIR``), ensemble
+    folders (``exitwave ensemble … --out DIR``) or run folders; see :mod:`exitwave.report.inputs`.
+
+    ``sensitivity_csv`` (from ``exitwave sensitivity --out``) names the parameters behind each
+    claim; without it the bundled Sobol result is used when the comparison is its pair
+    (russia-2022, asylum-coalition). ``calibration_dir`` holds ``fit.csv`` (default: the bundled
+    calibration of russia-2022; ``None`` leaves the section out).
+    """
     from exitwave.scenario.load import load_scenario
     from exitwave.world import load_world
 
-    comparison = Comparison.load(comparison_dir)
-    frame = comparison.to_frame()
-    leading = _sensitivity_leading(sensitivity_csv)
-    verdicts = audit(comparison, leading)
-    groups = series_by_scenario(comparison)
-    world = None
-    for run_dir in comparison.run_dirs[:1]:
-        scenario = load_scenario(str(Path(run_dir) / "scenario.yaml"))
-        world = load_world(scenario.world, relative_to=Path(run_dir))
-    summary0 = json.loads((Path(comparison.run_dirs[0]) / "summary.json").read_text()) if comparison.run_dirs else {}
+    folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
+    given = read_inputs(folders)
+    sens = _choose_sensitivity(sensitivity_csv, given)
+    first_run = next(iter(given.groups.values()))[0]
+    scenario = load_scenario(str(first_run / "scenario.yaml"))
+    world = load_world(scenario.world, relative_to=first_run)
+    groups = series_by_group(given.groups)
+    summary0 = given.summaries[next(iter(given.summaries))][0]
+    kind = {"comparison": "a comparison folder", "ensembles": "ensemble or run folders, paired by seed",
+            "runs": "ensemble or run folders, not paired"}[given.kind]
+    toc = [("summary", "Scenarios"), ("claims", "Claims audit"), ("headline", "Headline outputs")]
+    if given.paired:
+        toc.append(("policy", "Policy comparison"))
+    toc += [("series", "Daily series"), ("map", "Flow map")]
+    if calibration_dir is not None and (calibration_dir / "fit.csv").is_file():
+        toc.append(("calibration", "Calibration fit"))
+    toc += [("sensitivity", "Sensitivity"), ("registry", "Parameter registry")]
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>exitwave report</title>"
              f"<style>{_CSS}</style></head><body>",
              "<h1>exitwave — claims audit and policy comparison</h1>",
-             f"<p class='note'>Scenarios: {', '.join(html.escape(n) for n in comparison.names)}; "
-             f"{len(comparison.seeds)} seeds each (common random numbers); "
-             f"1 agent = {summary0.get('scale', float('nan')):.0f} men; "
-             f"{summary0.get('days', '?')} days from {summary0.get('start', '?')}. Generated "
-             f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}. Every number is a median over seeds "
-             f"with its 5–95 % band; Δ is the paired difference on the same seeds.</p>"]
-    parts.append("<h2 id='claims'>Claims audit</h2><table id='claims-table'><tr><th>claim</th><th>tested by</th>"
-                 "<th>Δ median [5–95 %]</th><th>verdict</th><th>parameters that carry it</th></tr>")
-    for v in verdicts:
-        css = {"supported": "supported", "contradicted": "contradicted"}.get(v.verdict, "undetermined")
-        carriers = ", ".join(f"<code>{html.escape(p)}</code>" for p in v.leading) or \
-            "<span class='note'>run <code>exitwave sensitivity … --out</code> and pass <code>--sensitivity</code></span>"
-        parts.append(f"<tr><td><b>{v.claim.code}</b> {html.escape(v.claim.text)}</td>"
-                     f"<td><code>{v.claim.output}</code>: {html.escape(v.scenario)} − {html.escape(v.baseline)}</td>"
-                     f"<td class='num'>{_num(v.median)} [{_num(v.p5)} … {_num(v.p95)}]</td>"
-                     f"<td class='{css}'>{v.verdict}</td><td>{carriers}</td></tr>")
-    parts.append("</table><p class='note'>Supported: the band lies on the claimed side of zero. "
-                 "Contradicted: on the other side. Undetermined: it straddles zero at this ensemble size "
-                 "and uncertainty — an honest verdict.</p>")
-    parts.append("<h2>Headline outputs</h2><table><tr><th>output</th>")
-    parts += [f"<th>{html.escape(n)}</th>" for n in comparison.names]
-    parts += [f"<th>Δ {html.escape(n)}</th>" for n in comparison.names[1:]]
-    parts.append("</tr>")
-    for key, label in comparison.fields:
-        row = frame.loc[key]
-        cells = [f"<td class='num'>{_num(row[f'{n}.median'])} [{_num(row[f'{n}.p5'])}–{_num(row[f'{n}.p95'])}]</td>"
-                 for n in comparison.names]
-        cells += [f"<td class='num'>{_num(row[f'{n}.diff_median'])} [{_num(row[f'{n}.diff_p5'])} … "
-                  f"{_num(row[f'{n}.diff_p95'])}]{' *' if row[f'{n}.distinguishable'] else ''}</td>"
-                  for n in comparison.names[1:]]
-        parts.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
-    parts.append("</table><p class='note'>* the band of the paired difference excludes zero.</p>")
-    plots = [_png(fig) for fig in band_figures(groups)]
-    if plots:
-        parts.append("<h2>Daily series</h2><p class='note'>Median and 5–95 % band over seeds.</p>")
-        parts += plots
-    if world is not None:
-        parts.append("<h2>Flows through the crossings</h2><p class='note'>People crossed over the run "
-                     "(median over seeds), at each crossing's coordinates; grey: regional capitals by "
-                     "population.</p>")
-        flow_map = flow_map_figure(groups, world)
-        if flow_map is not None:
-            parts.append(_png(flow_map))
-    parts.append("<h2>Parameter registry</h2><table><tr><th>parameter</th><th>unit</th><th>default</th>"
-                 "<th>range</th><th>source</th></tr>")
+             f"<p class='note'>From {kind}: {', '.join(_e(f) for f in given.sources)}. "
+             f"1 agent = {summary0.get('scale', float('nan')):g} men; {_e(summary0.get('days', '?'))} days from "
+             f"{_e(summary0.get('start', '?'))}. Generated {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}. "
+             "Every number is a median over seeds with its 5–95 % band; Δ is the paired difference on the "
+             "same seeds (common random numbers).</p>",
+             "<nav>" + "".join(f"<a href='#{a}'>{_e(t)}</a>" for a, t in toc) + "</nav>",
+             "<h2 id='summary'>Scenarios</h2>"]
+    parts += _scenario_rows(given)
+    parts += _claims_section(given, sens)
+    parts += _headline_section(given)
+    parts += _forest_section(given)
+    parts.append("<h2 id='series'>Daily series</h2><p class='note'>Median and 5–95 % band over seeds, one colour "
+                 "per scenario. Departures by destination count people through the crossings into each "
+                 "country (their first country abroad).</p>")
+    parts += [_png(fig) for fig in band_figures(groups, world)]
+    parts.append("<h2 id='map'>Flows through the crossings</h2><p class='note'>People crossed over the run (median "
+                 "over seeds) at each crossing, on Natural Earth country outlines (bundled, public domain; no tile "
+                 "server); lines run from each crossing to the capital of the country it leads into, dashed for air "
+                 "routes (drawn from their airport); squares: destination capitals, with the people who entered "
+                 "through these crossings. One panel per scenario, on one scale.</p>")
+    flow_map = flow_map_figure(groups, world)
+    if flow_map is not None:
+        parts.append(_png(flow_map, dpi=80))
+    if calibration_dir is not None:
+        parts += _calibration_section(calibration_dir)
+    parts += _sensitivity_section(sens, given)
+    parts.append("<h2 id='registry'>Parameter registry</h2><table><tr><th>parameter</th><th>unit</th>"
+                 "<th>default</th><th>range</th><th>source</th></tr>")
     for p in parameters():
-        parts.append(f"<tr><td><code>{html.escape(p.name)}</code></td><td>{html.escape(p.unit)}</td>"
+        parts.append(f"<tr><td><code>{_e(p.name)}</code></td><td>{_e(p.unit)}</td>"
                      f"<td class='num'>{p.default:g}</td><td class='num'>{p.low:g} – {p.high:g}</td>"
-                     f"<td>{html.escape(p.source)}</td></tr>")
+                     f"<td>{_e(p.source)}</td></tr>")
     parts.append("</table></body></html>")
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.tmp")
-    temp.write_text("\n".join(parts), encoding="utf-8")
-    temp.replace(out)
+    try:
+        temp.write_text("\n".join(parts), encoding="utf-8")
+        temp.replace(out)
+    finally:
+        if temp.exists():
+            temp.unlink()
     return out

@@ -1,0 +1,108 @@
+"""The claims audit: every claim gets a row, verdicts only with intervals, the rules hold."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from exitwave.experiments.comparison import Comparison
+from exitwave.report.claims import CLAIMS, NOT_TESTED, _verdict, audit, credibility_only
+
+VERDICTS = {"supported", "contradicted", "undetermined at this uncertainty", "not supported (no difference)"}
+
+
+def _subset(comparison: Comparison, names: list[str]) -> Comparison:
+    keep = {n.replace(":", "-") for n in names}
+    return Comparison(names=names, seeds=comparison.seeds, fields=comparison.fields,
+                      values={n: comparison.values[n] for n in names},
+                      run_dirs=[d for d in comparison.run_dirs if d.parent.name in keep])
+
+
+def test_every_claim_of_claims_md_has_a_row(comparison_dir):
+    verdicts = audit(Comparison.load(comparison_dir), include_untested=True)
+    assert {v.claim.code for v in verdicts} == {f"C{k}" for k in range(1, 13)}
+    assert len(verdicts) == len(CLAIMS)
+    for v in verdicts:
+        if v.tested:
+            assert v.verdict in VERDICTS
+            assert v.p5 <= v.median <= v.p95  # never a verdict without an interval
+        else:
+            assert v.verdict == NOT_TESTED and math.isnan(v.median) and v.note
+
+
+def test_the_proposal_raises_departures_and_the_closure_undoes_it(comparison_dir):
+    verdicts = audit(Comparison.load(comparison_dir))
+    c1 = next(v for v in verdicts if v.claim.code == "C1")
+    assert c1.verdict == "supported" and c1.p5 > 0
+    assert (c1.baseline, c1.scenario) == ("russia-2022", "asylum-coalition")
+    c10 = next(v for v in verdicts if v.claim.code == "C10" and v.claim.output == "departed")
+    assert (c10.baseline, c10.scenario) == ("asylum-coalition", "asylum-coalition-exits-closed")
+    assert c10.verdict == "supported" and c10.p95 < 0
+
+
+def test_fiscal_and_composition_claims_say_what_is_missing(comparison_dir):
+    rows = {v.claim.code: v for v in audit(Comparison.load(comparison_dir), include_untested=True)}
+    assert rows["C9"].verdict == NOT_TESTED and "not modelled" in rows["C9"].note
+    assert rows["C11"].verdict == NOT_TESTED and "mobilized_from" in rows["C11"].note
+
+
+def test_captor_credibility_is_tested_only_against_a_scenario_that_changes_only_it(comparison_dir):
+    full = Comparison.load(comparison_dir)
+    assert credibility_only(full) == ("captor-credibility", 0.9, 0.3)
+    c6 = next(v for v in audit(full) if v.claim.code == "C6")
+    assert c6.scenario == "captor-credibility" and "0.3 → 0.9" in c6.note
+    j = [k for k, _ in full.fields].index("surrendered")
+    diff = full.values["captor-credibility"][:, j] - full.values["russia-2022"][:, j]
+    assert c6.median == pytest.approx(float(np.median(diff)))
+    # without it C6 is not tested, and the proposal (which changes more) is not mistaken for it
+    three = _subset(full, ["russia-2022", "asylum-coalition", "asylum-coalition-exits-closed"])
+    assert credibility_only(three) is None
+    c6_missing = next(v for v in audit(three, include_untested=True) if v.claim.code == "C6")
+    assert c6_missing.verdict == NOT_TESTED and "captor-credibility" in c6_missing.note
+    # the credibility scenario is not taken as the proposal or the exit closure
+    c1 = next(v for v in audit(full) if v.claim.code == "C1")
+    assert c1.scenario == "asylum-coalition"
+
+
+def test_the_wounded_to_killed_ratio_is_within_the_status_quo(comparison_dir):
+    c5 = next(v for v in audit(Comparison.load(comparison_dir)) if v.claim.code == "C5")
+    assert c5.baseline == c5.scenario == "russia-2022"
+    assert 0 < c5.p5 <= c5.median <= c5.p95
+    assert c5.verdict == _verdict(+1, c5.p5, c5.p95, 1.0)
+
+
+def test_the_front_share_is_a_share_judged_against_one_half(comparison_dir):
+    rows = {v.claim.code: v for v in audit(Comparison.load(comparison_dir), include_untested=True)}
+    c12 = rows["C12"]
+    if c12.tested:
+        assert c12.verdict == _verdict(-1, c12.p5, c12.p95, 0.5)
+    else:  # honest: the proposal lowered no intake on these seeds
+        assert "front" in c12.note
+
+
+@pytest.mark.parametrize(("direction", "p5", "p95", "threshold", "expected"), [
+    (+1, 1.0, 3.0, 0.0, "supported"),
+    (+1, -3.0, -1.0, 0.0, "contradicted"),
+    (+1, -1.0, 1.0, 0.0, "undetermined at this uncertainty"),
+    (-1, -3.0, -1.0, 0.0, "supported"),
+    (+1, 0.0, 0.0, 0.0, "not supported (no difference)"),
+    (+1, 1.1, 1.4, 1.0, "supported"),
+    (+1, 0.9, 1.4, 1.0, "undetermined at this uncertainty"),
+    (-1, 0.1, 0.4, 0.5, "supported"),
+    (-1, 0.6, 0.9, 0.5, "contradicted"),
+])
+def test_verdict_rules(direction, p5, p95, threshold, expected):
+    assert _verdict(direction, p5, p95, threshold) == expected
+
+
+def test_leading_parameters_are_attached_only_to_their_pair(comparison_dir):
+    comparison = Comparison.load(comparison_dir)
+    leading = {"departed": ["behaviour.threat_weight"]}
+    rows = audit(comparison, leading, leading_pair=("russia-2022", "asylum-coalition"))
+    c1 = next(v for v in rows if v.claim.code == "C1")
+    c10 = next(v for v in rows if v.claim.code == "C10" and v.claim.output == "departed")
+    assert c1.leading == ["behaviour.threat_weight"] and c10.leading == []
+    # the signature the dashboard uses still works
+    assert next(v for v in audit(comparison, leading) if v.claim.code == "C1").leading == ["behaviour.threat_weight"]
