@@ -28,7 +28,7 @@ $(CHROMIUM):
 
 demo: $(STAMP)
 	rm -rf $(DEMO)  # the demo's own folder: rewritten each time, so it never shows stale runs
-	$(BIN)/exitwave compare russia-2022 asylum-coalition asylum-coalition-exits-closed -n 8 --scale 200 --out $(DEMO)
+	$(BIN)/exitwave compare russia-2022 asylum-coalition asylum-coalition-exits-closed captor-credibility -n 8 --scale 200 --out $(DEMO)
 	$(BIN)/exitwave report $(DEMO) --out $(DEMO)/report.html
 
 test: $(STAMP) $(CHROMIUM)

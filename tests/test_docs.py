@@ -44,12 +44,11 @@ def commands(body: str, prompt: bool) -> list[str]:
     pending = ""
     for raw in body.splitlines():
         line = raw.rstrip()
-        if not pending:
-            if prompt:
-                if not line.startswith("$ "):
-                    continue
-                line = line[2:]
-            line = line.split(" #", 1)[0].rstrip() if "#" in line else line
+        if not pending and prompt:
+            if not line.startswith("$ "):
+                continue
+            line = line[2:]
+        line = re.sub(r"\s+#\s.*$", "", line)  # a trailing comment
         if line.endswith("\\"):
             pending += line[:-1] + " "
             continue

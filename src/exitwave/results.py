@@ -25,7 +25,7 @@ import yaml
 from exitwave.population import largest_remainder
 from exitwave.recorder import COUNTERS, Recorder
 from exitwave.scenario.schema import Scenario
-from exitwave.state import State, Status
+from exitwave.state import ABROAD_STATUSES, State, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -160,6 +160,7 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
         "conservation_problems": recorder.problems[:10],
         "runtime_s": round(runtime, 3),
     }
+    summary["composition"] = _composition(state)
     if sc.front is not None:
         summary.update(_front_summary(state, recorder, counters, final_counts))
     provenance = {
@@ -178,6 +179,44 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
         "seconds": {k: round(v, 4) for k, v in timings.items()},
     }
     return Results(scenario=sc, summary=summary, series=series, provenance=provenance)
+
+
+# Men who ended the run abroad, and men the army took (mobilized or recruited, whatever became
+# of them since). Claim C11 (critics): the men who leave are not the men Russia recruits.
+_RECRUIT_STATUSES = (Status.MOBILIZED, Status.SOLDIER, Status.WOUNDED, Status.KILLED, Status.DESERTED,
+                     Status.SURRENDERED, Status.DISCHARGED)
+
+
+def _composition(state: State) -> dict[str, Any]:
+    """Who left and who was taken, by means and home region (claim C11).
+
+    ``means_percentile``: mean percentile (0–100) of the men's ability to pay within the whole
+    male population; ``by_region``: share of the group from each home region; ``regional_overlap``:
+    1 − total variation distance between the two regional distributions (1 = same regions).
+    """
+    pop = state.pop
+    # percentile of each man's means, from a fixed stride of the population (deterministic, cheap)
+    reference = np.sort(pop.means[:: max(1, pop.n // 200_000)])
+    groups = {"leavers": np.isin(state.status, np.array(ABROAD_STATUSES, np.uint8)),
+              "recruits": np.isin(state.status, np.array(_RECRUIT_STATUSES, np.uint8))}
+    regions = state.world.region_ids
+    out: dict[str, Any] = {}
+    shares = {}
+    for name, mask in groups.items():
+        men = int(mask.sum())
+        counts = np.bincount(pop.region[mask].astype(np.int64), minlength=len(regions)).astype(np.float64)
+        shares[name] = counts / max(men, 1)
+        percentile = (100.0 * np.searchsorted(reference, pop.means[mask]) / reference.size) if men else np.zeros(0)
+        out[name] = {"people": _people(men, pop.scale),
+                     "means_percentile": round(float(percentile.mean()), 2) if men else None,
+                     "by_region": {regions[r]: round(float(shares[name][r]), 4)
+                                   for r in np.argsort(-shares[name])[:10] if shares[name][r] > 0}}
+    both = out["leavers"]["people"] > 0 and out["recruits"]["people"] > 0
+    out["regional_overlap"] = round(1.0 - 0.5 * float(np.abs(shares["leavers"] - shares["recruits"]).sum()), 4) \
+        if both else None
+    out["means_gap"] = round(out["leavers"]["means_percentile"] - out["recruits"]["means_percentile"], 2) \
+        if both else None
+    return out
 
 
 def _front_summary(state: State, recorder: Recorder, counters: dict[str, int],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,10 +44,20 @@ def test_the_proposal_raises_departures_and_the_closure_undoes_it(comparison_dir
     assert c10.verdict == "supported" and c10.p95 < 0
 
 
-def test_fiscal_and_composition_claims_say_what_is_missing(comparison_dir):
+def test_the_fiscal_claim_says_it_is_not_modelled(comparison_dir):
     rows = {v.claim.code: v for v in audit(Comparison.load(comparison_dir), include_untested=True)}
     assert rows["C9"].verdict == NOT_TESTED and "not modelled" in rows["C9"].note
-    assert rows["C11"].verdict == NOT_TESTED and "mobilized_from" in rows["C11"].note
+
+
+def test_the_composition_claim_compares_leavers_with_recruits_within_the_status_quo(comparison_dir):
+    comparison = Comparison.load(comparison_dir)
+    c11 = next(v for v in audit(comparison) if v.claim.code == "C11")
+    assert c11.baseline == c11.scenario == "russia-2022"
+    gaps = [json.loads((Path(d) / "summary.json").read_text())["composition"]["means_gap"]
+            for d in comparison.run_dirs if Path(d).parent.name == "russia-2022"]
+    assert c11.median == pytest.approx(float(np.median(gaps)))
+    assert c11.verdict == _verdict(+1, c11.p5, c11.p95)
+    assert "regional overlap" in c11.note
 
 
 def test_captor_credibility_is_tested_only_against_a_scenario_that_changes_only_it(comparison_dir):

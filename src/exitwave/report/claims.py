@@ -14,7 +14,10 @@ headline output. A few are tested otherwise:
 * **C12** (the front cannot reach asylum): the share of the proposal's loss of soldiers that runs
   through the front (more deserted and surrendered) rather than the home front (fewer mobilized
   and recruited), one share per seed; the critics' claim is supported when it stays below ½.
-* **C9** is not modelled and **C11** needs outputs the runs do not record: their rows say so.
+* **C11** (critics: leavers are not recruits): within the status quo, the mean means percentile
+  of the men abroad at the end minus that of the men the army took (summary ``composition``), one
+  gap per seed; the note gives the regional overlap of the two groups (1 = same regions).
+* **C9** is not modelled: its row says so.
 
 A verdict is never given without an interval. With the 5–95 % band over seeds of the tested
 quantity (difference, ratio or share): *supported* when the band lies on the claimed side of the
@@ -85,11 +88,10 @@ CLAIMS = (
           how="needs a third scenario: the proposal with an exit closure (asylum-coalition-exits-closed)"),
     Claim("C10", "Russia closing its exits gives the army back its men.", "force_strength", +1, against="proposal",
           how="needs a third scenario: the proposal with an exit closure (asylum-coalition-exits-closed)"),
-    Claim("C11", "The men who leave are not the men Russia recruits (region and means).", "composition",
-          0, against="none",
-          how="not testable with these outputs: runs record departures by home region (departed_from.*, "
-              "by_region) but not the mobilized or recruited men by region or means; a recorder column "
-              "mobilized_from.<region> (and recruits by means) is needed"),
+    Claim("C11", "The men who leave are not the men Russia recruits: leavers are better off (means "
+          "percentile of leavers − of recruits, status quo).", "means_gap", +1, against="composition",
+          unit="percentile points",
+          how="needs runs whose summary.json has `composition` (exitwave 0.1 runs made after it was added)"),
     Claim("C12", "Soldiers at the front cannot reach asylum: most of the effect runs through the home front "
           "(share through the front below ½).", "front_share", -1, threshold=0.5, unit="share",
           how="needs a scenario with a front in which the proposal lowers the army's intake or strength"),
@@ -189,6 +191,18 @@ def _c5_ratios(comparison: Comparison, name: str) -> np.ndarray:
     return np.array(ratios, dtype=np.float64)
 
 
+def _c11_gaps(comparison: Comparison, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per seed: means-percentile gap (leavers − recruits) and regional overlap, from ``composition``."""
+    gaps, overlaps = [], []
+    for summary in _summaries(comparison, name):
+        composition = summary.get("composition") or {}
+        if composition.get("means_gap") is None:
+            return np.array([]), np.array([])
+        gaps.append(composition["means_gap"])
+        overlaps.append(composition["regional_overlap"])
+    return np.array(gaps, dtype=np.float64), np.array(overlaps, dtype=np.float64)
+
+
 def _c12_shares(comparison: Comparison, base: str, other: str) -> np.ndarray:
     """Per seed: the share of the proposal's loss of soldiers that runs through the front."""
     shares = []
@@ -236,6 +250,12 @@ def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None, *
                 if credibility[1] < credibility[2]:
                     values = -values
                     note += " (sign flipped: credibility was lowered)"
+        elif claim.against == "composition":
+            values, overlap = _c11_gaps(comparison, base)
+            other = base
+            if overlap.size:
+                note = (f"regional overlap of leavers and recruits (1 = same regions): median {np.median(overlap):.2f} "
+                        f"[{np.percentile(overlap, 5):.2f} … {np.percentile(overlap, 95):.2f}]")
         elif claim.output == "front_share":
             if proposal is not None:
                 values = _c12_shares(comparison, base, proposal)

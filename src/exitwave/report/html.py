@@ -189,7 +189,7 @@ def _claims_section(inputs: ReportInputs, sens: Sensitivity | None) -> list[str]
                          f"{_e(v.note)}</td><td class='untested'>{NOT_TESTED}</td><td></td></tr>")
             continue
         css = {"supported": "supported", "contradicted": "contradicted"}.get(v.verdict, "undetermined")
-        if claim.against == "within":
+        if claim.against in ("within", "composition"):
             tested = f"<code>{claim.output}</code> in {_e(v.baseline)}"
         elif claim.output == "front_share":
             tested = f"<code>{claim.output}</code> of {_e(v.scenario)} − {_e(v.baseline)}"
