@@ -6,10 +6,13 @@ Each run is its own child process, so its peak RSS (``os.wait4``'s ``ru_maxrss``
 Flee is driven the way its 3.1 ``runscripts/run.py`` drives a validation case (conflicts.csv,
 ``insert_day0``, registration corrections, spawning from the refugee total, closures, one
 ``evolve`` per day); both are scored with Flee's ARD (:mod:`exitwave.compat.flee.metrics`).
-Printed per simulator: wall time of the day loop, agent-steps per second (agents present summed
-over the days), peak RSS, ARD and rescaled ARD (mean ± sd over seeds); exitwave's numba
-compile/cache-load time is reported separately. Needs the optional ``flee`` package:
-``pip install -e '.[bench]'``. Installs nothing.
+Printed per simulator: the day loop's process CPU time (``time.process_time`` in the worker) and
+wall time, agent-steps (agents present summed over the days) per CPU-second and per wall-second,
+peak RSS, ARD and rescaled ARD (mean ± sd over seeds), and the load average before and after.
+Every worker runs single-threaded (``NUMBA_NUM_THREADS=1``, ``OMP_NUM_THREADS=1``), so CPU time
+is the cost of one core and the CPU-based rate is robust to other jobs on the machine; wall times
+are not. exitwave's numba compile/cache-load time is reported separately. Needs the optional
+``flee`` package: ``pip install -e '.[bench]'``. Installs nothing.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ def worker_flee(case: str, seed: int) -> dict:
     obs = np.zeros((end_time, len(camps)))
     steps = 0
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for t in range(end_time):
         ig.AddNewConflictZones(e, t)
         spawning.spawn_daily_displaced(e, t, d)
@@ -78,9 +82,10 @@ def worker_flee(case: str, seed: int) -> dict:
         for c, name in enumerate(camps):
             sim[t, c] = lm[name].numAgents
             obs[t, c] = d.get_field(name, t)
+    loop_cpu = time.process_time() - cpu_started
     loop = time.perf_counter() - started
     normal, rescaled, _ = ard(sim, obs, camps)
-    return {"simulator": "flee 3.1", "seed": seed, "loop_s": loop, "agent_steps": steps,
+    return {"simulator": "flee 3.1", "seed": seed, "loop_s": loop, "loop_cpu_s": loop_cpu, "agent_steps": steps,
             "agents": len(e.agents), "ard": normal, "ard_rescaled": rescaled}
 
 
@@ -94,7 +99,8 @@ def worker_exitwave(case: str, seed: int) -> dict:
     world, flee_settings, validation = read_case(inp, val, settings)
     result = run_case(world, flee_settings, validation, seed=seed)
     loop = result.timings["loop_s"]
-    return {"simulator": "exitwave", "seed": seed, "loop_s": loop, "total_s": time.perf_counter() - started,
+    return {"simulator": "exitwave", "seed": seed, "loop_s": loop, "loop_cpu_s": result.timings["loop_cpu_s"],
+            "movement_cpu_s": result.timings["movement_cpu_s"], "total_s": time.perf_counter() - started,
             "jit_s": jit, "agent_steps": result.agent_steps, "agents": result.agents, "ard": result.ard,
             "ard_rescaled": result.ard_rescaled}
 
@@ -105,9 +111,11 @@ def _child(simulator: str, case: str, seed: int) -> dict:
         target = handle.name
     command = [sys.executable, __file__, "--worker", simulator, "--case", case, "--seed", str(seed),
                "--result", target]
+    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")  # one core each: CPU time is comparable
     started = time.perf_counter()
     with open(os.devnull, "wb") as devnull:  # Flee prints a line per location and closure
-        proc = subprocess.Popen(command, stdout=devnull, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(command, stdout=devnull, stderr=subprocess.PIPE, env=env)
         assert proc.stderr is not None
         _, status, usage = os.wait4(proc.pid, 0)
         stderr = proc.stderr.read().decode(errors="replace")
@@ -146,29 +154,40 @@ def main() -> None:
     except ImportError:
         raise SystemExit("Flee is not installed: pip install -e '.[bench]' (flee==3.1)") from None
     runs: dict[str, list[dict]] = {"exitwave": [], "flee": []}
+    load_before = os.getloadavg()
     for seed in range(1, args.seeds + 1):
         runs["exitwave"].append(_child("exitwave", args.case, seed))
-        print(f"exitwave seed {seed}: {runs['exitwave'][-1]['loop_s']:.2f} s, ARD {runs['exitwave'][-1]['ard']:.3f}",
+        r = runs["exitwave"][-1]
+        print(f"exitwave seed {seed}: loop {r['loop_cpu_s']:.2f} s CPU, {r['loop_s']:.2f} s wall, ARD {r['ard']:.3f}",
               file=sys.stderr)
     for seed in range(1, (args.flee_seeds if args.flee_seeds is not None else args.seeds) + 1):
         runs["flee"].append(_child("flee", args.case, seed))
-        print(f"flee seed {seed}: {runs['flee'][-1]['loop_s']:.1f} s, ARD {runs['flee'][-1]['ard']:.3f}", file=sys.stderr)
+        r = runs["flee"][-1]
+        print(f"flee seed {seed}: loop {r['loop_cpu_s']:.1f} s CPU, {r['loop_s']:.1f} s wall, ARD {r['ard']:.3f}",
+              file=sys.stderr)
+    load_after = os.getloadavg()
     first = (runs["exitwave"] or runs["flee"])[0]
-    print(f"\n{args.case}: {first['agents']:,} agents at the end (full population)\n")
-    print("| simulator | seeds | loop wall time (s) | agent-steps/s | peak RSS (MB) | ARD | ARD rescaled |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"\n{args.case}: {first['agents']:,} agents at the end (full population), "
+          f"{first['agent_steps']:,} agent-steps; load average (1, 5, 15 min) before "
+          f"{', '.join(f'{x:.1f}' for x in load_before)}, after {', '.join(f'{x:.1f}' for x in load_after)}\n")
+    print("| simulator | seeds | loop CPU (s) | loop wall (s) | agent-steps per CPU-s | agent-steps per wall-s "
+          "| peak RSS (MB) | ARD | ARD rescaled |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, label in (("flee", "Flee 3.1"), ("exitwave", "exitwave flee ruleset")):
         rs = runs[name]
         if not rs:
             continue
+        cpu_rate = [r["agent_steps"] / r["loop_cpu_s"] for r in rs]
         rate = [r["agent_steps"] / r["loop_s"] for r in rs]
-        print(f"| {label} | {len(rs)} | {_stat([r['loop_s'] for r in rs], '.2f')} | {_stat(rate, ',.0f')} | "
+        print(f"| {label} | {len(rs)} | {_stat([r['loop_cpu_s'] for r in rs], '.2f')} | "
+              f"{_stat([r['loop_s'] for r in rs], '.2f')} | {_stat(cpu_rate, ',.0f')} | {_stat(rate, ',.0f')} | "
               f"{_stat([r['peak_rss_mb'] for r in rs], '.0f')} | {_stat([r['ard'] for r in rs], '.3f')} | "
               f"{_stat([r['ard_rescaled'] for r in rs], '.3f')} |")
     if runs["flee"] and runs["exitwave"]:
-        speedup = statistics.mean(r["agent_steps"] / r["loop_s"] for r in runs["exitwave"]) / \
-            statistics.mean(r["agent_steps"] / r["loop_s"] for r in runs["flee"])
-        print(f"\nspeed-up (agent-steps/s): {speedup:.0f}×")
+        for what, key in (("CPU-s", "loop_cpu_s"), ("wall-s", "loop_s")):
+            speedup = statistics.mean(r["agent_steps"] / r[key] for r in runs["exitwave"]) / \
+                statistics.mean(r["agent_steps"] / r[key] for r in runs["flee"])
+            print(f"speed-up (agent-steps per {what}): {speedup:.0f}×")
     if runs["exitwave"]:
         print(f"exitwave numba compile or cache load: {_stat([r['jit_s'] for r in runs['exitwave']], '.2f')} s "
               "per process (not in the loop time)")

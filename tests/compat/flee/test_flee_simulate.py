@@ -45,6 +45,14 @@ def test_same_seed_same_series_other_seed_other_series(mali_case: tuple, mali_10
     assert not np.array_equal(other.simulated, mali_10.simulated)
 
 
+def test_cumulative_weights_choose_as_the_live_scan(mali_case: tuple, mali_10: FleeRun) -> None:
+    """The fast path (running sums where no destination is inside its capacity buffer) picks the
+    same paths as reading every capacity factor at every choice: identical series."""
+    live = run_case(*mali_case, seed=3, population_fraction=0.1, live_weights=True)
+    assert np.array_equal(live.simulated, mali_10.simulated)
+    assert np.array_equal(live.on_links, mali_10.on_links)
+
+
 def test_spawn_schedule_carries_falls_as_debt() -> None:
     total = np.array([100, 150, 130, 140, 200, 200])
     new, raw, debt = spawn_schedule(total, insert_day0=True)

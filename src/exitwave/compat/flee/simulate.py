@@ -34,7 +34,7 @@ from exitwave.compat.flee import rules
 from exitwave.compat.flee.metrics import ard
 from exitwave.compat.flee.reader import FleeSettings, FleeWorld, Kind, Validation
 from exitwave.errors import InputError, RunError
-from exitwave.random import stream_key, uniform
+from exitwave.random import stream_key
 
 __all__ = ["FleeRun", "run_case", "FleeStream", "spawn_schedule", "warm_up"]
 
@@ -46,6 +46,7 @@ class FleeStream(IntEnum):
     MOVE = 102
     ROUTE = 103
     WALK = 104
+    WAKE = 105
 
 
 @dataclass
@@ -177,11 +178,17 @@ class _Case:
         paths = rules.build_paths(L, self.link_from, self.link_to, self.link_km, self.marker, m.awareness_level)
         self.path_ptr, self.path_end, self.path_km = paths["ptr"], paths["end"], paths["km"]
         self.path_link_ptr, self.path_links = paths["link_ptr"], paths["links"]
+        self.path_origin, self.end_ptr, self.end_paths = paths["origin"], paths["end_ptr"], paths["end_paths"]
         self.link_path = np.full(2 * r, -1, np.int64)  # the one-link path of each link
         one = np.flatnonzero(np.diff(self.path_link_ptr) == 1)
         self.link_path[self.path_links[self.path_link_ptr[one]]] = one
         self.base = np.zeros(self.path_end.size)
         self.valid = np.zeros(self.path_end.size, bool)
+        self.cum = np.zeros(self.path_end.size)
+        self.loc_total = np.zeros(L)
+        self.loc_valid = np.zeros(L, np.int64)
+        self.loc_last = np.zeros(L, np.int64)
+        self.loc_hot = np.zeros(L, np.int64)
         self.index = world.index()
         # conflicts.csv, or (without it) the conflict dates of locations.csv
         if world.conflict_names:
@@ -200,16 +207,22 @@ class _Case:
                     self.conflict_table[d:, j] = world.conflict_intensity[i]
 
 
-def _stream_keys(seed: int, day: int) -> tuple[np.uint64, np.uint64, np.uint64]:
+def _stream_keys(seed: int, day: int) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
     return (np.uint64(stream_key(seed, int(FleeStream.MOVE), day)),
             np.uint64(stream_key(seed, int(FleeStream.ROUTE), day)),
-            np.uint64(stream_key(seed, int(FleeStream.WALK), day)))
+            np.uint64(stream_key(seed, int(FleeStream.WALK), day)),
+            np.uint64(stream_key(seed, int(FleeStream.WAKE), day)))
+
 
 
 def run_case(world: FleeWorld, settings: FleeSettings, validation: Validation, seed: int = 1,
              population_fraction: float | None = None, n_days: int | None = None,
-             full_check_every: int = 0) -> FleeRun:
-    """Run a Flee case under Flee 3.1's rules; same seed ⇒ identical results."""
+             full_check_every: int = 0, live_weights: bool = False) -> FleeRun:
+    """Run a Flee case under Flee 3.1's rules; same seed ⇒ identical results.
+
+    ``live_weights`` reads every capacity factor at every choice (the reference scan) instead of
+    using today's cumulative weights at locations none of whose destinations is inside its capacity
+    buffer; the results are identical, only slower (a check of the fast path)."""
     started = time.perf_counter()
     fraction = population_fraction if population_fraction is not None else 1.0 / settings.optimisations.hasten
     if not 0.0 < fraction <= 1.0:
@@ -238,9 +251,11 @@ def run_case(world: FleeWorld, settings: FleeSettings, validation: Validation, s
     a_moved = np.zeros(capacity_agents)
     a_places = np.ones(capacity_agents, np.int32)
     a_recent = np.zeros(capacity_agents)
-    a_path = np.full(capacity_agents, -1, np.int64)
+    a_path = np.full(capacity_agents, -1, np.int32)
     a_hop = np.zeros(capacity_agents, np.int32)
     a_bounce = np.zeros(capacity_agents, bool)
+    a_wake = np.full(capacity_agents, -1, np.int32)  # the day an agent next leaves its location
+    todo = np.zeros(capacity_agents, np.int32)  # the kernel's scratch list of agents
     L, E = world.n_locations, case.link_from.size
     count = np.zeros(L, np.int64)
     link_count = np.zeros(E, np.int64)
@@ -259,8 +274,15 @@ def run_case(world: FleeWorld, settings: FleeSettings, validation: Validation, s
     decay = sr.conflict_spawn_decay
     table, cols = case.conflict_table, case.conflict_cols
     problems: list[str] = []
+    born = np.zeros(L, np.int64)
+    cumulative = np.zeros(L)
+    decay_blocks = np.asarray(decay if decay else [1.0], np.float64)
+    chance_before: np.ndarray | None = None
+    geo_lnq = np.zeros(L)
     prepared = time.perf_counter()
+    prepared_cpu = time.process_time()
     move_time = 0.0
+    move_cpu = 0.0
     for t in range(n_days):
         # 1. conflicts
         changed = False
@@ -282,19 +304,12 @@ def run_case(world: FleeWorld, settings: FleeSettings, validation: Validation, s
         k = int(new[t])
         if k > 0:
             when = t if changed else max(t - 1, 0)
-            weights = np.where(case.conflict > 0.0, case.pop * case.conflict
-                               * decay_factor(decay, (when - case.time_of_conflict).astype(np.float64)), 0.0)
-            weights = np.maximum(weights, 0.0)
-            cumulative = np.cumsum(weights)
-            if cumulative[-1] <= 0.0:
+            if rules.spawn_weights(case.conflict, case.pop, case.time_of_conflict, decay_blocks, when,
+                                   cumulative) <= 0.0:
                 raise RunError(f"day {t}: {k} refugees to spawn but no conflict zone with a population")
-            ids = np.arange(n, n + k, dtype=np.int64)
-            u = uniform(seed, int(FleeStream.SPAWN), t, ids)
-            where = np.searchsorted(cumulative, u * cumulative[-1], side="right").astype(np.int32)
-            where = np.minimum(where, L - 1)
-            a_loc[n:n + k] = where
-            born = np.bincount(where, minlength=L)
-            count += born
+            born[:] = 0
+            rules.spawn(n, k, a_loc, count, born, cumulative,
+                        np.uint64(stream_key(seed, int(FleeStream.SPAWN), t)))
             if sr.take_from_population:
                 case.pop -= np.where(case.conflict > 0.0, born, 0)
                 if (case.pop < 0).any():
@@ -317,23 +332,33 @@ def run_case(world: FleeWorld, settings: FleeSettings, validation: Validation, s
         rules.path_weights(score, case.path_end, case.path_km, case.path_link_ptr, case.path_links,
                            case.link_open, m.weight_softening, m.softening, m.distance_power,
                            m.weight_power, case.base, case.valid)
-        key_move, key_route, key_walk = _stream_keys(seed, t)
+        rules.cumulative_weights(case.path_ptr, case.base, case.valid, case.cum, case.loc_total, case.loc_valid,
+                                 case.loc_last)
+        chance = case.movechance * case.pop_factor
+        if chance_before is None or not np.array_equal(chance, chance_before):
+            geo_lnq = rules.log_stay(chance)
+            if chance_before is not None:
+                rules.reset_wake(n, a_loc, a_link, a_wake, chance != chance_before)
+            chance_before = chance
+        keys = _stream_keys(seed, t)
         t0 = time.perf_counter()
-        rules.step_day(n, a_loc, a_link, a_on_link, a_moved, a_places, a_recent, a_path, a_hop, a_bounce,
-                       count, link_count, case.movechance * case.pop_factor, case.town, case.camp,
+        c0 = time.process_time()
+        rules.step_day(t, n, todo, a_loc, a_link, a_on_link, a_moved, a_places, a_recent, a_path, a_hop, a_bounce,
+                       a_wake, count, link_count, chance, geo_lnq, case.town, case.camp,
                        case.capacity, case.link_open, case.link_from, case.link_to, case.link_km,
                        case.link_speed, case.link_walk, case.link_forced, case.loc_link_ptr,
                        case.loc_links, case.link_path, case.path_ptr, case.path_end, case.path_link_ptr,
-                       case.path_links, case.base, case.valid, m.capacity_buffer, m.weight_power,
-                       m.awareness_level == 0, m.forced_redirection, m.max_move_speed, m.max_walk_speed,
-                       m.start_on_foot, m.avoid_short_stints, key_move, key_route, key_walk)
+                       case.path_links, case.path_origin, case.end_ptr, case.end_paths, case.base, case.valid,
+                       case.cum, case.loc_total, case.loc_valid, case.loc_last, case.loc_hot,
+                       m.capacity_buffer, m.weight_power, m.awareness_level == 0, m.forced_redirection,
+                       m.max_move_speed, m.max_walk_speed, m.start_on_foot, m.avoid_short_stints, live_weights,
+                       *keys)
         move_time += time.perf_counter() - t0
+        move_cpu += time.process_time() - c0
         agent_steps += n
         # 5. record and check
-        simulated[t] = count[camp_idx]
         total_agents[t] = n
-        on_links[t] = link_count.sum()
-        if count.sum() + on_links[t] != n or (count < 0).any() or (link_count < 0).any():
+        if not rules.record(t, n, count, link_count, camp_idx, simulated, on_links):
             problems.append(f"day {t}: {count.sum()} at locations + {on_links[t]} on links != {n} agents")
         if full_check_every and t % full_check_every == 0:
             problems += _full_check(n, a_loc, a_link, count, link_count, t)
@@ -342,12 +367,14 @@ def run_case(world: FleeWorld, settings: FleeSettings, validation: Validation, s
         raise RunError("conservation failed: " + "; ".join(problems[:5]))
     normal, rescaled, by_camp = ard(simulated, observed, camps)
     finished = time.perf_counter()
+    finished_cpu = time.process_time()
     return FleeRun(camps=camps, dates=[world.start_date + dt.timedelta(days=d) for d in range(n_days)],
                    simulated=simulated, observed=observed, total_agents=total_agents, on_links=on_links,
                    refugees_raw=raw, seed=seed, population_fraction=fraction, ard=normal,
                    ard_rescaled=rescaled, ard_by_camp=by_camp, agent_steps=agent_steps,
                    timings={"prepare_s": prepared - started, "loop_s": finished - prepared,
-                            "movement_s": move_time, "total_s": finished - started})
+                            "movement_s": move_time, "total_s": finished - started,
+                             "loop_cpu_s": finished_cpu - prepared_cpu, "movement_cpu_s": move_cpu})
 
 
 def _full_check(n: int, a_loc: np.ndarray, a_link: np.ndarray, count: np.ndarray, link_count: np.ndarray,
@@ -420,23 +447,32 @@ def warm_up() -> float:
     link_to = np.array([1, 0], np.int32)
     km = np.array([50.0, 50.0])
     paths = rules.build_paths(2, link_from, link_to, km, np.zeros(2, bool), 1)
-    base = np.zeros(paths["end"].size)
-    valid = np.zeros(paths["end"].size, bool)
+    P = paths["end"].size
+    base, valid, cum = np.zeros(P), np.zeros(P, bool), np.zeros(P)
+    loc_total, loc_valid, loc_last, loc_hot = np.zeros(2), np.zeros(2, np.int64), np.zeros(2, np.int64), \
+        np.zeros(2, np.int64)
     rules.path_weights(np.ones(2), paths["end"], paths["km"], paths["link_ptr"], paths["links"],
                        np.ones(2, bool), 0.0, 10.0, 1.0, 1.0, base, valid)
+    rules.cumulative_weights(paths["ptr"], base, valid, cum, loc_total, loc_valid, loc_last)
     n = 4
     a_link = np.full(n, -1, np.int32)
+    a_wake = np.full(n, -1, np.int32)
     count = np.array([n, 0], np.int64)
     link_count = np.zeros(2, np.int64)
-    keys = _stream_keys(1, 0)
-    rules.step_day(n, np.zeros(n, np.int32), a_link, np.zeros(n), np.zeros(n), np.ones(n, np.int32),
-                   np.zeros(n), np.full(n, -1, np.int64), np.zeros(n, np.int32), np.zeros(n, bool),
-                   count, link_count, np.ones(2), np.ones(2, bool), np.zeros(2, bool), np.full(2, -1.0),
-                   np.ones(2, bool), link_from, link_to, km, np.full(2, np.nan), np.zeros(2),
+    chance = np.array([0.05, 1.0])
+    rules.step_day(0, n, np.zeros(n, np.int32), np.zeros(n, np.int32), a_link, np.zeros(n), np.zeros(n),
+                   np.ones(n, np.int32), np.zeros(n), np.full(n, -1, np.int32), np.zeros(n, np.int32), np.zeros(n, bool), a_wake,
+                   count, link_count, chance, rules.log_stay(chance), np.ones(2, bool), np.zeros(2, bool),
+                   np.full(2, -1.0), np.ones(2, bool), link_from, link_to, km, np.full(2, np.nan), np.zeros(2),
                    np.zeros(2, bool), np.array([0, 1, 2], np.int64), np.array([0, 1], np.int32),
-                   np.array([0, 1], np.int64), paths["ptr"], paths["end"], paths["link_ptr"],
-                   paths["links"], base, valid, 0.9, 1.0, False, False, 200.0, 35.0, False, False, *keys)
+                   np.array([0, 1], np.int64), paths["ptr"], paths["end"], paths["link_ptr"], paths["links"],
+                   paths["origin"], paths["end_ptr"], paths["end_paths"], base, valid, cum, loc_total, loc_valid,
+                   loc_last, loc_hot, 0.9, 1.0, False, False, 200.0, 35.0, False, False, False,
+                   *_stream_keys(1, 0))
+    rules.reset_wake(n, np.zeros(n, np.int32), a_link, a_wake, np.zeros(2, bool))
+    rules.spawn_weights(np.ones(2), np.ones(2, np.int64), np.zeros(2, np.int64), np.ones(1), 0, np.zeros(2))
+    rules.spawn(0, 2, np.zeros(n, np.int32), count, np.zeros(2, np.int64), np.array([1.0, 2.0]), np.uint64(1))
+    rules.record(0, n, count, link_count, np.array([1], np.int64), np.zeros((1, 1), np.int64), np.zeros(1, np.int64))
     rules.mark_bounced(n, a_link, np.zeros(2, bool), np.zeros(n, bool))
     rules.recount(n, np.zeros(n, np.int32), a_link, 2, 2)
-    uniform(1, int(FleeStream.SPAWN), 0, np.arange(4))
     return time.perf_counter() - started
