@@ -51,7 +51,7 @@ def dashboard_png(out: Path, scale: float, seeds: int, playwright: object, workd
 def claims_png(out: Path, scale: float, seeds: int, playwright: object, workdir: Path) -> None:
     """Build the bundled three-way comparison, write its report and photograph the claims table."""
     folder = workdir / "comparison"
-    compare(["russia-2022", "asylum-coalition", "asylum-coalition-exits-closed"], n=seeds, scale=scale,
+    compare(["russia-2022", "asylum-coalition", "asylum-coalition-exits-closed", "captor-credibility"], n=seeds, scale=scale,
             out_dir=folder)
     report = build_report(folder, folder / "report.html")
     chromium = browser.launch(playwright)

@@ -200,7 +200,7 @@ def _claims_section(inputs: ReportInputs, sens: Sensitivity | None) -> list[str]
         threshold = f" (threshold {claim.threshold:g})" if claim.threshold else ""
         if v.leading and sens is not None:
             carriers = "; ".join(f"<code>{_e(sens.describe(claim.output, p))}</code>" for p in v.leading)
-        elif claim.against in ("within", "none") or claim.output == "front_share":
+        elif claim.against in ("within", "composition", "none") or claim.output == "front_share":
             carriers = "<span class='note'>derived quantity: no Sobol analysis</span>"
         else:
             carriers = (f"<span class='note'>no sensitivity result for this pair: <code>exitwave sensitivity "
