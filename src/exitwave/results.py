@@ -15,6 +15,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -283,6 +284,23 @@ def write_run(results: Results, out_dir: Path, name: str | None = None) -> Path:
     With ``name`` it is exactly that, and an existing run of that name is an error: experiments
     name runs by seed so that a resumed experiment never writes a run twice.
     """
+    def fill(temp: Path) -> None:
+        (temp / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
+        results.series.to_parquet(temp / "series.parquet")
+        (temp / "summary.json").write_text(json.dumps(results.summary, indent=2) + "\n", encoding="utf-8")
+        (temp / "provenance.json").write_text(json.dumps(results.provenance, indent=2) + "\n", encoding="utf-8")
+
+    return write_folder(out_dir, fill, prefix=results.scenario.name, seed=results.scenario.seed, name=name)
+
+
+def write_folder(out_dir: Path, fill: Callable[[Path], None], *, prefix: str, seed: int,
+                 name: str | None = None) -> Path:
+    """Create a run folder atomically: ``fill`` writes its files into a hidden temporary folder,
+    which is renamed into place only when ``fill`` returns (and removed if it raises).
+
+    The folder is ``<prefix>-<UTC time>-s<seed>`` (with a suffix if taken), or exactly ``name``
+    (an existing folder of that name is an error).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     if name is not None:
         final = out_dir / name
@@ -290,7 +308,7 @@ def write_run(results: Results, out_dir: Path, name: str | None = None) -> Path:
             raise FileExistsError(f"{final} already exists")
     else:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-        base = f"{results.scenario.name}-{stamp}-s{results.scenario.seed}"
+        base = f"{prefix}-{stamp}-s{seed}"
         final = out_dir / base
         suffix = 1
         while final.exists():
@@ -299,10 +317,7 @@ def write_run(results: Results, out_dir: Path, name: str | None = None) -> Path:
     temp = out_dir / f".{final.name}.tmp-{os.getpid()}"
     try:
         temp.mkdir()
-        (temp / "scenario.yaml").write_text(scenario_yaml(results.scenario), encoding="utf-8")
-        results.series.to_parquet(temp / "series.parquet")
-        (temp / "summary.json").write_text(json.dumps(results.summary, indent=2) + "\n", encoding="utf-8")
-        (temp / "provenance.json").write_text(json.dumps(results.provenance, indent=2) + "\n", encoding="utf-8")
+        fill(temp)
         os.replace(temp, final)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -113,25 +111,15 @@ def _summary(result: FleeRun, input_dir: Path, validation: Path, settings: Path 
 
 def write_flee_run(result: FleeRun, summary: dict, settings: FleeSettings, out_dir: Path, base: str) -> Path:
     """Write ``series.csv``, ``summary.json`` and ``settings.yml`` into a new run folder, atomically
-    (a hidden temporary folder renamed into place, as :func:`exitwave.results.write_run` does)."""
+    (:func:`exitwave.results.write_folder`)."""
     import yaml
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    final = out_dir / f"{base}-{stamp}-s{result.seed}"
-    suffix = 1
-    while final.exists():
-        suffix += 1
-        final = out_dir / f"{base}-{stamp}-s{result.seed}-{suffix}"
-    temp = out_dir / f".{final.name}.tmp-{os.getpid()}"
-    try:
-        temp.mkdir()
+    from exitwave.results import write_folder
+
+    def fill(temp: Path) -> None:
         result.series().to_csv(temp / "series.csv")
         (temp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         (temp / "settings.yml").write_text(yaml.safe_dump(settings.model_dump(mode="json"), sort_keys=False),
                                            encoding="utf-8")
-        os.replace(temp, final)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    return final
+
+    return write_folder(out_dir, fill, prefix=base, seed=result.seed)
