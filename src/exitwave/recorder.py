@@ -45,10 +45,10 @@ class Recorder:
     def record(self, state: State, day: int) -> None:
         self.status[day] = state.status_counts
         self.crossed[day] = state.crossed_today
-        self.queue[day] = [q.size for q in state.queues]
+        self.queue[day] = state.queues.sizes
         self.stock[day] = state.stock
         self.departed_from[day] = state.departed_by_region
-        self.screening[day] = [q.size for q in state.screening_queues]
+        self.screening[day] = state.screening_queues.sizes
         self.counters[day] = [state.counters.get(name, 0.0) for name in COUNTERS]
         self.access[day] = float((state.access * self.class_share).sum())
         front = state.front
@@ -63,8 +63,8 @@ class Recorder:
         if counts.sum() != state.n or counts.min() < 0:
             found.append(f"status counts sum to {counts.sum()} for {state.n} men")
         expected = {
-            Status.QUEUED: sum(q.size for q in state.queues),
-            Status.SCREENING: sum(q.size for q in state.screening_queues),
+            Status.QUEUED: int(state.queues.sizes.sum()),
+            Status.SCREENING: int(state.screening_queues.sizes.sum()),
             Status.SUMMONED: state.summoned.size,
             Status.HIDING: state.hiding.size,
         }

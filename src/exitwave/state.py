@@ -21,6 +21,9 @@ column              dtype     meaning
 Static attributes live in :class:`~exitwave.population.Population`. Every status change goes
 through :meth:`State.transition`, which keeps per-status counts, so conservation (every man in
 exactly one status every day) is checked cheaply each day and in full at the end.
+
+The crossing queues (``queues``) and the screening queues (``screening_queues``) are
+:class:`FifoQueues`: ring buffers whose ``sizes`` give the men waiting at each.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from exitwave.population import Population
 from exitwave.scenario.schema import Scenario
 from exitwave.world import World
 
-__all__ = ["Status", "State", "Calendar", "DecisionHeap", "ABROAD_STATUSES"]
+__all__ = ["Status", "State", "Calendar", "DecisionHeap", "FifoQueues", "ABROAD_STATUSES"]
 
 
 class Status(IntEnum):
@@ -87,6 +90,92 @@ class Calendar:
         if not chunks:
             return np.empty(0, dtype=np.int64)
         return np.concatenate(chunks)
+
+
+class FifoQueues:
+    """First-come-first-served queues of agent ids, one per server (crossing, screening desk).
+
+    Each queue is a preallocated int64 buffer with head and tail indices, grown by doubling, so
+    joining, serving and leaving cost O(men joining + served + leaving), not O(queue length).
+    Every man who joins gets a position: a per-queue number that rises by one per man and never
+    changes (:meth:`push` returns them). A man who leaves from inside the queue (:meth:`remove`)
+    leaves a hole that serving skips, so the order of the others is kept.
+    """
+
+    _HOLE = -1
+
+    def __init__(self, n: int, capacity: int = 16) -> None:
+        self._buf = [np.empty(capacity, np.int64) for _ in range(n)]
+        self._head = np.zeros(n, np.int64)  # index of the first entry (man or hole)
+        self._tail = np.zeros(n, np.int64)  # index past the last entry
+        self._base = np.zeros(n, np.int64)  # position of index 0
+        self.sizes = np.zeros(n, np.int64)  # men waiting (holes not counted)
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def push(self, q: int, agents: np.ndarray) -> np.ndarray:
+        """Append ``agents`` to the tail of queue ``q``; returns their positions."""
+        k = agents.size
+        head, tail, buf = int(self._head[q]), int(self._tail[q]), self._buf[q]
+        if tail + k > buf.size:
+            used = tail - head
+            if 2 * (used + k) > buf.size:
+                grown = np.empty(max(2 * buf.size, 2 * (used + k)), np.int64)
+            else:
+                grown = buf  # enough room once the served part at the front is dropped
+            grown[:used] = buf[head:tail]
+            self._buf[q] = buf = grown
+            self._base[q] += head
+            head, tail = 0, used
+            self._head[q] = 0
+        buf[tail: tail + k] = agents
+        self._tail[q] = tail + k
+        self.sizes[q] += k
+        return self._base[q] + np.arange(tail, tail + k, dtype=np.int64)
+
+    def pop(self, q: int, n: int) -> np.ndarray:
+        """Remove and return the first ``n`` men of queue ``q`` (n ≤ its size), in order."""
+        if n <= 0:
+            return np.empty(0, np.int64)
+        buf, i = self._buf[q], int(self._head[q])
+        parts: list[np.ndarray] = []
+        need = n
+        while need > 0:
+            chunk = buf[i: i + need]
+            i += chunk.size
+            men = chunk[chunk != self._HOLE]
+            parts.append(men)
+            need -= men.size
+        self.sizes[q] -= n
+        self._head[q] = i
+        if self.sizes[q] == 0:
+            self._reset(q)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def clear(self, q: int) -> np.ndarray:
+        """Remove and return everyone in queue ``q``, in order."""
+        return self.pop(q, int(self.sizes[q]))
+
+    def remove(self, q: int, positions: np.ndarray) -> np.ndarray:
+        """Remove the men at ``positions`` (increasing) who are still in queue ``q``, in queue
+        order; positions already served, cleared or removed are skipped."""
+        index = positions - self._base[q]
+        index = index[index >= self._head[q]]
+        buf = self._buf[q]
+        men = buf[index]
+        keep = men != self._HOLE
+        index, men = index[keep], men[keep]
+        buf[index] = self._HOLE
+        self.sizes[q] -= men.size
+        if self.sizes[q] == 0:
+            self._reset(q)
+        return men
+
+    def _reset(self, q: int) -> None:
+        """An empty queue starts again at the front of its buffer; positions keep rising."""
+        self._base[q] += self._tail[q]
+        self._head[q] = self._tail[q] = 0
 
 
 @dataclass
@@ -143,8 +232,8 @@ class State:
     # --- active sets ---
     summoned: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     hiding: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    queues: list[np.ndarray] = field(default_factory=list)  # per crossing, FIFO
-    screening_queues: list[np.ndarray] = field(default_factory=list)  # per country, FIFO
+    queues: FifoQueues = field(default_factory=lambda: FifoQueues(0))  # per crossing
+    screening_queues: FifoQueues = field(default_factory=lambda: FifoQueues(0))  # per country
     arrivals: Calendar = field(default_factory=Calendar)  # at a crossing
     country_arrivals: Calendar = field(default_factory=Calendar)  # in a country
     abroad_events: Calendar = field(default_factory=Calendar)  # onward move / return / decision

@@ -28,11 +28,13 @@ import numpy as np
 from exitwave.capacity import DailyCapacity
 from exitwave.modules.events import CLOSED, VISA
 from exitwave.random import Stream, exponential, uniform
-from exitwave.state import State, Status
+from exitwave.state import Calendar, FifoQueues, State, Status
 
 __all__ = ["Movement", "route_table"]
 
 _AIR = 3  # index of "air" in world.MODES
+_POS_BITS = 40  # queue positions below 2**40 (men who ever joined one crossing's queue)
+_POS_MASK = (1 << _POS_BITS) - 1
 
 
 def route_table(state: State, day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +81,9 @@ class Movement:
 
     def init(self, state: State) -> None:
         w = state.world
-        state.queues = [np.empty(0, np.int64) for _ in range(w.n_crossings)]
+        state.queues = FifoQueues(w.n_crossings)
+        # When each queued man's patience runs out: (crossing << _POS_BITS | queue position)
+        self.patience = Calendar()
         state.queue_people = np.zeros(w.n_crossings)
         state.crossed = np.zeros(w.n_crossings)
         state.crossed_today = np.zeros(w.n_crossings)
@@ -137,34 +141,36 @@ class Movement:
             by_crossing = np.argsort(where, kind="stable")
             arriving, where = arriving[by_crossing], where[by_crossing]
             cuts = np.searchsorted(where, np.arange(w.n_crossings + 1))
+            tags: list[np.ndarray] = []
             for c in range(w.n_crossings):
                 if cuts[c + 1] > cuts[c]:
-                    state.queues[c] = np.concatenate([state.queues[c], arriving[cuts[c]:cuts[c + 1]]])
+                    positions = state.queues.push(c, arriving[cuts[c]:cuts[c + 1]])
+                    tags.append((c << _POS_BITS) | positions)
+            self.patience.add_many(state.due_day[arriving], np.concatenate(tags))
 
+        # Men whose patience runs out today, by crossing and in queue order (some have left).
+        tired = np.sort(self.patience.pop(day))
+        tired_cuts = np.searchsorted(tired >> _POS_BITS, np.arange(w.n_crossings + 1))
         state.crossed_today = np.zeros(w.n_crossings)
         for c in range(w.n_crossings):
-            if state.queues[c].size:
-                self._serve(state, c, day)
-        for c in range(w.n_crossings):
-            queue = state.queues[c]
-            state.queue_people[c] = queue.size * state.pop.scale
+            if state.queues.sizes[c]:
+                self._serve(state, c, day, tired[tired_cuts[c]:tired_cuts[c + 1]] & _POS_MASK)
+        state.queue_people[:] = state.queues.sizes * state.pop.scale
         state.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1))
 
-    def _serve(self, state: State, c: int, day: int) -> None:
+    def _serve(self, state: State, c: int, day: int, tired: np.ndarray) -> None:
+        """Serve crossing ``c``; ``tired``: queue positions of the men whose patience runs out
+        today (increasing; those already served or gone are skipped)."""
         w, s, b = state.world, state.schedule, state.scenario.behaviour
-        queue = state.queues[c]
         if s.exit_closed[day, c]:
-            state.queues[c] = np.empty(0, np.int64)
-            self._go_home(state, queue, "turned_back_exit_closed")
+            self._go_home(state, state.queues.clear(c), "turned_back_exit_closed")
             return
-        n_served = self.capacity.take(c, w.exit_capacity[c], state.pop.scale, queue.size)
-        served, waiting = queue[:n_served], queue[n_served:]
+        n_served = self.capacity.take(c, w.exit_capacity[c], state.pop.scale, int(state.queues.sizes[c]))
+        served = state.queues.pop(c, n_served)
 
         # Patience: those still waiting past their limit switch crossing or go home.
-        tired = state.due_day[waiting] <= day
-        if tired.any():
-            quitters = waiting[tired]
-            waiting = waiting[~tired]
+        quitters = state.queues.remove(c, tired) if tired.size else tired
+        if quitters.size:
             switch = uniform(state.seed, Stream.SWITCH, day, quitters) < state.scenario.behaviour.switch_probability
             movers = quitters[switch]
             state.transition(movers, Status.TRAVELLING)
@@ -172,7 +178,6 @@ class Movement:
             stuck = self._send(state, movers, day, day + 200_000, exclude=np.full(movers.size, c))
             self._go_home(state, stuck, "gave_up")
             self._go_home(state, quitters[~switch], "gave_up")
-        state.queues[c] = waiting
         if not served.size:
             return
 

@@ -26,7 +26,7 @@ import numpy as np
 from exitwave.capacity import DailyCapacity
 from exitwave.modules.events import CLOSED, REFUSE
 from exitwave.random import Stream, exponential, uniform
-from exitwave.state import State, Status
+from exitwave.state import FifoQueues, State, Status
 
 __all__ = ["Reception"]
 
@@ -38,7 +38,7 @@ class Reception:
 
     def init(self, state: State) -> None:
         w = state.world
-        state.screening_queues = [np.empty(0, np.int64) for _ in range(w.n_countries)]
+        state.screening_queues = FifoQueues(w.n_countries)
         state.stock = np.zeros(w.n_countries)
         state.relocated = np.zeros(w.n_countries)
         self.screening = DailyCapacity(w.n_countries)
@@ -71,7 +71,7 @@ class Reception:
             state.transition(screened, Status.SCREENING)
             where = country[transit]
             for k in np.unique(where):
-                state.screening_queues[k] = np.concatenate([state.screening_queues[k], screened[where == k]])
+                state.screening_queues.push(k, screened[where == k])
         rest, rest_country = agents[~transit], country[~transit]
         hostile = state.pop.hostile[rest] & self.guarded[rest_country]
         state.count("hostile_admitted", float(hostile.sum()))
@@ -117,11 +117,11 @@ class Reception:
     def _screen(self, state: State, day: int) -> None:
         s, w = state.schedule, state.world
         for k in range(w.n_countries):
-            queue = state.screening_queues[k]
-            if not queue.size:
+            waiting = int(state.screening_queues.sizes[k])
+            if not waiting:
                 continue
-            n = self.screening.take(k, s.screening_capacity[day, k], state.pop.scale, queue.size)
-            done, state.screening_queues[k] = queue[:n], queue[n:]
+            n = self.screening.take(k, s.screening_capacity[day, k], state.pop.scale, waiting)
+            done = state.screening_queues.pop(k, n)
             if not done.size:
                 continue
             hostile = state.pop.hostile[done]
