@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from exitwave.compat.flee.cli import app as flee_app
+from exitwave.console import err, out
+from exitwave.console import fail_input as _fail_input
 from exitwave.errors import InputError, RunError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate waves of exit from a war effort and the policies that shape them.")
-err = Console(stderr=True)
 
 # Options shared by the experiment commands.
 Workers = Annotated[int, typer.Option(help="parallel worker processes")]
@@ -30,7 +30,6 @@ Scheduler = Annotated[str | None, typer.Option(help="Dask scheduler address, e.g
 Seed = Annotated[int, typer.Option(help="first seed")]
 Scale = Annotated[float | None, typer.Option(help="men per agent")]
 Days = Annotated[int | None, typer.Option(help="number of days")]
-out = Console()
 
 
 def people(value: object, signed: bool = False) -> str:
@@ -49,13 +48,6 @@ def people(value: object, signed: bool = False) -> str:
     else:
         text = f"{v:,.0f}"
     return sign + text
-
-
-def _fail_input(error: InputError) -> None:
-    # escape: the message quotes user input ("[/]" would be read as markup); soft_wrap: a long
-    # path must stay on one line so it can be copied (and grepped) whole.
-    err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _progress():  # noqa: ANN202 - rich Progress
@@ -89,7 +81,6 @@ def run(
         sim = Simulation(load_scenario(scenario), seed=seed, scale=scale, days=days, source=source)
     except InputError as error:
         _fail_input(error)
-        return
     try:
         with _progress() as progress:
             task = progress.add_task(f"{sim.scenario.name}", total=sim.scenario.time.n_days)
@@ -134,7 +125,6 @@ def validate(scenario: Annotated[str, typer.Argument(help="bundled scenario name
         sim = Simulation(load_scenario(scenario), source=source)
     except InputError as error:
         _fail_input(error)
-        return
     sc = sim.scenario
     out.print("[green]ok[/] " + escape(
         f"{source}: scenario '{sc.name}', {sc.time.n_days} days from {sc.time.start}, "
@@ -184,7 +174,6 @@ def compare_cmd(
                              progress=lambda name, s: progress.advance(task))
     except InputError as error:
         _fail_input(error)
-        return
     frame = result.to_frame()
     first = result.names[0]
     table = Table(title=f"{' vs '.join(result.names)} — {n} seeds each, median [5–95 %]; "
@@ -277,7 +266,6 @@ def ensemble_cmd(
                               workers=workers, dask=dask, scheduler=scheduler, progress=bar.outcome)
     except InputError as error:
         _fail_input(error)
-        return
     bands = result.summary_bands()
     table = Table(title=f"{scenario}: {len(result.summaries)} of {n} runs, median [5–95 %]")
     table.add_column("output")
@@ -322,7 +310,6 @@ def sweep_cmd(
                            workers=workers, dask=dask, scheduler=scheduler, progress=bar.count)
     except InputError as error:
         _fail_input(error)
-        return
     frame = result.to_frame()
     table = Table(title=f"sweep of {scenario}: {len(result.grid)} points × {n} seeds, median [5–95 %]")
     for name in params:
@@ -386,7 +373,6 @@ def sensitivity_cmd(
                                  progress=bar.count)
     except InputError as error:
         _fail_input(error)
-        return
     wall = time.perf_counter() - started
     frame = result.to_frame()
     if out_file is not None:
@@ -441,7 +427,6 @@ def report_cmd(
             path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv)
     except InputError as error:
         _fail_input(error)
-        return
     if not given.paired:
         err.print(f"[yellow]no claims audit:[/] {escape(given.unpaired_reason)}")
     out.print(f"report: [bold]{path}[/]")
@@ -480,7 +465,6 @@ def calibrate_cmd(
             summary = write_calibration(cal, out_dir, k=draws, seed=seed, command=command)
     except InputError as error:
         _fail_input(error)
-        return
     table = Table(title=f"calibration of {scenario}: {summary['simulations']} simulations, "
                         f"{summary['generations']} generations, {time.perf_counter() - started:.0f} s")
     table.add_column("parameter")

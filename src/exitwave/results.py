@@ -165,8 +165,8 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
     if sc.front is not None:
         summary.update(_front_summary(state, recorder, counters, final_counts))
     provenance = {
-        "exitwave_version": _version(),
-        "git_commit": _git_commit(),
+        "exitwave_version": exitwave_version(),
+        "git_commit": git_commit(),
         "seed": sc.seed,
         "scenario_source": source,
         "world": str(w.folder),
@@ -250,7 +250,8 @@ def _front_summary(state: State, recorder: Recorder, counters: dict[str, int],
     }
 
 
-def _version() -> str:
+def exitwave_version() -> str:
+    """The installed exitwave version (for provenance)."""
     from exitwave import __version__
 
     return __version__
@@ -262,7 +263,8 @@ def _numba_version() -> str:
     return str(numba.__version__)
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
+    """The commit of the source tree exitwave runs from, or ``None`` outside a git checkout."""
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,

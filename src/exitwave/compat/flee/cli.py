@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from exitwave.console import err, out
+from exitwave.console import fail_input as _fail_input
 from exitwave.errors import InputError, RunError
 
 if TYPE_CHECKING:
@@ -20,13 +21,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Flee compatibility: run Flee input folders under Flee 3.1's rules.")
-err = Console(stderr=True)
-out = Console()
-
-
-def _fail_input(error: InputError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 @app.command("run")
@@ -52,7 +46,6 @@ def run_cmd(
         world, flee_settings, observed = read_case(input_dir, validation, settings)
     except InputError as error:
         _fail_input(error)
-        return
     for warning in world.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     jit = warm_up()
@@ -62,7 +55,6 @@ def run_cmd(
                               population_fraction=population_fraction, n_days=days)
     except InputError as error:
         _fail_input(error)
-        return
     except (RunError, MemoryError) as error:
         err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from error
@@ -93,7 +85,7 @@ def run_cmd(
 
 
 def _summary(result: FleeRun, input_dir: Path, validation: Path, settings: Path | None) -> dict:
-    from exitwave.results import _git_commit, _version
+    from exitwave.results import exitwave_version, git_commit
 
     return {
         "case": input_dir.name, "input": str(input_dir), "validation": str(validation),
@@ -104,7 +96,7 @@ def _summary(result: FleeRun, input_dir: Path, validation: Path, settings: Path 
         "ard_by_camp": {k: round(v, 6) for k, v in result.ard_by_camp.items()},
         "conservation_ok": result.conservation_ok,
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
-        "version": _version(), "git_commit": _git_commit(),
+        "version": exitwave_version(), "git_commit": git_commit(),
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
