@@ -292,30 +292,33 @@ def write_run(results: Results, out_dir: Path, name: str | None = None) -> Path:
         (temp / "summary.json").write_text(json.dumps(results.summary, indent=2) + "\n", encoding="utf-8")
         (temp / "provenance.json").write_text(json.dumps(results.provenance, indent=2) + "\n", encoding="utf-8")
 
-    return write_folder(out_dir, fill, prefix=results.scenario.name, seed=results.scenario.seed, name=name)
+    if name is None:
+        name = fresh_name(out_dir, f"{results.scenario.name}-{utc_stamp()}-s{results.scenario.seed}")
+    return write_folder(out_dir, fill, name)
 
 
-def write_folder(out_dir: Path, fill: Callable[[Path], None], *, prefix: str, seed: int,
-                 name: str | None = None) -> Path:
-    """Create a run folder atomically: ``fill`` writes its files into a hidden temporary folder,
-    which is renamed into place only when ``fill`` returns (and removed if it raises).
+def utc_stamp() -> str:
+    """The current UTC time as it appears in folder names (``20261125T214141``)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
 
-    The folder is ``<prefix>-<UTC time>-s<seed>`` (with a suffix if taken), or exactly ``name``
-    (an existing folder of that name is an error).
-    """
+
+def fresh_name(out_dir: Path, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3`` … : the first name not yet taken in ``out_dir``."""
+    name, suffix = base, 1
+    while (out_dir / name).exists():
+        suffix += 1
+        name = f"{base}-{suffix}"
+    return name
+
+
+def write_folder(out_dir: Path, fill: Callable[[Path], None], name: str) -> Path:
+    """Create ``out_dir/name`` atomically: ``fill`` writes its files into a hidden temporary
+    folder, which is renamed into place only when ``fill`` returns (and removed if it raises).
+    An existing folder of that name is an error."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    if name is not None:
-        final = out_dir / name
-        if final.exists():
-            raise FileExistsError(f"{final} already exists")
-    else:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-        base = f"{prefix}-{stamp}-s{seed}"
-        final = out_dir / base
-        suffix = 1
-        while final.exists():
-            suffix += 1
-            final = out_dir / f"{base}-{suffix}"
+    final = out_dir / name
+    if final.exists():
+        raise FileExistsError(f"{final} already exists")
     temp = out_dir / f".{final.name}.tmp-{os.getpid()}"
     try:
         temp.mkdir()

@@ -10,13 +10,10 @@ interrupted comparison leaves no folder that ``exitwave report`` could mistake f
 from __future__ import annotations
 
 import datetime as dt
-import io
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from exitwave.scenario.schema import Scenario
 
@@ -32,12 +29,9 @@ __all__ = ["Figure", "claims_table", "figures", "headline_table", "new_folder", 
 
 def new_folder(parent: Path, now: dt.datetime | None = None) -> Path:
     """A fresh ``parent/<UTC timestamp>`` path (``20240101-120000``, ``…-2`` if taken); not created."""
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
-    folder, k = parent / stamp, 1
-    while folder.exists():
-        k += 1
-        folder = parent / f"{stamp}-{k}"
-    return folder
+    from exitwave.results import fresh_name
+
+    return parent / fresh_name(parent, (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S"))
 
 
 def run_comparison(scenarios: list[str | Scenario], *, seeds: int, scale: float, days: int,
@@ -51,13 +45,11 @@ def run_comparison(scenarios: list[str | Scenario], *, seeds: int, scale: float,
     run completes. Returns the comparison and its folder ``parent/<timestamp>``.
     """
     from exitwave.experiments.comparison import compare
-    from exitwave.results import scenario_yaml
+    from exitwave.results import scenario_yaml, write_folder
 
-    parent.mkdir(parents=True, exist_ok=True)
-    final = new_folder(parent)
-    staging = parent / f".{final.name}.partial-{os.getpid()}"
-    try:
-        staging.mkdir()
+    made: list[tuple[Path, Comparison]] = []
+
+    def fill(staging: Path) -> None:
         sources: list[str] = []
         for item in scenarios:
             if isinstance(item, Scenario):
@@ -68,12 +60,11 @@ def run_comparison(scenarios: list[str | Scenario], *, seeds: int, scale: float,
                 sources.append(str(path))
             else:
                 sources.append(item)
-        result = compare(sources, n=seeds, seed=seed, scale=scale, days=days, out_dir=staging,
-                         progress=progress)
-        os.replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        made.append((staging, compare(sources, n=seeds, seed=seed, scale=scale, days=days, out_dir=staging,
+                                      progress=progress)))
+
+    final = write_folder(parent, fill, new_folder(parent).name)
+    staging, result = made[0]
     result.run_dirs = [final / Path(p).relative_to(staging) for p in result.run_dirs]
     result.save(final)
     return result, final
@@ -133,28 +124,21 @@ class Figure:
     png: bytes
 
 
-def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def figures(comparison: Comparison) -> list[Figure]:
     """The report's daily band panels and flow map for ``comparison``, as PNGs."""
-    from exitwave.report.figures import band_figures, flow_map_figure, series_by_scenario
-    from exitwave.scenario.load import load_scenario
-    from exitwave.world import load_world
+    from exitwave.report.figures import (
+        band_figures,
+        flow_map_figure,
+        png_bytes,
+        run_world,
+        series_by_scenario,
+    )
 
     groups = series_by_scenario(comparison)
-    out = [Figure("Daily series: median and 5–95 % band over seeds", _png(fig))
+    out = [Figure("Daily series: median and 5–95 % band over seeds", png_bytes(fig))
            for fig in band_figures(groups)]
     if comparison.run_dirs:
-        run_dir = Path(comparison.run_dirs[0])
-        world = load_world(load_scenario(str(run_dir / "scenario.yaml")).world, relative_to=run_dir)
-        flow = flow_map_figure(groups, world)
+        flow = flow_map_figure(groups, run_world(Path(comparison.run_dirs[0])))
         if flow is not None:
-            out.append(Figure("People crossed at each crossing (median over seeds)", _png(flow)))
+            out.append(Figure("People crossed at each crossing (median over seeds)", png_bytes(flow)))
     return out

@@ -15,11 +15,33 @@ import numpy as np
 
 if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
+    from exitwave.world import World
 
 __all__ = ["band_figures", "calibration_figure", "destination_series", "flow_map_figure",
-           "forest_figure", "sensitivity_figure", "series_by_group", "series_by_scenario"]
+           "forest_figure", "png_bytes", "run_world", "sensitivity_figure", "series_by_group",
+           "series_by_scenario"]
 
 _COLOURS = ("#1f5fa8", "#c0392b", "#2a8c55", "#8e44ad", "#d68910", "#5d6d7e")
+
+
+def png_bytes(fig: Any, dpi: int = 100) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def run_world(run_dir: Path) -> World:
+    """The world a run directory was simulated in (from its resolved ``scenario.yaml``)."""
+    from exitwave.scenario.load import load_scenario
+    from exitwave.world import load_world
+
+    return load_world(load_scenario(str(run_dir / "scenario.yaml")).world, relative_to=run_dir)
 
 
 def _plt() -> Any:

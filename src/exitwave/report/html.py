@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import io
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -30,6 +29,8 @@ from exitwave.report.figures import (
     calibration_figure,
     flow_map_figure,
     forest_figure,
+    png_bytes,
+    run_world,
     sensitivity_figure,
     series_by_group,
 )
@@ -114,12 +115,7 @@ def load_sensitivity(path: Path, bundled: bool = False) -> Sensitivity:
 
 
 def _png(fig: Any, dpi: int = 90) -> str:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(png_bytes(fig, dpi)).decode()}">'
 
 
 def _num(value: Any) -> str:
@@ -380,15 +376,11 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     (russia-2022, asylum-coalition). ``calibration_dir`` holds ``fit.csv`` (default: the bundled
     calibration of russia-2022; ``None`` leaves the section out).
     """
-    from exitwave.scenario.load import load_scenario
-    from exitwave.world import load_world
-
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
     given = read_inputs(folders)
     sens = _choose_sensitivity(sensitivity_csv, given)
     first_run = next(iter(given.groups.values()))[0]
-    scenario = load_scenario(str(first_run / "scenario.yaml"))
-    world = load_world(scenario.world, relative_to=first_run)
+    world = run_world(first_run)
     groups = series_by_group(given.groups)
     summary0 = given.summaries[next(iter(given.summaries))][0]
     kind = {"comparison": "a comparison folder", "ensembles": "ensemble or run folders, paired by seed",

@@ -124,8 +124,7 @@ def read_inputs(folders: list[Path]) -> ReportInputs:
 def _pair(groups: dict[str, list[Path]],
           summaries: dict[str, list[dict[str, Any]]]) -> tuple[Comparison | None, str]:
     """A comparison of the groups when their runs are paired (same seeds and settings), else why not."""
-    from exitwave.scenario.load import load_scenario
-    from exitwave.world import load_world
+    from exitwave.report.figures import run_world
 
     names = list(groups)
     if len(names) < 2:
@@ -144,8 +143,7 @@ def _pair(groups: dict[str, list[Path]],
         summaries[name] = [summaries[name][i] for i in order]
         groups[name] = [groups[name][i] for i in order]
     run_dir = groups[names[0]][0]
-    scenario = load_scenario(str(run_dir / "scenario.yaml"))
-    world = load_world(scenario.world, relative_to=run_dir)
+    world = run_world(run_dir)
     eu = {iso for iso, member in zip(world.country_ids, world.country_eu, strict=True) if member}
     fields = headline_fields(summaries[names[0]][0], dict(zip(world.country_ids, world.country_names, strict=True)))
     table = {n: np.array([[headline_value(s, key, eu) for key, _ in fields] for s in summaries[n]])

@@ -106,7 +106,7 @@ def write_flee_run(result: FleeRun, summary: dict, settings: FleeSettings, out_d
     (:func:`exitwave.results.write_folder`)."""
     import yaml
 
-    from exitwave.results import write_folder
+    from exitwave.results import fresh_name, utc_stamp, write_folder
 
     def fill(temp: Path) -> None:
         result.series().to_csv(temp / "series.csv")
@@ -114,4 +114,4 @@ def write_flee_run(result: FleeRun, summary: dict, settings: FleeSettings, out_d
         (temp / "settings.yml").write_text(yaml.safe_dump(settings.model_dump(mode="json"), sort_keys=False),
                                            encoding="utf-8")
 
-    return write_folder(out_dir, fill, prefix=base, seed=result.seed)
+    return write_folder(out_dir, fill, fresh_name(out_dir, f"{base}-{utc_stamp()}-s{result.seed}"))
