@@ -198,16 +198,20 @@ def _composition(state: State) -> dict[str, Any]:
     pop = state.pop
     # percentile of each man's means, from a fixed stride of the population (deterministic, cheap)
     reference = np.sort(pop.means[:: max(1, pop.n // 200_000)])
-    groups = {"leavers": np.isin(state.status, np.array(ABROAD_STATUSES, np.uint8)),
-              "recruits": np.isin(state.status, np.array(_RECRUIT_STATUSES, np.uint8))}
+    # one pass over the status column (a lookup table; np.isin would scan it once per group)
+    group_of = np.full(len(Status), -1, np.int8)
+    group_of[list(ABROAD_STATUSES)] = 0
+    group_of[list(_RECRUIT_STATUSES)] = 1
+    group = group_of[state.status]
     regions = state.world.region_ids
     out: dict[str, Any] = {}
     shares = {}
-    for name, mask in groups.items():
-        men = int(mask.sum())
-        counts = np.bincount(pop.region[mask].astype(np.int64), minlength=len(regions)).astype(np.float64)
+    for k, name in enumerate(("leavers", "recruits")):
+        members = np.flatnonzero(group == k)
+        men = members.size
+        counts = np.bincount(pop.region[members].astype(np.int64), minlength=len(regions)).astype(np.float64)
         shares[name] = counts / max(men, 1)
-        percentile = (100.0 * np.searchsorted(reference, pop.means[mask]) / reference.size) if men else np.zeros(0)
+        percentile = 100.0 * np.searchsorted(reference, pop.means[members]) / reference.size
         out[name] = {"people": _people(men, pop.scale),
                      "means_percentile": round(float(percentile.mean()), 2) if men else None,
                      "by_region": {regions[r]: round(float(shares[name][r]), 4)
