@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench baseline clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+
+# The pinned regression baseline (tests/baseline/, docs/architecture.md "Pinned baseline"):
+# rerun its cases and rewrite the stored numbers; review and commit the diff.
+baseline: $(STAMP)
+	$(BIN)/exitwave baseline update --into tests/baseline
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

@@ -517,6 +517,175 @@ def dashboard_cmd(
 app.add_typer(flee_app, name="flee")  # Flee compatibility: exitwave flee run
 
 
+# ---------------------------------------------------------------- regression baseline and diff
+
+Rtol = Annotated[float, typer.Option("--rtol", help="relative tolerance: equal when |B − A| ≤ atol + rtol · max(|A|, |B|)")]
+Atol = Annotated[float, typer.Option("--atol", help="absolute tolerance, in the field's unit (mostly people)")]
+BaselineDir = Annotated[Path, typer.Option("--into", help="folder of the stored baseline files")]
+
+baseline_app = typer.Typer(no_args_is_help=True, help="The pinned regression baseline: small runs whose numbers are stored in tests/baseline/.")
+
+
+def _number_text(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.10g}"
+
+
+def _changes_table(changes: list, title: str | None = None) -> Table:  # list[Change]
+    table = Table(title=title, title_justify="left")
+    table.add_column("field", overflow="fold")
+    for name in ("A", "B", "Δ", "Δ %"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for change in changes:
+        relative, delta = change.relative, change.delta
+        if change.a is None or change.b is None:
+            shown = "only in A" if change.b is None else "only in B"
+        elif relative is not None and relative != relative:  # NaN on one side
+            shown = "NaN"
+        elif relative is not None and abs(relative) == float("inf"):
+            shown = "from 0"
+        else:
+            shown = f"{100 * (relative or 0.0):+.3g} %"
+        if delta is None:
+            delta_text = "–"
+        elif float(delta).is_integer():
+            delta_text = ("+" if delta > 0 else "") + _number_text(delta)
+        else:
+            delta_text = f"{delta:+.6g}"
+        table.add_row(escape(change.field), _number_text(change.a), _number_text(change.b), delta_text, shown)
+    return table
+
+
+def _check_tolerances(rtol: float, atol: float) -> None:
+    for name, value in (("--rtol", rtol), ("--atol", atol)):
+        if not value >= 0:
+            err.print(f"[bold red]error:[/] {name}: expected a tolerance ≥ 0, got {value}")
+            raise typer.Exit(2)
+
+
+@app.command("diff")
+def diff_cmd(
+    run_a: Annotated[Path, typer.Argument(help="a run directory (summary.json, series.parquet) or a baseline JSON file")],
+    run_b: Annotated[Path, typer.Argument(help="the same kind of thing, compared with RUN_A")],
+    rtol: Rtol = 1e-9,
+    atol: Atol = 1e-9,
+    as_json: Annotated[bool, typer.Option("--json", help="print the changes as JSON to stdout")] = False,
+) -> None:
+    """Compare the numbers of two runs (or baseline files): exit 0 when equal, 1 when they differ."""
+    from exitwave.baseline import diff_values, load_values
+
+    _check_tolerances(rtol, atol)
+    try:
+        a, b = load_values(run_a), load_values(run_b)
+    except InputError as error:
+        _fail_input(error)
+    changes = diff_values(a, b, rtol=rtol, atol=atol)
+    if as_json:
+        document = {"a": str(run_a), "b": str(run_b), "rtol": rtol, "atol": atol, "fields": len(set(a) | set(b)),
+                    "equal": not changes, "changes": [c.to_dict() for c in changes]}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    elif not changes:
+        out.print(f"no differences: {len(set(a) | set(b))} fields equal within rtol {rtol:g}, atol {atol:g}",
+                  highlight=False)
+    else:
+        out.print(escape(f"A = {run_a}\nB = {run_b}"), highlight=False, soft_wrap=True)
+        out.print(_changes_table(changes, f"{len(changes)} of {len(set(a) | set(b))} fields differ "
+                                          f"(rtol {rtol:g}, atol {atol:g}), largest relative change first"))
+    if changes:
+        raise typer.Exit(1)
+
+
+@baseline_app.command("check")
+def baseline_check_cmd(
+    into: BaselineDir = Path("tests/baseline"),
+    rtol: Rtol = 1e-9,
+    atol: Atol = 1e-9,
+    top: Annotated[int, typer.Option(help="changed fields shown per case (0: all)")] = 15,
+) -> None:
+    """Rerun every pinned case and list what changed against the stored files (exit 1 if anything did)."""
+    import time
+
+    from exitwave.baseline import CASES, check_cases, stale_files
+
+    _check_tolerances(rtol, atol)
+    started = time.perf_counter()
+    try:
+        with _progress() as progress:
+            task = progress.add_task("baseline", total=None)
+            checks = check_cases(into, CASES, rtol, atol, progress=lambda name, done, total: progress.update(
+                task, completed=done, total=total, description=f"baseline {name}"))
+    except InputError as error:
+        _fail_input(error)
+    except RunError as error:
+        err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from error
+    wall = time.perf_counter() - started
+    for check in checks:
+        c = check.case
+        what = escape(f"{c.name} ({c.scenario}, seed {c.seed}, 1 agent = {c.scale:g} men, {c.days} days)")
+        if check.missing:
+            out.print(f"[yellow]missing[/] {what}: no stored file {escape(str(check.path))}", highlight=False,
+                      soft_wrap=True)
+        elif check.ok:
+            out.print(f"[green]same[/]    {what}: {len(check.values)} fields", highlight=False, soft_wrap=True)
+        else:
+            shown = check.changes if top <= 0 else check.changes[:top]
+            out.print(f"[bold red]changed[/] {what}: {len(check.changes)} of {len(check.values)} fields",
+                      highlight=False, soft_wrap=True)
+            out.print(_changes_table(shown, escape(f"A = {check.path}, B = now")))
+            if len(shown) < len(check.changes):
+                out.print(f"… and {len(check.changes) - len(shown)} more (--top 0 shows all)")
+    stale = stale_files(into, CASES)
+    for path in stale:
+        out.print(f"[yellow]stale[/]   {escape(str(path))}: no such case any more", highlight=False)
+    same = sum(check.ok for check in checks)
+    out.print(f"{same} of {len(checks)} cases unchanged in {wall:.1f} s", highlight=False)
+    if same < len(checks) or stale:
+        out.print(f"if the change is intended, run `make baseline` (exitwave baseline update --into "
+                  f"{escape(str(into))}) and commit the diff", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@baseline_app.command("update")
+def baseline_update_cmd(into: BaselineDir = Path("tests/baseline")) -> None:
+    """Rerun every pinned case and rewrite the stored files whose numbers changed (atomically)."""
+    import time
+
+    from exitwave.baseline import CASES, is_stored, run_cases, stale_files, write_baseline
+
+    started = time.perf_counter()
+    try:
+        with _progress() as progress:
+            task = progress.add_task("baseline", total=None)
+            values = run_cases(CASES, progress=lambda name, done, total: progress.update(
+                task, completed=done, total=total, description=f"baseline {name}"))
+    except InputError as error:
+        _fail_input(error)
+    except RunError as error:
+        err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from error
+    written = 0
+    for case, numbers in zip(CASES, values, strict=True):
+        path = into / f"{case.name}.json"
+        if is_stored(into, case, numbers):
+            out.print(f"[green]same[/]    {escape(str(path))}", highlight=False)
+            continue
+        write_baseline(into, case, numbers)
+        written += 1
+        out.print(f"[bold]written[/] {escape(str(path))} ({len(numbers)} fields)", highlight=False)
+    for path in stale_files(into, CASES):
+        path.unlink()
+        out.print(f"[yellow]removed[/] {escape(str(path))}: no such case any more", highlight=False)
+    out.print(f"{written} of {len(CASES)} files written in {time.perf_counter() - started:.1f} s; "
+              f"review with `git diff {escape(str(into))}`", highlight=False)
+
+
+app.add_typer(baseline_app, name="baseline")
+
+
 def main() -> None:
     app()
 
