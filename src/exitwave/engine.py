@@ -1,27 +1,32 @@
 """Simulation: builds the State from a Scenario and runs the modules in their documented order.
 
-Order of a day (see docs/architecture.md): events → information → mobilization → decision →
-movement → reception → recorder. Each module's time is measured, so a user can see where a run
-spends it (``Results.provenance["module_seconds"]``).
+Order of a day (see docs/architecture.md): information → mobilization → decision → movement →
+reception → force → termination → recorder; modules a run adds go after the module they name in
+``after`` (:mod:`exitwave.modules.protocol`). Before day 0 the module list is checked (every field
+read is written by some module, each field has one owner) and the counters the modules declare
+become the only ones :meth:`State.count` accepts. Each module's time is measured, so a user can
+see where a run spends it (``Results.provenance["seconds"]``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from exitwave.errors import RunError
-from exitwave.modules import MODULES
-from exitwave.modules.decision import decision_groups
 from exitwave.modules.events import compile_schedule
+from exitwave.modules.protocol import check_modules, resolve_modules
+from exitwave.outputs import OutputRegistry, registry
 from exitwave.population import synthesize
 from exitwave.recorder import Recorder
 from exitwave.results import Results, build_results
 from exitwave.scenario.schema import Scenario
-from exitwave.state import DecisionHeap, State, Status
+from exitwave.state import State
+from exitwave.vocabulary import Status, decision_group_of, route_class_of
 from exitwave.world import load_world
 
 __all__ = ["Simulation", "run"]
@@ -48,7 +53,7 @@ class Simulation:
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None, scale: float | None = None,
                  days: int | None = None, source: str | Path | None = None,
-                 full_check_every: int = 0) -> None:
+                 full_check_every: int = 0, modules: Sequence[Any] = ()) -> None:
         updates: dict = {}
         if seed is not None:
             updates["seed"] = seed
@@ -66,6 +71,11 @@ class Simulation:
             # a world given by path: record where it was found, so the saved scenario re-runs
             self.scenario = self.scenario.model_copy(update={"world": str(self.world.folder.resolve())})
         self.schedule = compile_schedule(self.scenario, self.world, label)
+        # The module list: the default mechanisms, the scenario's own (import paths), then the
+        # caller's; checked now, so an inconsistent list fails before any work.
+        self.extra_modules = [*self.scenario.modules, *modules]
+        self.outputs: OutputRegistry = registry(resolve_modules(self.extra_modules, source=label))
+        check_modules(resolve_modules(self.extra_modules, source=label))
         self.build_seconds: dict[str, float] = {"world": time.perf_counter() - started}
         self.full_check_every = full_check_every
         self.state: State | None = None  # kept after run(keep_state=True), for inspection
@@ -75,18 +85,13 @@ class Simulation:
         started = time.perf_counter()
         pop = synthesize(self.world, sc.population, sc.seed)
         self.build_seconds["population"] = time.perf_counter() - started
-        group, route_class = decision_groups(pop, sc.behaviour.air_min_means)
+        route_class = route_class_of(pop.passport, pop.means >= sc.behaviour.air_min_means)
         n = pop.n
         state = State(
             scenario=sc, world=self.world, pop=pop, seed=sc.seed, n_days=sc.time.n_days,
-            schedule=self.schedule,
-            status=np.zeros(n, np.uint8), contacts_abroad=np.zeros(n, np.uint8),
-            key=np.zeros(n, np.float64), crossing=np.full(n, -1, np.int16),
-            country=np.full(n, -1, np.int16), due_day=np.full(n, -1, np.int32),
-            depart_day=np.full(n, -1, np.int32), summoned_day=np.full(n, -1, np.int32),
-            attempts=np.zeros(n, np.uint8), unit=np.full(n, -1, np.int32),
-            decision_group=group, route_class=route_class,
-            heap=DecisionHeap.allocate(group, self.world.n_regions * 8),
+            schedule=self.schedule, status=np.zeros(n, np.uint8), due_day=np.full(n, -1, np.int32),
+            decision_group=decision_group_of(pop.region, route_class, pop.reservist), route_class=route_class,
+            counter_names=frozenset(self.outputs.counters()),
         )
         state.status_counts[Status.AT_HOME] = n
         return state
@@ -99,13 +104,14 @@ class Simulation:
         """
         wall = time.perf_counter()
         state = self._build_state()
-        modules = [cls() for cls in MODULES]
+        modules = resolve_modules(self.extra_modules)
+        check_modules(modules)
         module_seconds = dict.fromkeys((m.name for m in modules), 0.0)
         started = time.perf_counter()
         for module in modules:
             module.init(state)
         self.build_seconds["modules_init"] = time.perf_counter() - started
-        recorder = Recorder(state, full_check_every=self.full_check_every)
+        recorder = Recorder(state, self.outputs.counters(), full_check_every=self.full_check_every)
         for day in range(state.n_days):
             for module in modules:
                 t0 = time.perf_counter()
@@ -120,7 +126,7 @@ class Simulation:
         runtime = time.perf_counter() - wall
         if keep_state:
             self.state = state
-        return build_results(state, recorder, runtime,
+        return build_results(state, recorder, runtime, modules=modules, outputs=self.outputs,
                              timings={**{f"build.{k}": v for k, v in self.build_seconds.items()},
                                       **{f"step.{k}": v for k, v in module_seconds.items()}},
                              source=str(self.source) if self.source else None)

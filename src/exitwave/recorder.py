@@ -1,22 +1,20 @@
 """Daily aggregates and the conservation check.
 
 Everything is recorded in agents and converted to people (× scale) when the results are built.
+The counters recorded are the ones the run's modules declare (the output registry); a State
+field of a module that is not in the run keeps its empty default and is recorded as zero.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from exitwave.state import ABROAD_STATUSES, State, Status
+from exitwave.state import State
+from exitwave.vocabulary import ABROAD_STATUSES, N_ROUTE_CLASSES, Status
 
-__all__ = ["Recorder", "ConservationError", "COUNTERS"]
-
-COUNTERS = ("summonses", "reported", "went_into_hiding", "found_in_hiding", "detained_at_border", "no_route",
-            "gave_up", "switched_crossing", "turned_back_entry", "turned_back_exit_closed",
-            "asylum_applications", "recognised", "refused", "moved_on", "returned",
-            "hostile_admitted", "hostile_detected", "initial_force", "recruited", "killed", "wounded",
-            "returned_to_duty", "deserted", "surrendered", "hotline_contacts", "hotline_surrenders",
-            "soldier_days_lost_to_care")
+__all__ = ["Recorder", "ConservationError"]
 
 
 class ConservationError(AssertionError):
@@ -26,31 +24,38 @@ class ConservationError(AssertionError):
 class Recorder:
     """Collects one row per day; checks that every man is in exactly one status."""
 
-    def __init__(self, state: State, full_check_every: int = 0) -> None:
+    def __init__(self, state: State, counters: Sequence[str], full_check_every: int = 0) -> None:
         n_days, w = state.n_days, state.world
+        self.counter_names = tuple(counters)
         self.status = np.zeros((n_days, len(Status)))
         self.crossed = np.zeros((n_days, w.n_crossings))
         self.queue = np.zeros((n_days, w.n_crossings))
         self.stock = np.zeros((n_days, w.n_countries))
         self.departed_from = np.zeros((n_days, w.n_regions))  # cumulative crossings out by home region
         self.screening = np.zeros((n_days, w.n_countries))
-        self.counters = np.zeros((n_days, len(COUNTERS)))
+        self.counters = np.zeros((n_days, len(self.counter_names)))
         self.access = np.zeros(n_days)
         self.morale = np.full(n_days, np.nan)
-        cells = state.pop.region.astype(np.int64) * 4 + state.route_class
-        self.class_share = (np.bincount(cells, minlength=w.n_regions * 4) / state.n).reshape(w.n_regions, 4)
+        cells = state.pop.region.astype(np.int64) * N_ROUTE_CLASSES + state.route_class
+        self.class_share = (np.bincount(cells, minlength=w.n_regions * N_ROUTE_CLASSES)
+                            / state.n).reshape(w.n_regions, N_ROUTE_CLASSES)
         self.full_check_every = full_check_every
         self.problems: list[str] = []
 
     def record(self, state: State, day: int) -> None:
         self.status[day] = state.status_counts
-        self.crossed[day] = state.crossed_today
-        self.queue[day] = state.queues.sizes
-        self.stock[day] = state.stock
-        self.departed_from[day] = state.departed_by_region
-        self.screening[day] = state.screening_queues.sizes
-        self.counters[day] = [state.counters.get(name, 0.0) for name in COUNTERS]
-        self.access[day] = float((state.access * self.class_share).sum())
+        # fields of a module not in the run are empty: their rows stay zero
+        if state.crossed_today.size:
+            self.crossed[day] = state.crossed_today
+            self.departed_from[day] = state.departed_by_region
+            self.access[day] = float((state.access * self.class_share).sum())
+        if len(state.queues):
+            self.queue[day] = state.queues.sizes
+        if state.stock.size:
+            self.stock[day] = state.stock
+        if len(state.screening_queues):
+            self.screening[day] = state.screening_queues.sizes
+        self.counters[day] = [state.counters.get(name, 0.0) for name in self.counter_names]
         front = state.front
         if front is not None and front.strength.sum() > 0:
             self.morale[day] = float(np.average(front.morale, weights=front.strength))
@@ -72,7 +77,7 @@ class Recorder:
             if counts[status] != size:
                 found.append(f"{status.name}: {counts[status]} by status, {size} in its active set")
         abroad = counts[list(ABROAD_STATUSES)].sum()
-        if abs(state.stock.sum() - abroad) > 0.5:
+        if state.stock.size and abs(state.stock.sum() - abroad) > 0.5:
             found.append(f"{abroad} men abroad by status, {state.stock.sum():.0f} by country")
         if full:
             actual = np.bincount(state.status, minlength=len(Status))

@@ -23,15 +23,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 
+from exitwave.errors import RunError
+from exitwave.outputs import Output, OutputRegistry, registry
 from exitwave.population import largest_remainder
-from exitwave.recorder import COUNTERS, Recorder
+from exitwave.recorder import Recorder
 from exitwave.scenario.schema import Scenario
-from exitwave.state import ABROAD_STATUSES, State, Status
+from exitwave.state import State
+from exitwave.vocabulary import ABROAD_STATUSES, RECRUIT_STATUSES, Status
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Results", "build_results", "write_run"]
+__all__ = ["Results", "Tally", "build_results", "write_run"]
 
 
 @dataclass
@@ -83,11 +86,38 @@ def _people(agents: float, scale: float) -> int:
     return int(round(float(agents) * scale))
 
 
+class Tally:
+    """What a module needs to write its summary fields: the final state and the daily record,
+    in people. Passed to each module's ``summarize(state, tally)``."""
+
+    def __init__(self, state: State, recorder: Recorder) -> None:
+        self.state, self.recorder, self.scale = state, recorder, state.pop.scale
+        self.population = _people(state.n, self.scale)
+        #: men per status on the last day, whole people summing to the population
+        self.final = largest_remainder(self.population, state.status_counts.astype(np.float64))
+
+    def people(self, agents: float) -> int:
+        """Agents (or agent-days) as whole people (× men per agent)."""
+        return _people(agents, self.scale)
+
+    def counter(self, name: str) -> int:
+        """A cumulative counter at the end of the run, in people."""
+        return _people(self.state.counters.get(name, 0.0), self.scale)
+
+    def counters(self, outputs: tuple[Output, ...]) -> dict[str, int]:
+        """The summary fields of the counters among ``outputs`` (those with ``summary=True``)."""
+        return {o.name: self.counter(o.name) for o in outputs if o.kind == "counter" and o.summary}
+
+
 def build_results(state: State, recorder: Recorder, runtime: float, timings: dict[str, float],
-                  source: str | None = None) -> Results:
+                  source: str | None = None, modules: tuple[Any, ...] | list[Any] = (),
+                  outputs: OutputRegistry | None = None) -> Results:
+    """Series and summary of a finished run, in people; every field is checked against the
+    output registry (an unregistered field is an error, not a silent extra)."""
     import pandas as pd
 
     sc, w, scale = state.scenario, state.world, state.pop.scale
+    outputs = outputs or registry()
     dates = pd.date_range(sc.time.start, periods=state.n_days, freq="D", name="date").as_unit("s")
     columns: dict[str, np.ndarray] = {}
     for status in Status:
@@ -95,7 +125,7 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
     crossed_daily = recorder.crossed.sum(axis=1) * scale
     columns["departed_daily"] = crossed_daily
     columns["departed"] = np.cumsum(crossed_daily)
-    for i, name in enumerate(COUNTERS):
+    for i, name in enumerate(recorder.counter_names):
         columns[name] = recorder.counters[:, i] * scale
     columns["access"] = recorder.access
     if sc.front is not None:
@@ -111,16 +141,7 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
             columns[f"screening_queue.{iso}"] = recorder.screening[:, k] * scale
     series = pd.DataFrame(columns, index=dates).round(3)
 
-    population = _people(state.n, scale)
-    final_counts = largest_remainder(population, state.status_counts.astype(np.float64))
-    crossed_total = state.crossed.sum()
-    departed = _people(crossed_total, scale)
-    by_crossing_people = largest_remainder(departed, state.crossed) if crossed_total else np.zeros(w.n_crossings, np.int64)
-    quota = sum(wave.quota for wave in sc.mobilization.waves)
-    counters = {name: _people(state.counters.get(name, 0.0), scale) for name in COUNTERS}
-    # everyone who was ever mobilized: reported, found in hiding or detained at the border
-    mobilized = counters["reported"] + counters["found_in_hiding"] + counters["detained_at_border"]
-    road = np.isin(w.crossing_mode, [0])
+    tally = Tally(state, recorder)
     summary: dict[str, Any] = {
         "scenario": sc.name,
         "seed": sc.seed,
@@ -128,48 +149,30 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
         "start": sc.time.start.isoformat(),
         "days": state.n_days,
         "agents": state.n,
-        "population": population,
-        "final_state_counts": {s.name.lower(): int(final_counts[s]) for s in Status},
-        "departed": departed,
-        "by_destination": {iso: _people(state.stock[k], scale) for k, iso in enumerate(w.country_ids)
-                           if state.stock[k] > 0},
-        "by_crossing": {cid: int(by_crossing_people[c]) for c, cid in enumerate(w.crossing_ids)
-                        if state.crossed[c] > 0},
-        "by_region": {rid: _people(state.departed_by_region[r], scale) for r, rid in enumerate(w.region_ids)
-                      if state.departed_by_region[r] > 0},
-        "peak_queue": {cid: _people(recorder.queue[:, c].max(), scale) for c, cid in enumerate(w.crossing_ids)
-                       if recorder.queue[:, c].max() > 0},
-        "peak_queue_vehicles": {cid: int(round(recorder.queue[:, c].max() * scale / sc.behaviour.people_per_vehicle))
-                                for c, cid in enumerate(w.crossing_ids)
-                                if road[c] and recorder.queue[:, c].max() > 0},
-        "mobilized": mobilized,
-        "mobilization_quota": quota,
-        "mobilization_shortfall": max(0, quota - mobilized),
-        "hiding": int(final_counts[Status.HIDING]),
-        "returned": counters["returned"],
-        "detained_at_border": counters["detained_at_border"],
-        "summonses": counters["summonses"],
-        "gave_up": counters["gave_up"],
-        "turned_back": counters["turned_back_entry"] + counters["turned_back_exit_closed"],
-        "asylum_applications": counters["asylum_applications"],
-        "protected": int(final_counts[Status.PROTECTED]),
-        "relocated": {iso: _people(state.relocated[k], scale) for k, iso in enumerate(w.country_ids)
-                      if state.relocated[k] > 0},
-        "hostile_admitted": counters["hostile_admitted"],
-        "hostile_detected": counters["hostile_detected"],
+        "population": tally.population,
+        "final_state_counts": {s.name.lower(): int(tally.final[s]) for s in Status},
+    }
+    for module in modules:
+        summarize = getattr(module, "summarize", None)
+        if summarize is not None:
+            summary.update(summarize(state, tally))
+    summary.update({
         "conservation_ok": not recorder.problems,
         "conservation_problems": recorder.problems[:10],
         "runtime_s": round(runtime, 3),
-    }
-    summary["composition"] = _composition(state)
-    if sc.front is not None:
-        summary.update(_front_summary(state, recorder, counters, final_counts))
+        "composition": _composition(state),
+    })
+    unregistered = outputs.unregistered([*summary, *series.columns])
+    if unregistered:
+        raise RunError(f"outputs not in the registry: {', '.join(unregistered[:5])} — declare them in the "
+                       "module that produces them (docs/architecture.md, 'Outputs')")
     provenance = {
         "exitwave_version": exitwave_version(),
         "git_commit": git_commit(),
         "seed": sc.seed,
         "scenario_source": source,
         "world": str(w.folder),
+        "modules": [m.name for m in modules],
         "host": platform.node(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
@@ -182,14 +185,10 @@ def build_results(state: State, recorder: Recorder, runtime: float, timings: dic
     return Results(scenario=sc, summary=summary, series=series, provenance=provenance)
 
 
-# Men who ended the run abroad, and men the army took (mobilized or recruited, whatever became
-# of them since). Claim C11 (critics): the men who leave are not the men Russia recruits.
-_RECRUIT_STATUSES = (Status.MOBILIZED, Status.SOLDIER, Status.WOUNDED, Status.KILLED, Status.DESERTED,
-                     Status.SURRENDERED, Status.DISCHARGED)
-
-
 def _composition(state: State) -> dict[str, Any]:
-    """Who left and who was taken, by means and home region (claim C11).
+    """Who left and who was taken, by means and home region (claim C11: the men who leave are
+    not the men Russia recruits). Leavers: men abroad at the end; recruits: men the army took
+    (mobilized or recruited), whatever became of them since.
 
     ``means_percentile``: mean percentile (0–100) of the men's ability to pay within the whole
     male population; ``by_region``: share of the group from each home region; ``regional_overlap``:
@@ -201,7 +200,7 @@ def _composition(state: State) -> dict[str, Any]:
     # one pass over the status column (a lookup table; np.isin would scan it once per group)
     group_of = np.full(len(Status), -1, np.int8)
     group_of[list(ABROAD_STATUSES)] = 0
-    group_of[list(_RECRUIT_STATUSES)] = 1
+    group_of[list(RECRUIT_STATUSES)] = 1
     group = group_of[state.status]
     regions = state.world.region_ids
     out: dict[str, Any] = {}
@@ -222,36 +221,6 @@ def _composition(state: State) -> dict[str, Any]:
     out["means_gap"] = round(out["leavers"]["means_percentile"] - out["recruits"]["means_percentile"], 2) \
         if both else None
     return out
-
-
-def _front_summary(state: State, recorder: Recorder, counters: dict[str, int],
-                   final_counts: np.ndarray) -> dict[str, Any]:
-    sc = state.scenario
-    assert sc.front is not None
-    soldiers = recorder.status[:, Status.SOLDIER] * state.pop.scale
-    months = state.n_days / (365.25 / 12)
-    mean_strength = float(soldiers.mean()) if soldiers.size else 0.0
-    end = state.war_end_day
-    morale = recorder.morale[~np.isnan(recorder.morale)]
-    return {
-        "force_strength": int(final_counts[Status.SOLDIER]),
-        "mobilized_in_training": int(final_counts[Status.MOBILIZED]),
-        "killed": counters["killed"],
-        "wounded": counters["wounded"],
-        "wounded_in_care": int(final_counts[Status.WOUNDED]),
-        "soldier_days_lost_to_care": counters["soldier_days_lost_to_care"],
-        "deserted": counters["deserted"],
-        "surrendered": counters["surrendered"],
-        "recruited": counters["recruited"],
-        "hotline_contacts": counters["hotline_contacts"],
-        "hotline_surrenders": counters["hotline_surrenders"],
-        "desertion_share_per_month": round(counters["deserted"] / max(mean_strength, 1.0) / months, 6),
-        "mean_morale": round(float(morale[-1]), 4) if morale.size else None,
-        "war_end_day": end,
-        "war_end_date": (sc.time.start + dt.timedelta(days=end)).isoformat() if end is not None else None,
-        "war_end_rule": sc.front.war_end.rule,
-        "war_end_thresholds": state.war_end_thresholds,
-    }
 
 
 def exitwave_version() -> str:

@@ -1,68 +1,59 @@
 """The shared State: the only place modules meet.
 
-Columns (one numpy array per property, one row per agent):
+Every field has one owner: the run itself (``CORE_FIELDS`` in :mod:`exitwave.modules.protocol`)
+or the one module that declares it in ``writes`` and creates it in ``init``. Other modules
+declare what they ``read`` and ``update``; the engine checks the declarations before day 0.
 
-==================  ========  ==========================================================
-column              dtype     meaning
-==================  ========  ==========================================================
-``status``          uint8     :class:`Status` of the man today (exactly one per man);
-                              MOBILIZED means mobilized or recruited and in training
-``contacts_abroad`` uint8     contacts who have got abroad (saturates at 255)
-``key``             float64   trigger level of his leave decision (decision heap)
-``crossing``        int16     crossing he is heading for or queueing at (-1 none)
-``country``         int16     country he is in or travelling to (-1 at home)
-``due_day``         int32     day of his next scheduled event (arrival, decision, …)
-``depart_day``      int32     day he decided to leave (-1 never)
-``summoned_day``    int32     day he was summoned (-1 never)
-``attempts``        uint8     times he set out to leave
-``unit``            int32     front unit of a soldier (-1 none)
-==================  ========  ==========================================================
+Agent columns (one numpy array per property, one row per agent):
+
+==================  ========  ============  ==================================================
+column              dtype     owner         meaning
+==================  ========  ============  ==================================================
+``status``          uint8     run           :class:`Status` of the man today (exactly one)
+``due_day``         int32     run           day of his next scheduled event (arrival, decision,
+                                            training, recovery …): the owner of his status uses it
+``decision_group``  int16     run           (region, route class, reservist): see vocabulary
+``route_class``     int16     run           passport × can fly (0..3): see vocabulary
+``contacts_abroad`` uint8     information   contacts who have got abroad (saturates at 255)
+``key``             float64   decision      trigger level of his leave decision (decision heap)
+``depart_day``      int32     decision      day he last decided to leave (-1 never)
+``attempts``        uint8     decision      times he set out to leave
+``summoned_day``    int32     mobilization  day he was summoned (-1 never)
+``crossing``        int16     movement      crossing he is heading for or queueing at (-1 none)
+``country``         int16     movement      country he is in or travelling to (-1 at home)
+``unit``            int32     force         front unit of a soldier (-1 none)
+==================  ========  ============  ==================================================
 
 Static attributes live in :class:`~exitwave.population.Population`. Every status change goes
 through :meth:`State.transition`, which keeps per-status counts, so conservation (every man in
-exactly one status every day) is checked cheaply each day and in full at the end.
+exactly one status every day) is checked cheaply each day and in full at the end. Counters go
+through :meth:`State.count`, which refuses a counter that no module of the run declared.
 
-The crossing queues (``queues``) and the screening queues (``screening_queues``) are
-:class:`FifoQueues`: ring buffers whose ``sizes`` give the men waiting at each.
+Hand-offs within a day are lists of agent arrays, written by one module and taken (read and
+cleared) by the next: ``leaving`` (decision → movement), ``newly_abroad`` (movement →
+information), ``entering_country`` (movement → reception), ``turned_home`` (movement →
+decision), ``threshold_fired`` (information → decision), ``newly_mobilized`` (the run, on every
+transition to MOBILIZED → force).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from exitwave.population import Population
 from exitwave.scenario.schema import Scenario
+from exitwave.vocabulary import ABROAD_STATUSES, Status
 from exitwave.world import World
 
+if TYPE_CHECKING:
+    from exitwave.modules.events import Schedule
+    from exitwave.modules.force import FrontState
+
 __all__ = ["Status", "State", "Calendar", "DecisionHeap", "FifoQueues", "ABROAD_STATUSES"]
-
-
-class Status(IntEnum):
-    AT_HOME = 0
-    SUMMONED = 1
-    HIDING = 2
-    MOBILIZED = 3
-    TRAVELLING = 4
-    QUEUED = 5
-    ABROAD = 6
-    SCREENING = 7
-    ASYLUM_PENDING = 8
-    PROTECTED = 9
-    RETURNED = 10
-    SOLDIER = 11
-    WOUNDED = 12
-    KILLED = 13
-    DESERTED = 14
-    SURRENDERED = 15
-    DISCHARGED = 16
-
-
-ABROAD_STATUSES = (Status.ABROAD, Status.SCREENING, Status.ASYLUM_PENDING, Status.PROTECTED)
 
 
 class Calendar:
@@ -198,60 +189,66 @@ class DecisionHeap:
                    level=np.zeros(n_groups))
 
 
+
 @dataclass
 class State:
-    """Everything a run knows on a day. Modules read and write only through this object."""
+    """Everything a run knows on a day. Modules read and write only through this object.
 
+    Fields are grouped by owner (comments); the owner creates them in its ``init``, so a field
+    of a module that is not in the run keeps its empty default.
+    """
+
+    # --- the run (CORE_FIELDS) ---
     scenario: Scenario
     world: World
     pop: Population
     seed: int
     n_days: int
-    schedule: Any  # exitwave.modules.events.Schedule (compiled policies and events)
     status: np.ndarray
-    contacts_abroad: np.ndarray
-    key: np.ndarray
-    crossing: np.ndarray
-    country: np.ndarray
     due_day: np.ndarray
-    depart_day: np.ndarray
-    summoned_day: np.ndarray
-    attempts: np.ndarray
-    unit: np.ndarray
-    decision_group: np.ndarray  # int16, (region, passport, can fly, reservist)
-    route_class: np.ndarray  # int16, passport × can fly (0..3)
-    heap: DecisionHeap
+    decision_group: np.ndarray  # int16, see exitwave.vocabulary.decision_group_of
+    route_class: np.ndarray  # int16, see exitwave.vocabulary.route_class_of
+    schedule: Schedule  # the scenario's dated events compiled into day-indexed tables
     status_counts: np.ndarray = field(default_factory=lambda: np.zeros(len(Status), np.int64))
-    # --- hand-offs between modules within a day (documented in docs/architecture.md) ---
+    counters: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # agents, cumulative
+    newly_mobilized: list[np.ndarray] = field(default_factory=list)  # entered MOBILIZED today
+    counter_names: frozenset[str] | None = None  # registered counters (None: not checked)
+    # --- information ---
+    contacts_abroad: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    threshold_fired: list[np.ndarray] = field(default_factory=list)  # threshold reached today
+    # --- decision ---
+    key: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    heap: DecisionHeap = field(default_factory=lambda: DecisionHeap.allocate(np.zeros(0, np.int16), 0))
+    depart_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    attempts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     leaving: list[np.ndarray] = field(default_factory=list)  # decided to leave today
+    # --- mobilization ---
+    summoned_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    summoned: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # SUMMONED (lazily filtered)
+    hiding: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # HIDING (lazily filtered)
+    # --- movement ---
+    crossing: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
+    country: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
+    queues: FifoQueues = field(default_factory=lambda: FifoQueues(0))  # per crossing
+    access: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [region, class] 0..
+    crossed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per crossing, cumulative
+    crossed_today: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per crossing
+    departed_by_region: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cumulative
     newly_abroad: list[np.ndarray] = field(default_factory=list)  # crossed out today
     entering_country: list[np.ndarray] = field(default_factory=list)  # arrive in a country today
     turned_home: list[np.ndarray] = field(default_factory=list)  # back home, may decide again
-    threshold_fired: list[np.ndarray] = field(default_factory=list)  # threshold reached today
-    newly_mobilized: list[np.ndarray] = field(default_factory=list)  # entered MOBILIZED today
-    # --- active sets ---
-    summoned: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    hiding: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    queues: FifoQueues = field(default_factory=lambda: FifoQueues(0))  # per crossing
+    # --- reception ---
     screening_queues: FifoQueues = field(default_factory=lambda: FifoQueues(0))  # per country
-    arrivals: Calendar = field(default_factory=Calendar)  # at a crossing
-    country_arrivals: Calendar = field(default_factory=Calendar)  # in a country
-    abroad_events: Calendar = field(default_factory=Calendar)  # onward move / return / decision
-    soldiers: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # SOLDIER (lazily filtered)
-    front: Any = None  # exitwave.modules.force.FrontState when the scenario has a front
-    war_end_day: int | None = None
-    war_end_thresholds: dict[str, float] = field(default_factory=dict)  # drawn once per run
-    # --- shared derived tables ---
-    access: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [region, class] 0..
-    route_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [region, class, crossing]
-    queue_people: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per crossing
-    # --- cumulative counters (agents; the recorder converts to people) ---
-    counters: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    crossed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per crossing, cumulative
-    crossed_today: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stock: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per country, now
     relocated: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per country, cumulative
-    departed_by_region: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # --- force ---
+    unit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    front: FrontState | None = None  # when the scenario has a front
+    # --- termination ---
+    war_end_day: int | None = None
+    war_end_thresholds: dict[str, float] = field(default_factory=dict)  # drawn once per run
+    # --- fields added by modules outside the default list (State.add_field) ---
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -268,7 +265,17 @@ class State:
             self.newly_mobilized.append(agents.astype(np.int64, copy=True))
 
     def count(self, name: str, agents: float) -> None:
+        """Add ``agents`` to the cumulative counter ``name`` (a registered counter output)."""
+        if self.counter_names is not None and name not in self.counter_names:
+            raise KeyError(f"counter {name!r} is not registered: declare it as an Output(kind='counter') "
+                           "in the module that counts it (docs/architecture.md, 'Outputs')")
         self.counters[name] += agents
+
+    def add_field(self, name: str, value: Any) -> None:
+        """Create a field that a module outside the default list owns (``state.extra[name]``)."""
+        if name in self.extra or name in self.__dataclass_fields__:
+            raise ValueError(f"State field {name!r} exists already: each field has one owner")
+        self.extra[name] = value
 
     @staticmethod
     def take(parts: list[np.ndarray]) -> np.ndarray:

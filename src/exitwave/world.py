@@ -19,11 +19,10 @@ import numpy as np
 import yaml
 
 from exitwave.errors import InputError
+from exitwave.vocabulary import ENTRY_REGIMES, MODES
 
 __all__ = ["World", "load_world", "MODES", "ENTRY_REGIMES", "great_circle_km", "bundled_worlds"]
 
-MODES = ("road", "rail", "foot", "air", "sea")
-ENTRY_REGIMES = ("open", "visa", "closed")
 _EARTH_KM = 6371.0088
 _DEFAULT_SPEED = {"road": 600.0, "rail": 800.0, "foot": 30.0, "air": 5000.0, "sea": 400.0}
 

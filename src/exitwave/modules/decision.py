@@ -24,20 +24,19 @@ import numpy as np
 
 from exitwave.kernels.heap import heap_build, heap_insert, heap_remove, pop_due
 from exitwave.kernels.selection import initial_trigger_keys
+from exitwave.modules.protocol import Module
+from exitwave.outputs import Output
 from exitwave.random import Stream, exponential, stream_key, uniform
-from exitwave.state import State, Status
+from exitwave.state import DecisionHeap, State
+from exitwave.vocabulary import (
+    GROUPS_PER_REGION,
+    Status,
+    group_region,
+    group_reservist,
+    group_route_class,
+)
 
-__all__ = ["Decision", "individual_weight", "decision_groups", "N_CLASSES"]
-
-N_CLASSES = 4  # route classes: passport × can fly
-
-
-def decision_groups(state_pop, air_min_means: float) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    """(decision group, route class) per agent: group = ((region·2 + passport)·2 + fly)·2 + reservist."""
-    fly = state_pop.means >= air_min_means
-    route_class = (state_pop.passport.astype(np.int16) * 2 + fly).astype(np.int16)
-    group = (state_pop.region.astype(np.int32) * 8 + route_class * 2 + state_pop.reservist).astype(np.int16)
-    return group, route_class
+__all__ = ["Decision", "individual_weight"]
 
 
 def individual_weight(state: State, agents: np.ndarray) -> np.ndarray:
@@ -52,20 +51,31 @@ def individual_weight(state: State, agents: np.ndarray) -> np.ndarray:
     return np.exp(log_w)
 
 
-class Decision:
+class Decision(Module):
     name = "decision"
+    reads = ("contacts_abroad", "threshold_fired", "turned_home", "access")
+    writes = ("key", "heap", "depart_day", "attempts", "leaving")
+    updates = ("summoned", "hiding")  # summoned men hide, report or leave
+    outputs = (
+        Output("went_into_hiding", "summoned men who went into hiding", "people", kind="counter", summary=False),
+        Output("reported", "summoned men who reported", "people", kind="counter", summary=False),
+    )
 
     def init(self, state: State) -> None:
         b = state.scenario.behaviour
         w = state.world
         pop = state.pop
-        self.n_groups = w.n_regions * 8
+        self.n_groups = w.n_regions * GROUPS_PER_REGION
         group_ids = np.arange(self.n_groups)
-        self.group_region = group_ids // 8
-        self.group_class = (group_ids // 2) % 4
-        self.group_reservist = group_ids % 2
+        self.group_region = group_region(group_ids)
+        self.group_class = group_route_class(group_ids)
+        self.group_reservist = group_reservist(group_ids)
         self.callup_weight = w.region_callup_weight / max(float(w.region_callup_weight.mean()), 1e-12)
-        heap = state.heap
+        state.key = np.zeros(state.n, np.float64)
+        state.depart_day = np.full(state.n, -1, np.int32)
+        state.attempts = np.zeros(state.n, np.uint8)
+        state.leaving = []
+        state.heap = heap = DecisionHeap.allocate(state.decision_group, self.n_groups)
         # At the start every man is at home and nobody is abroad: one fused pass draws all keys.
         if not (state.status == Status.AT_HOME).all() or state.contacts_abroad.any():
             raise RuntimeError("the decision module must start from a population all at home")

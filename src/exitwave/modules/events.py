@@ -1,26 +1,24 @@
 """Scheduled scenario events, compiled once into day-by-day tables.
 
 Policies (entry regime, asylum, screening, relocation), countermeasures (draft offices, exit ban,
-exit closure), call-up news and news shocks are all known in advance, so they become arrays
-indexed by ``[day, country]`` or ``[day, crossing]``; modules read today's row.
+exit closure), call-up news and news shocks are all known in advance, so the run compiles them
+before day 0 (so bad input fails before any work) into arrays indexed by ``[day, country]`` or
+``[day, crossing]``, the State's ``schedule``; modules read today's row. The codes in the tables
+are those of :mod:`exitwave.vocabulary`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from exitwave.errors import InputError
 from exitwave.scenario.schema import COUNTRY_GROUPS, Scenario
-from exitwave.world import ENTRY_REGIMES, World
+from exitwave.vocabulary import ASYLUM_POLICIES, ENTRY_REGIMES
+from exitwave.world import World
 
-__all__ = ["Events", "Schedule", "compile_schedule", "ASYLUM_POLICIES", "relocation_key"]
-
-ASYLUM_POLICIES = ("refuse", "case_by_case", "grant")
-REFUSE, CASE_BY_CASE, GRANT = 0, 1, 2
-OPEN, VISA, CLOSED = 0, 1, 2
+__all__ = ["Schedule", "compile_schedule", "relocation_key"]
 
 
 @dataclass
@@ -166,18 +164,3 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
                     screening_capacity=screening, detection=detection, relocation=relocation,
                     draft_office=draft, exit_closed=closed, exit_ban=ban, callup_news=news,
                     urgency=urgency)
-
-
-class Events:
-    """Makes the compiled schedule available; nothing to do day by day (tables are indexed)."""
-
-    name = "events"
-
-    def __init__(self, source: str | Path = "scenario") -> None:
-        self.source = str(source)
-
-    def init(self, state) -> None:  # noqa: ANN001 - State (avoid import cycle in type hints)
-        pass
-
-    def step(self, state, day: int) -> None:  # noqa: ANN001
-        pass

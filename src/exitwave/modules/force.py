@@ -35,14 +35,21 @@ Soldiers are agents (status SOLDIER, their unit a column), so conservation cover
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from exitwave.kernels.heap import heap_remove
 from exitwave.kernels.selection import selection_keys
+from exitwave.modules.protocol import Module
+from exitwave.outputs import Output
 from exitwave.random import Stream, stream_key, uniform
 from exitwave.scenario.schema import Front
-from exitwave.state import Calendar, State, Status
+from exitwave.state import Calendar, State
+from exitwave.vocabulary import Status
+
+if TYPE_CHECKING:
+    from exitwave.results import Tally
 
 __all__ = ["Force", "unit_hazards", "decay_memory", "precedent", "usual_memory", "FrontState",
            "INTENSITIES"]
@@ -61,7 +68,6 @@ class FrontState:
     army_memory: float
     intensity: np.ndarray  # [day] index into INTENSITIES
     casualty_rate: np.ndarray  # [day] per day
-    active: bool = True  # false once the war has ended
 
 
 def decay_memory(memory: np.ndarray, memory_days: float) -> np.ndarray:
@@ -96,12 +102,38 @@ def unit_hazards(front: Front, morale: np.ndarray, memory: np.ndarray, army_memo
     return desertion, surrender
 
 
-class Force:
+class Force(Module):
     name = "force"
+    reads = ("crossed_today", "war_end_day")
+    writes = ("unit", "front")
+    updates = ("key", "heap")  # a volunteer leaves the decision heap of men at home
+    outputs = (
+        Output("initial_force", "force at the start", "people", kind="counter", summary=False),
+        Output("recruited", "volunteers recruited", "people", kind="counter"),
+        Output("killed", "killed", "people", kind="counter", good="lower"),
+        Output("wounded", "wounded", "people", kind="counter", good="lower"),
+        Output("returned_to_duty", "wounded returned to duty", "people", kind="counter", summary=False),
+        Output("deserted", "deserted", "people", kind="counter"),
+        Output("surrendered", "surrendered", "people", kind="counter"),
+        Output("hotline_contacts", "surrender hotline contacts", "people", kind="counter"),
+        Output("hotline_surrenders", "surrendered through the hotline", "people", kind="counter"),
+        Output("soldier_days_lost_to_care", "soldier-days lost to the care of the wounded", "people·days",
+               kind="counter", good="lower",
+               description="each day: the wounded in care × (1 + carers per wounded)"),
+        Output("force_strength", "soldiers at the front (at end)", "people",
+               description="men in status SOLDIER on the last day"),
+        Output("mobilized_in_training", "mobilized or recruited, in training (at end)", "people"),
+        Output("wounded_in_care", "wounded in care (at end)", "people", good="lower"),
+        Output("desertion_share_per_month", "desertions per soldier per month", "share 0–1/month",
+               scaling="none", description="deserted ÷ mean strength ÷ months of the run"),
+        Output("mean_morale", "mean morale at end (0–1)", "morale 0–1", scaling="none", series=True,
+               description="strength-weighted mean morale of the units (series: daily; summary: last day)"),
+    )
 
     def init(self, state: State) -> None:
         self.front = state.scenario.front
-        state.soldiers = np.empty(0, np.int64)
+        self.soldiers = np.empty(0, np.int64)  # SOLDIER (lazily filtered)
+        state.unit = np.full(state.n, -1, np.int32)
         self.recoveries = Calendar()
         self.training = Calendar()
         if self.front is None:
@@ -124,9 +156,30 @@ class Force:
         self.men = float(state.n)
         first = self._recruit(state, int(round(f.initial_strength / state.pop.scale)))
         state.transition(first, Status.SOLDIER)
-        state.soldiers = first
+        self.soldiers = first
         self._assign(state, first)
         state.count("initial_force", float(first.size))
+
+    def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
+        if self.front is None:
+            return {}
+        soldiers = tally.recorder.status[:, Status.SOLDIER] * tally.scale
+        months = state.n_days / (365.25 / 12)
+        mean_strength = float(soldiers.mean()) if soldiers.size else 0.0
+        morale = tally.recorder.morale[~np.isnan(tally.recorder.morale)]
+        return {
+            "force_strength": int(tally.final[Status.SOLDIER]),
+            "mobilized_in_training": int(tally.final[Status.MOBILIZED]),
+            "wounded_in_care": int(tally.final[Status.WOUNDED]),
+            **tally.counters(self.outputs),
+            "desertion_share_per_month": round(tally.counter("deserted") / max(mean_strength, 1.0) / months, 6),
+            "mean_morale": round(float(morale[-1]), 4) if morale.size else None,
+        }
+
+    @staticmethod
+    def _front_state(state: State) -> FrontState:
+        assert state.front is not None  # created in init when the scenario has a front
+        return state.front
 
     # -- recruitment ------------------------------------------------------------------------
     def _recruit_order(self, state: State) -> np.ndarray:
@@ -162,7 +215,7 @@ class Force:
         """Send men to the units furthest below establishment (fill the emptiest first)."""
         if not men.size:
             return
-        front = state.front
+        front = self._front_state(state)
         deficit = self.establishment - front.strength
         units = np.arange(front.strength.size)
         # water-filling: repeat the unit order until every man has a place
@@ -177,22 +230,22 @@ class Force:
         f = self.front
         if f is None:
             return
-        front = state.front
         self.home_departures[day % _HOME_WINDOW_DAYS] = state.crossed_today.sum()
         if new.size:
             state.due_day[new] = day + f.training_days
             self.training.add(day + f.training_days, new)
         # Training and recovery go on after the war has ended; recruitment and fighting stop.
-        if front.active:
+        at_war = state.war_end_day is None
+        if at_war:
             self._contract_recruitment(state, day)
         ready = self.training.pop(day)
         ready = ready[(state.status[ready] == Status.MOBILIZED) & (state.due_day[ready] == day)]
         if ready.size:
             state.transition(ready, Status.SOLDIER)
             self._assign(state, ready)
-            state.soldiers = np.concatenate([state.soldiers, ready])
+            self.soldiers = np.concatenate([self.soldiers, ready])
         self._recover(state, day)
-        if front.active:
+        if at_war:
             self._fight(state, day)
         # wounded burden: the wounded man's own day and his carers'
         in_care = state.status_counts[Status.WOUNDED]
@@ -214,7 +267,7 @@ class Force:
             self.training.add(day + f.recruit_training_days, men)
 
     def _recover(self, state: State, day: int) -> None:
-        f, front = self.front, state.front
+        f, front = self.front, self._front_state(state)
         assert f is not None
         healed = self.recoveries.pop(day)
         healed = healed[(state.status[healed] == Status.WOUNDED) & (state.due_day[healed] == day)]
@@ -224,19 +277,19 @@ class Force:
         returning = healed[back]
         state.transition(returning, Status.SOLDIER)
         np.add.at(front.strength, state.unit[returning], 1.0)
-        state.soldiers = np.concatenate([state.soldiers, returning])
+        self.soldiers = np.concatenate([self.soldiers, returning])
         discharged = healed[~back]
         state.transition(discharged, Status.DISCHARGED)
         state.unit[discharged] = -1
         state.count("returned_to_duty", float(returning.size))
 
     def _fight(self, state: State, day: int) -> None:
-        f, front = self.front, state.front
+        f, front = self.front, self._front_state(state)
         assert f is not None
-        soldiers = state.soldiers[state.status[state.soldiers] == Status.SOLDIER]
+        soldiers = self.soldiers[state.status[self.soldiers] == Status.SOLDIER]
         n_units = front.strength.size
         if not soldiers.size:
-            state.soldiers = soldiers
+            self.soldiers = soldiers
             return
         unit = state.unit[soldiers]
         strength = np.maximum(np.bincount(unit, minlength=n_units).astype(np.float64), 1e-9)
@@ -297,5 +350,5 @@ class Force:
                                - f.morale_wounded_impact * wounded_u / strength, 0.0, 1.0)
         left = killed | wounded | deserts | surrenders
         state.unit[soldiers[killed | deserts | surrenders]] = -1
-        state.soldiers = soldiers[~left]
-        front.strength = np.bincount(state.unit[state.soldiers], minlength=n_units).astype(np.float64)
+        self.soldiers = soldiers[~left]
+        front.strength = np.bincount(state.unit[self.soldiers], minlength=n_units).astype(np.float64)

@@ -13,16 +13,23 @@ import numpy as np
 
 from exitwave.kernels.contagion import notify_contacts
 from exitwave.kernels.heap import raise_hazard
+from exitwave.modules.protocol import Module
 from exitwave.population import contacts
-from exitwave.state import State, Status
+from exitwave.state import State
+from exitwave.vocabulary import Status
 
 __all__ = ["Information"]
 
 
-class Information:
+class Information(Module):
     name = "information"
+    reads = ("newly_abroad",)
+    writes = ("contacts_abroad", "threshold_fired")
+    updates = ("key", "heap")  # a contact abroad raises his leave hazard: his trigger level moves
 
     def init(self, state: State) -> None:
+        state.contacts_abroad = np.zeros(state.n, np.uint8)
+        state.threshold_fired = []
         self.degree = np.broadcast_to(np.float32(state.pop.degree), (state.n,))
         self.threshold_rule = state.scenario.behaviour.decision_rule == "threshold"
         self.odds = 1.0 if self.threshold_rule else state.scenario.behaviour.network_odds_per_contact_abroad

@@ -11,28 +11,63 @@ quota is met is an outcome (``mobilization shortfall``), not an input.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from exitwave.kernels.heap import heap_remove
 from exitwave.kernels.selection import selection_keys
+from exitwave.modules.protocol import Module
+from exitwave.outputs import Output
 from exitwave.random import Stream, stream_key, uniform
-from exitwave.state import State, Status
+from exitwave.state import State
+from exitwave.vocabulary import Status
+
+if TYPE_CHECKING:
+    from exitwave.results import Tally
 
 __all__ = ["Mobilization"]
 
 _ELIGIBLE = (Status.AT_HOME, Status.RETURNED)
 
 
-class Mobilization:
+class Mobilization(Module):
     name = "mobilization"
+    writes = ("summoned_day", "summoned", "hiding")
+    updates = ("key", "heap")  # a summoned man leaves the decision heap of men at home
+    outputs = (
+        Output("summonses", "summonses issued", "people", kind="counter"),
+        Output("found_in_hiding", "found in hiding and mobilized", "people", kind="counter", summary=False),
+        Output("mobilized", "mobilized", "people", description="men ever mobilized: reported, found in "
+               "hiding or detained at the border (not volunteers)"),
+        Output("mobilization_quota", "call-up quota", "people", description="sum of the waves' quotas"),
+        Output("mobilization_shortfall", "mobilization shortfall", "people",
+               description="quota − mobilized, at least 0: the call-up's unmet part"),
+        Output("hiding", "hiding at end", "people", description="summoned men in hiding on the last day"),
+    )
 
     def init(self, state: State) -> None:
         sc = state.scenario
+        state.summoned_day = np.full(state.n, -1, np.int32)
+        state.summoned = np.empty(0, np.int64)
+        state.hiding = np.empty(0, np.int64)
         self.waves = list(sc.mobilization.waves)
         self.start_day = [sc.time.day_of(w.date) for w in self.waves]
         self.order: list[np.ndarray | None] = [None] * len(self.waves)
         self.cursor = [0] * len(self.waves)
         self.carry = [0.0] * len(self.waves)
+
+    def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
+        quota = sum(wave.quota for wave in state.scenario.mobilization.waves)
+        # everyone who was ever mobilized: reported, found in hiding or detained at the border
+        mobilized = tally.counter("reported") + tally.counter("found_in_hiding") + tally.counter("detained_at_border")
+        return {
+            "mobilized": mobilized,
+            "mobilization_quota": quota,
+            "mobilization_shortfall": max(0, quota - mobilized),
+            "hiding": int(tally.final[Status.HIDING]),
+            **tally.counters(self.outputs),
+        }
 
     def _candidates(self, state: State, wave_index: int) -> np.ndarray:
         wave = self.waves[wave_index]

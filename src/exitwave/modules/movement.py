@@ -23,30 +23,45 @@ destination's entry regime admits, asks for a visa, or turns back.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from exitwave.capacity import DailyCapacity
-from exitwave.modules.events import CLOSED, VISA
+from exitwave.modules.protocol import Module
+from exitwave.outputs import Output
+from exitwave.population import largest_remainder
 from exitwave.random import Stream, exponential, uniform
-from exitwave.state import Calendar, FifoQueues, State, Status
+from exitwave.state import Calendar, FifoQueues, State
+from exitwave.vocabulary import (
+    AIR,
+    CLASS_CAN_FLY,
+    CLASS_HAS_PASSPORT,
+    CLOSED,
+    N_ROUTE_CLASSES,
+    ROAD,
+    VISA,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from exitwave.results import Tally
 
 __all__ = ["Movement", "route_table"]
 
-_AIR = 3  # index of "air" in world.MODES
 _POS_BITS = 40  # queue positions below 2**40 (men who ever joined one crossing's queue)
 _POS_MASK = (1 << _POS_BITS) - 1
 
 
-def route_table(state: State, day: int) -> tuple[np.ndarray, np.ndarray]:
-    """(weight[region, class, crossing], access[region, class]) for ``day``."""
+def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(weight[region, class, crossing], access[region, class]) for ``day``, given the people
+    queueing at each crossing."""
     w, b, s = state.world, state.scenario.behaviour, state.schedule
-    n_classes = 4
-    passport = np.array([False, False, True, True])
-    fly = np.array([False, True, False, True])
+    passport, fly = CLASS_HAS_PASSPORT, CLASS_CAN_FLY
     dest = w.crossing_country.astype(np.int64)
     needs_passport = w.crossing_passport_required | ~w.country_internal_passport_ok[dest]
-    is_air = w.crossing_mode == _AIR
-    reach = np.ones((n_classes, w.n_crossings))
+    is_air = w.crossing_mode == AIR
+    reach = np.ones((N_ROUTE_CLASSES, w.n_crossings))
     reach[~passport[:, None] & needs_passport[None, :]] = 0.0
     reach[~fly[:, None] & is_air[None, :]] = 0.0
     entry = s.entry[day, dest]
@@ -57,7 +72,7 @@ def route_table(state: State, day: int) -> tuple[np.ndarray, np.ndarray]:
     reach[:, w.exit_capacity <= 0] = 0.0
     asylum_open = s.asylum[day, dest] > 0
     value = 1.0 + b.asylum_value * s.recognition[day, dest] * asylum_open
-    wait_days = state.queue_people / np.maximum(w.exit_capacity, 1.0)
+    wait_days = queue_people / np.maximum(w.exit_capacity, 1.0)
     distance = np.power(w.region_crossing_km + b.route_distance_offset_km, -b.route_distance_exponent)
     prominence = np.power(np.maximum(w.crossing_capacity, 0.0) / 1000.0, b.route_capacity_exponent)
     opportunity = distance * prominence[None, :]
@@ -76,21 +91,73 @@ def _choose(weight_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     return pick
 
 
-class Movement:
+class Movement(Module):
     name = "movement"
+    reads = ("leaving", "depart_day", "summoned_day")
+    writes = ("crossing", "country", "queues", "access", "crossed", "crossed_today", "departed_by_region",
+              "newly_abroad", "entering_country", "turned_home")
+    updates = ("hiding",)  # a summoned man turned back goes into hiding
+    outputs = (
+        Output("departed", "departed (crossed out)", "people", description="men who crossed out, cumulative "
+               "(a man who left twice counts twice)"),
+        Output("departed_daily", "departures per day", "people/day", kind="series"),
+        Output("by_crossing", "crossed at {key}", "people", family=True),
+        Output("crossed", "crossed at {key} per day", "people/day", kind="series", family=True),
+        Output("by_region", "departed from {key}", "people", family=True, description="by home region"),
+        Output("departed_from", "departed from {key}, cumulative", "people", kind="series", family=True),
+        Output("peak_queue", "peak queue at {key}", "people", family=True, good="lower"),
+        Output("queue_length", "queue at {key}", "people", kind="series", family=True, good="lower"),
+        Output("peak_queue_vehicles", "peak queue at {key} (vehicles)", "vehicles", family=True, good="lower",
+               description="road crossings: people ÷ people per vehicle"),
+        Output("access", "route access (0 = all closed, 1 = as open as at the start)", "share 0–1",
+               kind="series", scaling="none", description="population-weighted route opportunity"),
+        Output("turned_back", "turned back at the border", "people",
+               description="by the destination's entry regime or by an exit closure"),
+        Output("detained_at_border", "summoned men detained at the border", "people", kind="counter"),
+        Output("no_route", "decided to leave but had no route", "people", kind="counter", summary=False),
+        Output("gave_up", "gave up waiting and went home", "people", kind="counter"),
+        Output("switched_crossing", "switched to another crossing", "people", kind="counter", summary=False),
+        Output("turned_back_entry", "turned back by the destination", "people", kind="counter", summary=False),
+        Output("turned_back_exit_closed", "turned back by an exit closure", "people", kind="counter",
+               summary=False),
+    )
 
     def init(self, state: State) -> None:
         w = state.world
+        state.crossing = np.full(state.n, -1, np.int16)
+        state.country = np.full(state.n, -1, np.int16)
         state.queues = FifoQueues(w.n_crossings)
+        state.newly_abroad, state.entering_country, state.turned_home = [], [], []
         # When each queued man's patience runs out: (crossing << _POS_BITS | queue position)
         self.patience = Calendar()
-        state.queue_people = np.zeros(w.n_crossings)
+        self.arrivals = Calendar()  # men due at a crossing
+        self.queue_people = np.zeros(w.n_crossings)
         state.crossed = np.zeros(w.n_crossings)
         state.crossed_today = np.zeros(w.n_crossings)
         state.departed_by_region = np.zeros(w.n_regions)
         self.capacity = DailyCapacity(w.n_crossings)
         self.route_class = state.route_class
-        state.route_weight, state.access = route_table(state, 0)
+        self.route_weight, state.access = route_table(state, 0, self.queue_people)
+
+    def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
+        w, recorder = state.world, tally.recorder
+        crossed_total = state.crossed.sum()
+        departed = tally.people(crossed_total)
+        by_crossing = (largest_remainder(departed, state.crossed) if crossed_total
+                       else np.zeros(w.n_crossings, np.int64))
+        peak = recorder.queue.max(axis=0) if state.n_days else np.zeros(w.n_crossings)
+        road = w.crossing_mode == ROAD
+        return {
+            "departed": departed,
+            "by_crossing": {cid: int(by_crossing[c]) for c, cid in enumerate(w.crossing_ids) if state.crossed[c] > 0},
+            "by_region": {rid: tally.people(state.departed_by_region[r]) for r, rid in enumerate(w.region_ids)
+                          if state.departed_by_region[r] > 0},
+            "peak_queue": {cid: tally.people(peak[c]) for c, cid in enumerate(w.crossing_ids) if peak[c] > 0},
+            "peak_queue_vehicles": {cid: int(round(peak[c] * tally.scale / state.scenario.behaviour.people_per_vehicle))
+                                    for c, cid in enumerate(w.crossing_ids) if road[c] and peak[c] > 0},
+            **tally.counters(self.outputs),
+            "turned_back": tally.counter("turned_back_entry") + tally.counter("turned_back_exit_closed"),
+        }
 
     # -- helpers ---------------------------------------------------------------------------
     def _send(self, state: State, agents: np.ndarray, day: int, stream_day: int,
@@ -99,7 +166,7 @@ class Movement:
         if not agents.size:
             return agents
         region = state.pop.region[agents]
-        rows = state.route_weight[region, self.route_class[agents]].copy()
+        rows = self.route_weight[region, self.route_class[agents]].copy()
         if exclude is not None:
             rows[np.arange(agents.size), exclude] = 0.0
         pick = _choose(rows, uniform(state.seed, Stream.ROUTE, stream_day, agents))
@@ -108,7 +175,7 @@ class Movement:
         state.crossing[go] = pick
         arrive = day + state.world.region_crossing_days[state.pop.region[go], pick].astype(np.int64)
         state.due_day[go] = arrive
-        state.arrivals.add_many(arrive, go)
+        self.arrivals.add_many(arrive, go)
         return agents[stuck]
 
     def _go_home(self, state: State, agents: np.ndarray, counter: str) -> None:
@@ -129,7 +196,7 @@ class Movement:
         leaving = state.take(state.leaving)
         self._go_home(state, self._send(state, leaving, day, day), "no_route")
 
-        arriving = state.arrivals.pop(day)
+        arriving = self.arrivals.pop(day)
         arriving = arriving[(state.status[arriving] == Status.TRAVELLING) & (state.due_day[arriving] == day)]
         if arriving.size:
             state.transition(arriving, Status.QUEUED)
@@ -155,8 +222,8 @@ class Movement:
         for c in range(w.n_crossings):
             if state.queues.sizes[c]:
                 self._serve(state, c, day, tired[tired_cuts[c]:tired_cuts[c + 1]] & _POS_MASK)
-        state.queue_people[:] = state.queues.sizes * state.pop.scale
-        state.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1))
+        self.queue_people[:] = state.queues.sizes * state.pop.scale
+        self.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1), self.queue_people)
 
     def _serve(self, state: State, c: int, day: int, tired: np.ndarray) -> None:
         """Serve crossing ``c``; ``tired``: queue positions of the men whose patience runs out

@@ -21,23 +21,54 @@ the men whose event falls on it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from exitwave.capacity import DailyCapacity
-from exitwave.modules.events import CLOSED, REFUSE
+from exitwave.modules.protocol import Module
+from exitwave.outputs import Output
 from exitwave.random import Stream, exponential, uniform
-from exitwave.state import FifoQueues, State, Status
+from exitwave.state import Calendar, FifoQueues, State
+from exitwave.vocabulary import CLOSED, REFUSE, Status
+
+if TYPE_CHECKING:
+    from exitwave.results import Tally
 
 __all__ = ["Reception"]
 
 _ONWARD, _RETURN = 1, 2
 
 
-class Reception:
+class Reception(Module):
     name = "reception"
+    reads = ("entering_country",)
+    writes = ("screening_queues", "stock", "relocated")
+    updates = ("country",)  # relocation and onward moves change the country a man is in
+    outputs = (
+        Output("by_destination", "in {key} at end", "people", family=True,
+               description="men abroad on the last day, by the country they are in"),
+        Output("abroad", "in {key}", "people", kind="series", family=True),
+        Output("screening_queue", "waiting for screening in {key}", "people", kind="series", family=True,
+               good="lower"),
+        Output("relocated", "relocated to {key}", "people", family=True,
+               description="cleared in a transit state and relocated by the coalition's key"),
+        Output("protected", "granted protection (at end)", "people", good="higher",
+               description="men with asylum or another protection status on the last day"),
+        Output("asylum_applications", "asylum applications", "people", kind="counter"),
+        Output("recognised", "asylum granted", "people", kind="counter", summary=False, good="higher"),
+        Output("refused", "asylum refused", "people", kind="counter", summary=False),
+        Output("moved_on", "moved on to another country", "people", kind="counter", summary=False),
+        Output("returned", "returned home", "people", kind="counter"),
+        Output("hostile_admitted", "hostile agents admitted", "people", kind="counter", good="lower",
+               description="hostile agents (infiltrators) admitted to an EU or NATO country"),
+        Output("hostile_detected", "hostile agents caught in screening", "people", kind="counter", good="higher"),
+    )
 
     def init(self, state: State) -> None:
         w = state.world
+        self.country_arrivals = Calendar()  # men due in a country (relocated or moving on)
+        self.abroad_events = Calendar()  # asylum decisions, onward moves, returns
         state.screening_queues = FifoQueues(w.n_countries)
         state.stock = np.zeros(w.n_countries)
         state.relocated = np.zeros(w.n_countries)
@@ -48,9 +79,20 @@ class Reception:
         eu_or_nato = w.country_eu | w.country_nato
         self.guarded = eu_or_nato
 
+    def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
+        w = state.world
+        return {
+            "by_destination": {iso: tally.people(state.stock[k]) for k, iso in enumerate(w.country_ids)
+                               if state.stock[k] > 0},
+            "protected": int(tally.final[Status.PROTECTED]),
+            "relocated": {iso: tally.people(state.relocated[k]) for k, iso in enumerate(w.country_ids)
+                          if state.relocated[k] > 0},
+            **tally.counters(self.outputs),
+        }
+
     def step(self, state: State, day: int) -> None:
         entering = state.take(state.entering_country)
-        relocated_or_onward = state.country_arrivals.pop(day)
+        relocated_or_onward = self.country_arrivals.pop(day)
         relocated_or_onward = relocated_or_onward[
             (state.status[relocated_or_onward] == Status.TRAVELLING)
             & (state.due_day[relocated_or_onward] == day)]
@@ -87,7 +129,7 @@ class Reception:
             due = day + int(np.ceil(b.asylum_processing_days))
             state.due_day[applicants] = due
             self.event_kind[applicants] = 0
-            state.abroad_events.add(due, applicants)
+            self.abroad_events.add(due, applicants)
             state.count("asylum_applications", float(applicants.size))
         self._stay(state, rest[~applies], day, protected=False)
 
@@ -111,7 +153,7 @@ class Reception:
         scheduled = due < state.n_days
         self.event_kind[agents] = np.where(t_onward < t_return, _ONWARD, _RETURN)
         state.due_day[agents] = np.where(scheduled, due, -1).astype(np.int64)
-        state.abroad_events.add_many(due[scheduled].astype(np.int64), agents[scheduled])
+        self.abroad_events.add_many(due[scheduled].astype(np.int64), agents[scheduled])
 
     # -- screening in transit countries ------------------------------------------------------
     def _screen(self, state: State, day: int) -> None:
@@ -142,7 +184,7 @@ class Reception:
 
     # -- asylum decisions, onward moves and returns (all scheduled abroad events) -----------
     def _abroad_events(self, state: State, day: int) -> None:
-        due = state.abroad_events.pop(day)
+        due = self.abroad_events.pop(day)
         due = due[state.due_day[due] == day]
         if not due.size:
             return
@@ -195,7 +237,7 @@ class Reception:
         state.country[agents] = target
         arrive = day + state.world.country_country_days[origin, target].astype(np.int64)
         state.due_day[agents] = arrive
-        state.country_arrivals.add_many(arrive, agents)
+        self.country_arrivals.add_many(arrive, agents)
 
     def _return_home(self, state: State, agents: np.ndarray) -> None:
         if not agents.size:

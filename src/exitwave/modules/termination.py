@@ -11,15 +11,25 @@
   reaches an exponential draw made once per run.
 * ``none``: the war outlasts the run.
 
-When the war ends, the front stops (no more casualties, desertion, surrender or recruitment).
+When the war ends (``war_end_day`` is set), the front stops: the force module reads it and stops
+casualties, desertion, surrender and recruitment.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
+from exitwave.modules.protocol import Module
+from exitwave.outputs import Output
 from exitwave.random import Stream, uniform
-from exitwave.state import State, Status
+from exitwave.state import State
+from exitwave.vocabulary import Status
+
+if TYPE_CHECKING:
+    from exitwave.results import Tally
 
 __all__ = ["Termination", "loglogistic_cdf", "loglogistic_cumulative_hazard",
            "day_hazard"]
@@ -42,10 +52,23 @@ def loglogistic_cdf(age_days: np.ndarray | float, median: float, shape: float) -
     return a**shape / (1.0 + a**shape)
 
 
-class Termination:
+class Termination(Module):
     name = "termination"
+    reads = ("front",)
+    writes = ("war_end_day", "war_end_thresholds")
+    outputs = (
+        Output("war_end_day", "war-end day (censored at run end)", "days", scaling="none", may_not_happen=True,
+               censor="days", description="day of the run on which the war ended; null when it outlasted "
+               "the run"),
+        Output("war_end_date", "war-end date", "date", scaling="none", may_not_happen=True),
+        Output("war_end_rule", "war-end rule", "name", scaling="none"),
+        Output("war_end_thresholds", "war-end threshold drawn: {key}", "mixed", family=True, scaling="none",
+               description="the thresholds drawn once per run (loss share, morale, hazard draw)"),
+    )
 
     def init(self, state: State) -> None:
+        state.war_end_day = None
+        state.war_end_thresholds = {}
         front = state.scenario.front
         self.rule = front.war_end.rule if front is not None else "none"
         if front is None or self.rule == "none":
@@ -61,6 +84,18 @@ class Termination:
         state.war_end_thresholds = {"loss": float(self.loss_threshold), "morale": float(self.morale_threshold),
                                     "hazard_draw": float(self.resistance)}
 
+    def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
+        front = state.scenario.front
+        if front is None:
+            return {}
+        end = state.war_end_day
+        return {
+            "war_end_day": end,
+            "war_end_date": (state.scenario.time.start + dt.timedelta(days=end)).isoformat() if end is not None else None,
+            "war_end_rule": front.war_end.rule,
+            "war_end_thresholds": state.war_end_thresholds,
+        }
+
     def step(self, state: State, day: int) -> None:
         front = state.scenario.front
         if front is None or self.rule == "none" or state.war_end_day is not None:
@@ -68,6 +103,7 @@ class Termination:
         strength = float(state.status_counts[Status.SOLDIER])
         self.peak = max(self.peak, strength)
         fs = state.front
+        assert fs is not None  # the force module creates it when the scenario has a front
         morale = float(np.average(fs.morale, weights=fs.strength)) if fs.strength.sum() > 0 else 0.0
         w = front.war_end
         if self.rule == "breakpoint":
@@ -79,4 +115,3 @@ class Termination:
             ended = self.cumulative >= self.resistance
         if ended:
             state.war_end_day = day
-            fs.active = False

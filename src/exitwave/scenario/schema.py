@@ -357,3 +357,6 @@ class Scenario(_Model):
     countermeasures: Countermeasures = Countermeasures()
     news: list[NewsShock] = []
     front: Front | None = None
+    modules: list[Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", max_length=200)]] = Field(
+        default=[], description="extra mechanism modules, as import paths 'package.module:ClassName'; each "
+                                "runs after the module its class names in `after` (docs/architecture.md)")

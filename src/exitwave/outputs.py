@@ -1,0 +1,339 @@
+"""The output registry: every number a user sees, declared once where it is produced.
+
+Each mechanism module declares its outputs (``outputs`` on the module class, see
+:mod:`exitwave.modules.protocol`); the run's own outputs (population, conservation, composition)
+are declared here. Everything that shows a number reads this registry: ``build_results`` (which
+counters become series and summary fields, and how they scale with agents), ``summary.json``, the
+compare and ensemble tables of the command line, the HTML report, the dashboard and
+``docs/outputs.md``. A counter a module increments without declaring it is an error
+(:meth:`exitwave.state.State.count`), and a test checks that every summary field and series
+column of a run is registered.
+
+An output is one of three kinds:
+
+* ``counter`` — cumulative count of events, in agents while running, ``× scale`` in people
+  (a daily cumulative series and, with ``summary=True``, a summary field of the same name);
+* ``summary`` — a field of ``summary.json`` computed at the end of the run (with ``series=True``
+  also a daily series column of the same name);
+* ``series`` — a column of the daily series.
+
+A *family* (``family=True``) is a set of outputs keyed by a place or a status: ``by_destination``
+covers ``by_destination.KZ``; the label template's ``{key}`` is filled with the member's name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from exitwave.experiments.comparison import Comparison
+
+__all__ = ["Output", "OutputRegistry", "RUN_OUTPUTS", "registry", "format_value", "headline_fields",
+           "headline_value", "headline_table", "markdown_table", "outcome_value", "EU_KEY"]
+
+Kind = Literal["counter", "summary", "series"]
+Scaling = Literal["agents", "none"]
+Good = Literal["higher", "lower"] | None
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output: what it is called, in words and units, and how to read it.
+
+    ``scaling``: ``agents`` — counted in agents and reported in people (× men per agent), so it
+    is a sum over men; ``none`` — a share, a mean, a day or a flag, the same at any scale.
+    ``good``: which way is better for the men and the countries involved (``higher``,
+    ``lower``), or ``None`` where that depends on the reader's goal (departures, for instance).
+    ``may_not_happen``: the output is ``null`` when its event did not happen within the run
+    (the war's end); tables show it censored at the run's last day (``censor``).
+    """
+
+    name: str
+    label: str
+    unit: str
+    kind: Kind = "summary"
+    scaling: Scaling = "agents"
+    good: Good = None
+    description: str = ""
+    family: bool = False
+    summary: bool = True  # counters: also a summary.json field of the same name
+    series: bool = False  # summary fields: also a daily series column of the same name
+    may_not_happen: bool = False
+    censor: str | None = None  # the summary field that censors a ``may_not_happen`` value
+
+    def label_for(self, key: str | None = None) -> str:
+        """The label in words; for a family member, with its key (or name) filled in."""
+        return self.label.replace("{key}", key or "…")
+
+
+class OutputRegistry:
+    """Outputs by name; families match any ``name.member``."""
+
+    def __init__(self, outputs: Iterable[Output] = ()) -> None:
+        self._outputs: dict[str, Output] = {}
+        self._owner: dict[str, str] = {}
+        for output in outputs:
+            self.add(output, "run")
+
+    def add(self, output: Output, owner: str) -> None:
+        """Register ``output`` for ``owner`` (a module name); a name registered twice is an error."""
+        if output.name in self._outputs and self._outputs[output.name] != output:
+            raise ValueError(f"output {output.name!r} is declared by both {self._owner[output.name]!r} "
+                             f"and {owner!r}: each output has one owner")
+        self._outputs[output.name] = output
+        self._owner[output.name] = owner
+
+    def extended(self, outputs: Iterable[Output], owner: str) -> OutputRegistry:
+        """A copy with ``outputs`` of ``owner`` added."""
+        new = OutputRegistry()
+        new._outputs, new._owner = dict(self._outputs), dict(self._owner)
+        for output in outputs:
+            new.add(output, owner)
+        return new
+
+    def __iter__(self):  # noqa: ANN204 - Iterator[Output]
+        return iter(self._outputs.values())
+
+    def __len__(self) -> int:
+        return len(self._outputs)
+
+    def owner(self, name: str) -> str:
+        return self._owner[self.get(name).name]
+
+    def find(self, name: str) -> Output | None:
+        """The output called ``name``, or the family it belongs to (``by_destination.KZ``)."""
+        if name in self._outputs:
+            return self._outputs[name]
+        head = name
+        while "." in head:
+            head = head.rsplit(".", 1)[0]
+            found = self._outputs.get(head)
+            if found is not None and found.family:
+                return found
+        return None
+
+    def get(self, name: str) -> Output:
+        found = self.find(name)
+        if found is None:
+            raise KeyError(f"output {name!r} is not registered: declare it in the module that produces it "
+                           "(see docs/architecture.md, 'Outputs')")
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.find(name) is not None
+
+    def counters(self) -> tuple[str, ...]:
+        """Names of the counters, in registration order (the order of the series columns)."""
+        return tuple(o.name for o in self if o.kind == "counter")
+
+    def label(self, name: str, key_names: Mapping[str, str] | None = None) -> str:
+        """The label of ``name`` in words (a family member's key translated by ``key_names``)."""
+        output = self.get(name)
+        if output.family and name != output.name:
+            key = name[len(output.name) + 1:]
+            return output.label_for((key_names or {}).get(key, key))
+        return output.label
+
+    def unregistered(self, names: Iterable[str]) -> list[str]:
+        return [n for n in names if n not in self]
+
+
+# --- outputs of the run itself (not of one mechanism) ---------------------------------------------
+RUN_OUTPUTS = (
+    Output("scenario", "scenario", "name", scaling="none"),
+    Output("seed", "seed", "integer", scaling="none"),
+    Output("scale", "men per agent", "men/agent", scaling="none"),
+    Output("start", "first day", "date", scaling="none"),
+    Output("days", "days simulated", "days", scaling="none"),
+    Output("agents", "agents", "agents", scaling="none"),
+    Output("population", "men in the model", "people", description="men of the modelled ages at the start"),
+    Output("final_state_counts", "men {key} at end", "people", family=True,
+           description="men in each status on the last day (sums to the population)"),
+    Output("status", "men {key}", "people", kind="series", family=True,
+           description="men in each status, daily"),
+    Output("conservation_ok", "everyone accounted for every day", "flag", scaling="none",
+           description="every man in exactly one status every day; counts agree with every active set"),
+    Output("conservation_problems", "conservation problems", "text", scaling="none"),
+    Output("runtime_s", "run time", "s", scaling="none"),
+    Output("composition", "who left and who was taken: {key}", "mixed", family=True, scaling="none",
+           description="leavers (abroad at end) vs recruits (ever taken by the army) by means percentile "
+                       "and home region (claim C11): .people, .means_percentile (0–100), .by_region "
+                       "shares, regional_overlap (1 = same regions), means_gap (percentile points)"),
+)
+
+
+def registry(modules: Sequence[Any] | None = None) -> OutputRegistry:
+    """The outputs of a run with ``modules`` (the default module list when ``None``)."""
+    if modules is None:
+        from exitwave.modules import DEFAULT_MODULES
+
+        modules = DEFAULT_MODULES
+    reg = OutputRegistry(RUN_OUTPUTS)
+    for module in modules:
+        for output in getattr(module, "outputs", ()):
+            reg.add(output, module.name)
+    return reg
+
+
+# --- numbers as text ---------------------------------------------------------------------------------
+def format_value(value: object, signed: bool = False, unit: str = "people") -> str:
+    """A number for people to read: 950, 12.3k, 1.25M; shares and morale to 3 decimals, days whole.
+
+    ``signed`` writes a sign (+, − or ±) for differences. NaN and ``None`` print as "–".
+    """
+    if value is None:
+        return "–"
+    v = float(value)  # type: ignore[arg-type]
+    if v != v:
+        return "–"
+    sign = ("+" if v > 0 else "−" if v < 0 else "±") if signed else ("−" if v < 0 else "")
+    v = abs(v)
+    if unit.startswith("day"):
+        return f"{sign}{v:,.0f}"
+    if unit.startswith(("share", "morale", "0–1")):
+        return f"{sign}{v:.3f}"
+    if v >= 1e6:
+        text = f"{v / 1e6:.2f}M"
+    elif v >= 1e4:
+        text = f"{v / 1e3:.1f}k"
+    elif v < 10 and v != round(v):
+        text = f"{v:.3f}"
+    else:
+        text = f"{v:,.0f}"
+    return sign + text
+
+
+# --- the headline table ------------------------------------------------------------------------------
+EU_KEY = "dest.EU"  # the EU as one destination (sum over members)
+
+#: Headline outputs, in order, before and after the per-place rows; front rows when there is a front.
+_HEADLINE_HOME = ("departed",)
+_HEADLINE_REST = ("mobilized", "mobilization_shortfall", "hiding", "detained_at_border", "protected",
+                  "returned", "hostile_admitted")
+_HEADLINE_FRONT = ("force_strength", "killed", "soldier_days_lost_to_care", "deserted", "surrendered",
+                   "mean_morale", "war_end_day")
+
+
+def headline_fields(summary: Mapping[str, Any], names: Mapping[str, str],
+                    reg: OutputRegistry | None = None) -> list[tuple[str, str]]:
+    """(key, label) of the headline outputs for runs like ``summary``: departures, the four
+    largest destinations, the EU, the busiest crossing's peak queue, the home front and — when
+    the runs have a front — the front. Labels come from the registry."""
+    reg = reg or registry()
+    fields = [(k, reg.label(k)) for k in _HEADLINE_HOME]
+    destinations = sorted(summary["by_destination"].items(), key=lambda kv: -kv[1])[:4]
+    fields += [(f"dest.{iso}", reg.label(f"by_destination.{iso}", names)) for iso, _ in destinations]
+    fields.append((EU_KEY, reg.label("by_destination.EU", {"EU": "the EU"})))
+    if summary["peak_queue"]:
+        busiest = max(summary["peak_queue"].items(), key=lambda kv: kv[1])[0]
+        fields.append((f"peak_queue.{busiest}", reg.label(f"peak_queue.{busiest}", names)))
+    fields += [(k, reg.label(k)) for k in _HEADLINE_REST]
+    if "force_strength" in summary:
+        fields += [(k, reg.label(k)) for k in _HEADLINE_FRONT]
+    return fields
+
+
+def output_of_key(key: str) -> str:
+    """The registered output behind a headline key (``dest.KZ`` → ``by_destination.KZ``)."""
+    return "by_destination." + key[5:] if key.startswith("dest.") else key
+
+
+def outcome_value(summary: Mapping[str, Any], name: str) -> float:
+    """A summary field as a number; an output that may not happen (the war's end) is censored at
+    the field its registry entry names (the run's last day), so it can be averaged and paired.
+    This is the one definition used by tables, ensembles and the claims audit."""
+    output = registry().find(name)
+    value = summary.get(name)
+    if value is None and output is not None and output.may_not_happen and output.censor:
+        value = summary.get(output.censor)
+    return float("nan") if value is None else float(value)
+
+
+def headline_value(summary: Mapping[str, Any], key: str, eu: set[str]) -> float:
+    """One headline number from a summary (people, or the output's own unit)."""
+    if key.startswith("dest."):
+        iso = key[5:]
+        dest = summary["by_destination"]
+        return float(sum(v for k, v in dest.items() if k in eu)) if key == EU_KEY else float(dest.get(iso, 0))
+    if key.startswith("peak_queue."):
+        return float(summary["peak_queue"].get(key.split(".", 1)[1], 0))
+    return outcome_value(summary, key)
+
+
+def headline_table(comparison: Comparison, reg: OutputRegistry | None = None) -> pd.DataFrame:
+    """The headline table as text, one function for the command line, the HTML report and the
+    dashboard: per scenario the median [5–95 %] over seeds, per later scenario the paired
+    difference from the first, median [5–95 %], with ``*`` where that band excludes zero.
+
+    Index: the output's label; columns: the scenario names, then ``Δ <name>``.
+    """
+    import pandas as pd
+
+    reg = reg or registry()
+    frame = comparison.to_frame()
+    rows = []
+    for key, label in comparison.fields:
+        row = frame.loc[key]
+        unit = reg.get(output_of_key(key)).unit if output_of_key(key) in reg else "people"
+        cells: dict[str, str] = {"output": label}
+        for name in comparison.names:
+            cells[name] = (f"{format_value(row[f'{name}.median'], unit=unit)} "
+                           f"[{format_value(row[f'{name}.p5'], unit=unit)}–{format_value(row[f'{name}.p95'], unit=unit)}]")
+        for name in comparison.names[1:]:
+            mark = " *" if row[f"{name}.distinguishable"] else ""
+            cells[f"Δ {name}"] = (f"{format_value(row[f'{name}.diff_median'], True, unit)} "
+                                  f"[{format_value(row[f'{name}.diff_p5'], True, unit)} … "
+                                  f"{format_value(row[f'{name}.diff_p95'], True, unit)}]{mark}")
+        rows.append(cells)
+    return pd.DataFrame(rows, columns=["output", *comparison.names,
+                                       *[f"Δ {n}" for n in comparison.names[1:]]]).set_index("output")
+
+
+HEADLINE_NOTE = ("Median [5–95 %] over seeds; Δ is the paired difference from the first scenario on the "
+                 "same seeds; * its 5–95 % band excludes zero (distinguishable at this ensemble size).")
+
+
+def band_text(median: float, p5: float, p95: float, unit: str = "people") -> str:
+    """``median [p5–p95]`` as text."""
+    if any(isinstance(x, float) and math.isnan(x) for x in (median, p5, p95)):
+        return "–"
+    return f"{format_value(median, unit=unit)} [{format_value(p5, unit=unit)}–{format_value(p95, unit=unit)}]"
+
+
+# --- docs ------------------------------------------------------------------------------------------
+def markdown_table(reg: OutputRegistry | None = None) -> str:
+    """The registry as a Markdown table (docs/outputs.md is generated from it)."""
+    reg = reg or registry()
+    lines = ["| output | kind | label | unit | scales with agents | better | declared by | meaning |",
+             "|---|---|---|---|---|---|---|---|"]
+    for o in reg:
+        name = f"`{o.name}.*`" if o.family else f"`{o.name}`"
+        kind = o.kind + (" + summary" if o.kind == "counter" and o.summary else "") + (" + series" if o.series else "")
+        better = o.good or "–"
+        note = o.description + (" May not happen: null then, censored at `" + o.censor + "` in tables."
+                                if o.may_not_happen and o.censor else "")
+        lines.append(f"| {name} | {kind} | {o.label_for('{key}')} | {o.unit} | "
+                     f"{'yes' if o.scaling == 'agents' else 'no'} | {better} | {reg.owner(o.name)} | {note} |")
+    return "\n".join(lines)
+
+
+def docs_page() -> str:
+    """The text of docs/outputs.md."""
+    return "\n".join([
+        "# Outputs", "",
+        "Generated from the output registry by `python -m exitwave.outputs > docs/outputs.md`; a test "
+        "checks that this page matches the code. Every summary field, series column and table row a "
+        "user sees is one of these (a family such as `by_destination.*` has one member per place or "
+        "status). *Scales with agents*: counted in agents and reported in people (× men per agent). "
+        "*Better*: which way is better for the men and the countries involved; `–` where that depends "
+        "on the reader's goal.", "",
+        markdown_table(), ""])
+
+
+if __name__ == "__main__":  # python -m exitwave.outputs > docs/outputs.md
+    print(docs_page(), end="")
