@@ -33,21 +33,10 @@ Days = Annotated[int | None, typer.Option(help="number of days")]
 
 
 def people(value: object, signed: bool = False) -> str:
-    """Compact number: 950, 12.3k, 1.25M; shares and morale (below 10, not whole) to 3 decimals."""
-    value = float(value)  # type: ignore[arg-type]
-    sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
-    v = abs(value)
-    if v != v:  # NaN
-        return "–"
-    if v >= 1e6:
-        text = f"{v / 1e6:.2f}M"
-    elif v >= 1e4:
-        text = f"{v / 1e3:.1f}k"
-    elif v < 10 and v != round(v):
-        text = f"{v:.3f}"
-    else:
-        text = f"{v:,.0f}"
-    return sign + text
+    """Compact number (950, 12.3k, 1.25M): :func:`exitwave.outputs.format_value` for people."""
+    from exitwave.outputs import format_value
+
+    return format_value(value, signed)
 
 
 def _progress():  # noqa: ANN202 - rich Progress
@@ -98,19 +87,23 @@ def run(
 
 
 def _print_summary(summary: dict) -> None:
+    from exitwave.outputs import format_value, registry
+
+    reg = registry()
     table = Table(title=f"{summary['scenario']} — seed {summary['seed']}, {summary['days']} days from "
                         f"{summary['start']}, 1 agent = {summary['scale']:.1f} men")
     table.add_column("output")
-    table.add_column("people", justify="right")
+    table.add_column("value", justify="right")
     for key in ("population", "departed", "mobilized", "hiding", "returned", "detained_at_border",
-                "protected"):
-        table.add_row(key, f"{summary[key]:,}")
+                "protected", "force_strength", "killed", "deserted", "surrendered", "mean_morale", "war_end_day"):
+        if key in summary:
+            table.add_row(reg.label(key), format_value(summary[key], unit=reg.get(key).unit))
     top = sorted(summary["by_destination"].items(), key=lambda kv: -kv[1])[:6]
-    for iso, people in top:
-        table.add_row(f"abroad in {iso}", f"{people:,}")
-    for cid, people in sorted(summary["peak_queue"].items(), key=lambda kv: -kv[1])[:3]:
-        table.add_row(f"peak queue {cid}", f"{people:,}")
-    table.add_row("conservation", "ok" if summary["conservation_ok"] else "FAILED")
+    for iso, men in top:
+        table.add_row(reg.label(f"by_destination.{iso}"), f"{men:,}")
+    for cid, men in sorted(summary["peak_queue"].items(), key=lambda kv: -kv[1])[:3]:
+        table.add_row(reg.label(f"peak_queue.{cid}"), f"{men:,}")
+    table.add_row(reg.label("conservation_ok"), "yes" if summary["conservation_ok"] else "NO — see conservation_problems")
     out.print(table)
 
 
@@ -174,28 +167,32 @@ def compare_cmd(
                              progress=lambda name, s: progress.advance(task))
     except InputError as error:
         _fail_input(error)
-    frame = result.to_frame()
-    first = result.names[0]
-    table = Table(title=f"{' vs '.join(result.names)} — {n} seeds each, median [5–95 %]; "
-                        f"Δ = paired difference from {first}")
-    table.add_column("output")
-    for name in result.names:
-        table.add_column(name, justify="right")
-    for name in result.names[1:]:
-        table.add_column(f"Δ {name}", justify="right")
-    for key, label in result.fields:
-        row = frame.loc[key]
-        cells = [f"{people(row[f'{name}.median'])} [{people(row[f'{name}.p5'])}–{people(row[f'{name}.p95'])}]"
-                 for name in result.names]
-        for name in result.names[1:]:
-            mark = " *" if row[f"{name}.distinguishable"] else ""
-            cells.append(f"{people(row[f'{name}.diff_median'], True)} [{people(row[f'{name}.diff_p5'], True)}"
-                         f" … {people(row[f'{name}.diff_p95'], True)}]{mark}")
-        table.add_row(label, *cells)
-    out.print(table)
-    out.print("* the 5–95 % band of the paired difference excludes zero (distinguishable at this ensemble size)")
+    _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each")
     if result.run_dirs:
         out.print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
+
+
+def _label(output: str) -> str:
+    """An output's label in words (the registry's), or its name when it is not a registered output."""
+    from exitwave.outputs import registry
+
+    reg = registry()
+    return reg.label(output) if output in reg else output
+
+
+def _print_headline(result, title: str) -> None:  # noqa: ANN001 - Comparison
+    """The headline table (:func:`exitwave.outputs.headline_table`, as in the report and the dashboard)."""
+    from exitwave.outputs import HEADLINE_NOTE, headline_table
+
+    frame = headline_table(result)
+    table = Table(title=title)
+    table.add_column("output")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for label, row in frame.iterrows():
+        table.add_row(str(label), *[str(v) for v in row])
+    out.print(table)
+    out.print(HEADLINE_NOTE)
 
 
 class _RunProgress:
@@ -235,10 +232,13 @@ class _RunProgress:
 
 
 def _band(bands: dict, key: str) -> str:
+    from exitwave.outputs import band_text, registry
+
     b = bands.get(key)
     if not b or "median" not in b:
         return "–"
-    return f"{people(b['median'])} [{people(b['p5'])}–{people(b['p95'])}]"
+    output = registry().find(key)
+    return band_text(b["median"], b["p5"], b["p95"], output.unit if output else "people")
 
 
 @app.command("ensemble")
@@ -267,14 +267,15 @@ def ensemble_cmd(
     except InputError as error:
         _fail_input(error)
     bands = result.summary_bands()
+    from exitwave.outputs import HEADLINE_KEYS, registry
+
+    reg = registry()
     table = Table(title=f"{scenario}: {len(result.summaries)} of {n} runs, median [5–95 %]")
     table.add_column("output")
-    table.add_column("people", justify="right")
-    for key in ("departed", "mobilized", "mobilization_shortfall", "hiding", "returned",
-                "detained_at_border", "protected", "force_strength", "killed", "deserted",
-                "surrendered", "mean_morale", "war_end_day"):
+    table.add_column("median [5–95 %]", justify="right")
+    for key in HEADLINE_KEYS:
         if key in bands:
-            table.add_row(key, _band(bands, key))
+            table.add_row(reg.label(key), _band(bands, key))
     if "war_ended_share" in bands:
         table.add_row("war ended within the run", f"{bands['war_ended_share']['mean']:.0%}")
     out.print(table)
@@ -316,12 +317,14 @@ def sweep_cmd(
         table.add_column(name)
     fields = [f for f in ("departed", "mobilized", "protected", "force_strength", "deserted", "surrendered")
               if f"{f}.median" in frame]
+    from exitwave.outputs import band_text, registry
+
+    reg = registry()
     for f in fields:
-        table.add_column(f, justify="right")
+        table.add_column(reg.label(f), justify="right")
     for _, row in frame.iterrows():
         cells = [str(row[name]) for name in params]
-        cells += [f"{people(row[f + '.median'])} [{people(row[f + '.p5'])}–{people(row[f + '.p95'])}]"
-                  for f in fields]
+        cells += [band_text(row[f + ".median"], row[f + ".p5"], row[f + ".p95"]) for f in fields]
         table.add_row(*cells)
     out.print(table)
     if result.failures:
@@ -401,7 +404,7 @@ def sensitivity_cmd(
     for output in result.indices:
         rows = frame.loc[output].head(top)
         cells = [f"{name} {people(r[key])} ±{people(r[conf])}" for name, r in rows.iterrows()]
-        table.add_row(output, *cells)
+        table.add_row(_label(output), *cells)
     out.print(table)
     if result.failures:
         err.print(f"[bold red]{result.failures} runs failed[/]")

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
 
 __all__ = ["Output", "OutputRegistry", "RUN_OUTPUTS", "registry", "format_value", "headline_fields",
-           "headline_value", "headline_table", "markdown_table", "outcome_value", "EU_KEY"]
+           "headline_value", "headline_table", "markdown_table", "outcome_value", "EU_KEY", "HEADLINE_KEYS",
+           "HEADLINE_NOTE", "band_text", "docs_page"]
 
 Kind = Literal["counter", "summary", "series"]
 Scaling = Literal["agents", "none"]
@@ -217,6 +218,8 @@ _HEADLINE_REST = ("mobilized", "mobilization_shortfall", "hiding", "detained_at_
                   "returned", "hostile_admitted")
 _HEADLINE_FRONT = ("force_strength", "killed", "soldier_days_lost_to_care", "deserted", "surrendered",
                    "mean_morale", "war_end_day")
+#: The headline outputs that are single summary fields (the ensemble table shows these).
+HEADLINE_KEYS = _HEADLINE_HOME + _HEADLINE_REST + _HEADLINE_FRONT
 
 
 def headline_fields(summary: Mapping[str, Any], names: Mapping[str, str],

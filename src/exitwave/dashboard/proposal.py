@@ -24,7 +24,7 @@ __all__ = ["DestinationRule", "Edits", "build_overrides", "men_of_draft_age", "p
 EntryChoice = Literal["open", "visa", "closed"]
 AsylumChoice = Literal["grant", "case_by_case", "refuse"]
 ClosureChoice = Literal["keep", "close", "none"]
-_FORBIDDEN = ("world", "extends")  # would point the loader at files the dashboard must not read
+_FORBIDDEN = ("world", "extends", "modules")  # would point the loader at files the dashboard must not read
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,8 @@ def build_overrides(scenario: Scenario, edits: Edits) -> dict[str, Any]:
         overrides["countermeasures.exit_closure"] = None
     for key, value in edits.extra.items():
         if key.split(".")[0] in _FORBIDDEN:
-            raise InputError("overrides", key, "the dashboard does not change world or extends "
-                                               "(they name files); edit the scenario file instead")
+            raise InputError("overrides", key, "the dashboard does not change world, extends or modules "
+                                               "(they name files or code); edit the scenario file instead")
         overrides[key] = value
     if overrides and "name" not in overrides:
         overrides["name"] = f"{scenario.name}-edited"

@@ -78,31 +78,16 @@ def write_report(folder: Path) -> Path:
 
 
 def _people(value: object, signed: bool = False) -> str:
-    from exitwave.cli import people
+    from exitwave.outputs import format_value
 
-    return people(value, signed)
+    return format_value(value, signed)
 
 
 def headline_table(comparison: Comparison) -> pd.DataFrame:
-    """Headline outputs as text: per scenario the median [5–95 %], per later scenario the paired
-    difference from the first, median [5–95 %] with ``*`` where the band excludes zero."""
-    import pandas as pd
+    """Headline outputs as text: :func:`exitwave.outputs.headline_table` (as in the CLI and the report)."""
+    from exitwave.outputs import headline_table as render
 
-    frame = comparison.to_frame()
-    rows = []
-    for key, label in comparison.fields:
-        row = frame.loc[key]
-        cells: dict[str, str] = {"output": label}
-        for name in comparison.names:
-            cells[name] = (f"{_people(row[f'{name}.median'])} [{_people(row[f'{name}.p5'])}–"
-                           f"{_people(row[f'{name}.p95'])}]")
-        for name in comparison.names[1:]:
-            mark = " *" if row[f"{name}.distinguishable"] else ""
-            cells[f"Δ {name}"] = (f"{_people(row[f'{name}.diff_median'], True)} "
-                                  f"[{_people(row[f'{name}.diff_p5'], True)} … "
-                                  f"{_people(row[f'{name}.diff_p95'], True)}]{mark}")
-        rows.append(cells)
-    return pd.DataFrame(rows).set_index("output")
+    return render(comparison)
 
 
 def claims_table(verdicts: list[Verdict]) -> pd.DataFrame:

@@ -8,7 +8,9 @@ the paired difference from the first scenario with its band; a difference whose 
 zero is flagged as distinguishable.
 
 Headline outputs adapt to the world: the destinations and the crossing shown are those that
-matter most in the reference scenario's first run; front outputs appear when it has a front.
+matter most in the reference scenario's first run; front outputs appear when it has a front. Which
+outputs are headline outputs, and their labels, come from the output registry
+(:mod:`exitwave.outputs`).
 """
 
 from __future__ import annotations
@@ -20,63 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exitwave.outputs import headline_fields, headline_value
 from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Comparison", "compare", "headline_fields", "headline_value"]
-
-_PLAIN = (
-    ("departed", "departed (crossed out)"),
-    ("mobilized", "mobilized"),
-    ("mobilization_shortfall", "mobilization shortfall"),
-    ("hiding", "hiding"),
-    ("detained_at_border", "detained at the border"),
-    ("protected", "granted protection"),
-    ("returned", "returned home"),
-    ("hostile_admitted", "hostile agents admitted"),
-)
-_FRONT = (
-    ("force_strength", "force strength at end"),
-    ("killed", "killed"),
-    ("soldier_days_lost_to_care", "soldier-days lost to care"),
-    ("deserted", "deserted"),
-    ("surrendered", "surrendered"),
-    ("mean_morale", "mean morale at end (0–1)"),
-    ("war_end_day", "war-end day (censored at run end)"),
-)
-
-
-def headline_fields(summary: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
-    """(key, label) of the headline outputs for runs like ``summary``."""
-    fields = list(_PLAIN[:1])
-    destinations = sorted(summary["by_destination"].items(), key=lambda kv: -kv[1])[:4]
-    fields += [(f"dest.{iso}", f"in {names.get(iso, iso)} at end") for iso, _ in destinations]
-    fields.append(("dest.EU", "in the EU at end"))
-    if summary["peak_queue"]:
-        busiest = max(summary["peak_queue"].items(), key=lambda kv: kv[1])[0]
-        fields.append((f"peak_queue.{busiest}", f"peak queue {busiest} (people)"))
-    fields += list(_PLAIN[1:])
-    if "force_strength" in summary:
-        fields += list(_FRONT)
-    return fields
-
-
-def headline_value(summary: dict[str, Any], key: str, eu: set[str]) -> float:
-    """One headline number from a summary (people, or the field's own unit)."""
-    if key.startswith("dest."):
-        iso = key[5:]
-        dest = summary["by_destination"]
-        return float(sum(v for k, v in dest.items() if k in eu)) if iso == "EU" else float(dest.get(iso, 0))
-    if key.startswith("peak_queue."):
-        return float(summary["peak_queue"].get(key.split(".", 1)[1], 0))
-    if key == "war_end_day":
-        end = summary.get("war_end_day")
-        return float(summary["days"] if end is None else end)
-    value = summary.get(key)
-    return float("nan") if value is None else float(value)
-
 
 @dataclass
 class Comparison:
@@ -216,6 +168,7 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
         world = load_world(scenario.world, relative_to=path.parent)
         eu |= {iso for iso, member in zip(world.country_ids, world.country_eu, strict=True) if member}
         country_names.update(zip(world.country_ids, world.country_names, strict=True))
+        country_names.update(zip(world.crossing_ids, world.crossing_names, strict=True))
     fields = headline_fields(summaries[names[0]][0], country_names)
     values = {name: np.array([[headline_value(summary, key, eu) for key, _ in fields]
                               for summary in summaries[name]], dtype=np.float64) for name in names}

@@ -26,6 +26,7 @@ from exitwave.experiments.executors import (
     make_executor,
     remove_stale_temporaries,
 )
+from exitwave.outputs import registry
 from exitwave.scenario.load import load_scenario
 
 if TYPE_CHECKING:
@@ -37,17 +38,23 @@ QUANTILES = (5, 50, 95)
 
 
 def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Numeric fields of a summary, nested mappings as dotted keys (``by_destination.KZ``)."""
+    """Numeric fields of a summary, nested mappings as dotted keys (``by_destination.KZ``); an
+    output that may not happen (registry: ``may_not_happen``, the war's end) is NaN when it did not."""
     flat: dict[str, float] = {}
     for key, value in summary.items():
         name = f"{prefix}{key}"
         if isinstance(value, bool | int | float):
             flat[name] = float(value)
-        elif value is None and key == "war_end_day":
+        elif value is None and _may_not_happen(name):
             flat[name] = float("nan")
         elif isinstance(value, dict):
             flat.update(flatten_summary(value, prefix=f"{name}."))
     return flat
+
+
+def _may_not_happen(name: str) -> bool:
+    output = registry().find(name)
+    return output is not None and output.may_not_happen and output.censor is not None
 
 
 def band_table(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -91,6 +98,7 @@ class Ensemble:
     def summary_bands(self) -> dict[str, dict[str, float]]:
         rows = [flatten_summary(self.summaries[s]) for s in sorted(self.summaries)]
         bands = band_table(rows)
+        # the share of runs in which the war ended (war_end_day: null when it outlasted the run)
         ends = [self.summaries[s].get("war_end_day") for s in sorted(self.summaries)]
         if any("war_end_day" in self.summaries[s] for s in self.summaries):
             bands["war_ended_share"] = {"mean": float(np.mean([e is not None for e in ends])),

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from exitwave.errors import InputError
+from exitwave.outputs import outcome_value
 from exitwave.registry import parameters
 
 if TYPE_CHECKING:
@@ -185,10 +186,8 @@ def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: lis
             i = int(index)
             if outcome.ok and outcome.summary is not None:
                 for o in outputs:
-                    v = outcome.summary.get(o)
-                    if o == "war_end_day" and v is None:
-                        v = outcome.summary["days"]  # censored at the end of the run
-                    raw[arm][o][i] = np.nan if v is None else float(v)
+                    # an output that may not happen (the war's end) is censored at the run's end
+                    raw[arm][o][i] = outcome_value(outcome.summary, o)
             else:
                 failures += 1
             done += 1

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from exitwave.experiments.comparison import headline_fields, headline_value
+from exitwave.outputs import HEADLINE_NOTE, headline_fields, headline_table, headline_value
 from exitwave.registry import parameters
 from exitwave.report.claims import NOT_TESTED, audit
 from exitwave.report.figures import (
@@ -216,21 +216,11 @@ def _headline_section(inputs: ReportInputs) -> list[str]:
     parts = ["<h2 id='headline'>Headline outputs</h2>"]
     comparison = inputs.comparison
     if comparison is not None and len(comparison.names) >= 2:
-        frame = comparison.to_frame()
-        parts.append("<table><tr><th>output</th>")
-        parts += [f"<th>{_e(n)}</th>" for n in comparison.names]
-        parts += [f"<th>Δ {_e(n)}</th>" for n in comparison.names[1:]]
-        parts.append("</tr>")
-        for key, label in comparison.fields:
-            row = frame.loc[key]
-            cells = [f"<td class='num'>{_num(row[f'{n}.median'])} [{_num(row[f'{n}.p5'])}–{_num(row[f'{n}.p95'])}]</td>"
-                     for n in comparison.names]
-            cells += [f"<td class='num'>{_num(row[f'{n}.diff_median'])} [{_num(row[f'{n}.diff_p5'])} … "
-                      f"{_num(row[f'{n}.diff_p95'])}]{' *' if row[f'{n}.distinguishable'] else ''}</td>"
-                      for n in comparison.names[1:]]
-            parts.append(f"<tr><td>{_e(label)}</td>{''.join(cells)}</tr>")
-        parts.append("</table><p class='note'>Median [5–95 %] over seeds; Δ is the paired difference from "
-                     f"{_e(comparison.names[0])} on the same seeds; * its band excludes zero.</p>")
+        table = headline_table(comparison)
+        parts.append("<table><tr><th>output</th>" + "".join(f"<th>{_e(c)}</th>" for c in table.columns) + "</tr>")
+        for label, row in table.iterrows():
+            parts.append(f"<tr><td>{_e(label)}</td>" + "".join(f"<td class='num'>{_e(v)}</td>" for v in row) + "</tr>")
+        parts.append(f"</table><p class='note'>{_e(HEADLINE_NOTE)}</p>")
         return parts
     first = next(iter(inputs.summaries.values()))[0]
     fields = headline_fields(first, {})

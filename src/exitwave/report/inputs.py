@@ -145,7 +145,9 @@ def _pair(groups: dict[str, list[Path]],
     run_dir = groups[names[0]][0]
     world = run_world(run_dir)
     eu = {iso for iso, member in zip(world.country_ids, world.country_eu, strict=True) if member}
-    fields = headline_fields(summaries[names[0]][0], dict(zip(world.country_ids, world.country_names, strict=True)))
+    place_names = {**dict(zip(world.country_ids, world.country_names, strict=True)),
+                   **dict(zip(world.crossing_ids, world.crossing_names, strict=True))}
+    fields = headline_fields(summaries[names[0]][0], place_names)
     table = {n: np.array([[headline_value(s, key, eu) for key, _ in fields] for s in summaries[n]])
              for n in names}
     comparison = Comparison(names=names, seeds=seeds[0], fields=fields, values=table, summaries=summaries,
