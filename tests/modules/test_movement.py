@@ -80,3 +80,37 @@ def test_queued_men_give_up_or_switch_when_patience_runs_out():
     results = run_small("russia-2022", scale=500, days=30)
     assert results.series["gave_up"].iloc[-1] > 0
     assert results.series["switched_crossing"].iloc[-1] > 0
+
+
+def test_a_visa_fee_deters_the_men_who_cannot_pay_it():
+    from exitwave.scenario.schema import Policy
+
+    base = load_scenario("russia-2022")
+    fee = 1200.0  # USD; with fee_budget_usd 2000 only men of means ≥ 0.6 can pay it
+
+    def with_fee(usd: float) -> object:
+        return base.model_copy(update={"policies": [*base.policies,
+                                                    Policy.model_validate({"country": "KZ", "visa_fee_usd": usd})]})
+
+    keep: list = []
+    free = run_small(base, keep=keep, scale=1000, days=30)
+    charged = run_small(with_fee(fee), keep=keep, scale=1000, days=30)
+    zero = run_small(with_fee(0.0), scale=1000, days=30)
+    world = keep[0].world
+    kz_crossings = [cid for c, cid in enumerate(world.crossing_ids)
+                    if world.country_ids[world.crossing_country[c]] == "KZ"]
+
+    def into_kz(results) -> float:  # noqa: ANN001
+        return sum(results.summary["by_crossing"].get(cid, 0) for cid in kz_crossings)
+
+    # fewer men use the Kazakh crossings (their capacity binds, so men who can pay fill part of the gap)
+    assert into_kz(charged) < 0.95 * into_kz(free)
+    # who still goes to Kazakhstan is better off: every man who crossed into it can pay the fee
+    state = keep[1].state
+    kz = world.country_ids.index("KZ")
+    budget = state.pop.means.astype(float) * state.scenario.behaviour.fee_budget_usd
+    crossed_in = (state.country == kz) & (state.depart_day >= 0)
+    assert crossed_in.sum() > 0 and (budget[crossed_in] >= fee).mean() > 0.95
+    # a zero fee is the lever switched off: identical to the status quo
+    assert zero.summary["departed"] == free.summary["departed"]
+    assert zero.summary["by_destination"] == free.summary["by_destination"]

@@ -32,6 +32,7 @@ class Schedule:
     screening_capacity: np.ndarray  # people/day [day, country]
     detection: np.ndarray  # float [day, country]
     relocation: np.ndarray  # float [day, country (transit), country (destination)] weights
+    visa_fee: np.ndarray  # USD [day, country]: entry or visa fee a man pays to enter
     draft_office: np.ndarray  # float [day, crossing]: detention probability of summoned men
     exit_closed: np.ndarray  # bool [day, crossing]
     exit_ban: np.ndarray  # float [day]: detention probability of summoned men at any crossing
@@ -90,6 +91,7 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
     screening = np.zeros((n, n_c))
     detection = np.zeros((n, n_c))
     relocation = np.zeros((n, n_c, n_c))
+    visa_fee = np.zeros((n, n_c))
     for i, policy in enumerate(scenario.policies):
         members = _countries(world, policy.country, source, f"policies[{i}].country")
         a, b = _span(scenario, policy.from_, policy.until)
@@ -112,6 +114,8 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
             screening[a:b, members] = policy.screening_capacity_per_day
         if policy.detection_probability is not None:
             detection[a:b, members] = policy.detection_probability
+        if policy.visa_fee_usd is not None:
+            visa_fee[a:b, members] = policy.visa_fee_usd
         if policy.relocation_key is not None or policy.coalition is not None:
             coalition: list[int] = []
             for j, name in enumerate(policy.coalition or ["EU"]):
@@ -161,6 +165,6 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
         since = days - scenario.time.day_of(shock.date)
         urgency += np.where(since >= 0, shock.urgency * 0.5 ** (since / shock.half_life_days), 0.0)
     return Schedule(entry=entry, asylum=asylum, recognition=recognition, transit_only=transit,
-                    screening_capacity=screening, detection=detection, relocation=relocation,
+                    screening_capacity=screening, detection=detection, relocation=relocation, visa_fee=visa_fee,
                     draft_office=draft, exit_closed=closed, exit_ban=ban, callup_news=news,
                     urgency=urgency)

@@ -6,7 +6,9 @@ Route choice follows Flee's form (Suleimenova et al. 2017): a man of region ``r`
     reach_k(c, t) · value_c(t) · capacity_c^γ · exp(−wait_c(t) / wait_tolerance) / (distance_rc + d0)^α
 
 ``reach`` is 0 where he cannot pass (no international passport where one is needed, air travel
-he cannot afford, a closed exit or entry) and the visa-holding share (× ``visa_holder_odds``:
+he cannot afford, a closed exit or entry, an entry or visa fee above ``means × fee_budget_usd``:
+a choice each man makes for himself, so the group's ``access`` does not see fees) and the
+visa-holding share (× ``visa_holder_odds``:
 leavers are better travelled than men at large) where a visa is needed;
 ``value`` rises with the destination's asylum prospects; ``wait`` is the queue in days of
 capacity; ``capacity^γ`` makes a major crossing better known than a minor one (γ =
@@ -167,6 +169,10 @@ class Movement(Module):
             return agents
         region = state.pop.region[agents]
         rows = self.route_weight[region, self.route_class[agents]].copy()
+        fee = state.schedule.visa_fee[min(day, state.n_days - 1), state.world.crossing_country]
+        if fee.any():  # a crossing into a country whose fee he cannot pay is no option for him
+            budget = state.pop.means[agents].astype(np.float64) * state.scenario.behaviour.fee_budget_usd
+            rows *= fee[None, :] <= budget[:, None]
         if exclude is not None:
             rows[np.arange(agents.size), exclude] = 0.0
         pick = _choose(rows, uniform(state.seed, Stream.ROUTE, stream_day, agents))

@@ -201,6 +201,7 @@ class Behaviour(_Model):
     asylum_application_share: Share = 0.3
     asylum_processing_days: Positive = 60.0
     people_per_vehicle: Positive = 2.5
+    fee_budget_usd: Positive = 2000.0
 
 
 EntryRegime = Literal["open", "visa", "closed"]
@@ -221,6 +222,7 @@ class Policy(_Model):
     detection_probability: Share | None = None
     relocation_key: Literal["eu2015", "population"] | None = None
     coalition: list[str] | None = None
+    visa_fee_usd: Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)] | None = None
     label: str = ""
 
     @field_validator("until")
