@@ -17,7 +17,11 @@ from enum import IntEnum
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["Stream", "stream_key", "uniform", "uniform_at", "normal", "exponential"]
+__all__ = ["Stream", "FIRST_USER_STREAM", "stream_key", "uniform", "uniform_at", "normal", "exponential"]
+
+#: Streams below this number are exitwave's own; a module added to a run draws from its own
+#: streams at or above it, so adding it never changes the draws of the built-in mechanisms.
+FIRST_USER_STREAM = 1000
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

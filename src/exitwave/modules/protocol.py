@@ -32,6 +32,7 @@ from exitwave.errors import InputError
 
 if TYPE_CHECKING:
     from exitwave.outputs import Output
+    from exitwave.results import Tally
     from exitwave.state import State
 
 __all__ = ["Module", "MechanismModule", "CORE_FIELDS", "check_modules", "resolve_modules", "field_owners",
@@ -76,6 +77,10 @@ class Module:
 
     def step(self, state: State, day: int) -> None:
         """Advance this mechanism by one day."""
+
+    def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
+        """Its fields of ``summary.json`` (people); by default its counters with ``summary=True``."""
+        return tally.counters(self.outputs)
 
 
 def field_owners(modules: Sequence[Any]) -> dict[str, str]:
