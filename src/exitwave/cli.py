@@ -350,7 +350,6 @@ def sensitivity_cmd(
 ) -> None:
     """Which parameters carry each headline output, or a policy's effect on it with --versus (SALib Morris or Sobol)."""
     import datetime as dt
-    import os
     import shlex
     import time
 
@@ -379,21 +378,11 @@ def sensitivity_cmd(
     wall = time.perf_counter() - started
     frame = result.to_frame()
     if out_file is not None:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        table_out = frame.reset_index()
-        table_out.insert(0, "versus", versus or "")
-        table_out.insert(0, "scenario", scenario)
-        meta = {"scenario": scenario, "versus": versus, "method": method, "n": n, "runs": total,
-                "parameters": names, "seed": seed, "scale": scale, "days": days,
-                "failures": result.failures, "wall_s": round(wall, 1),
-                "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "command": "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])}
-        for path, write in ((out_file, lambda t: table_out.to_csv(t, index=False)),
-                            (out_file.with_suffix(".json"),
-                             lambda t: t.write_text(json.dumps(meta, indent=2) + "\n"))):
-            temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-            write(temp)
-            os.replace(temp, path)
+        result.save(out_file, {"scenario": scenario, "versus": versus, "method": method, "n": n, "runs": total,
+                               "parameters": names, "seed": seed, "scale": scale, "days": days,
+                               "failures": result.failures, "wall_s": round(wall, 1),
+                               "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                               "command": "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
     key, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
     what = f"{scenario} − {versus} (paired difference)" if versus else scenario
     table = Table(title=f"{method} sensitivity of {what}: {total} runs, {len(names)} parameters, "

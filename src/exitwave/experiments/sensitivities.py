@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from exitwave.registry import parameters
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Sensitivity", "sensitivity", "default_parameters", "sample", "analyze", "runs_needed", "OUTPUTS"]
+__all__ = ["Sensitivity", "sensitivity", "default_parameters", "sample", "analyze", "runs_needed", "OUTPUTS", "read_table"]
 
 OUTPUTS = ("departed", "mobilization_shortfall", "protected", "returned", "force_strength",
            "killed", "deserted", "surrendered", "war_end_day", "mean_morale", "hostile_admitted")
@@ -124,6 +125,25 @@ class Sensitivity:
         frame["rank"] = frame.groupby("output")[key].rank(ascending=False, method="first").astype(int)
         return frame.sort_values(["output", "rank"]).set_index(["output", "parameter"])
 
+    def save(self, path: str | Path, meta: dict[str, Any]) -> Path:
+        """Write the indices as ``path`` (CSV: scenario, versus, output, parameter, indices, rank)
+        and ``meta`` (command, budget, date …) as the JSON beside it, each atomically. This is the
+        file format that ``exitwave report --sensitivity`` reads (:func:`read_table`)."""
+        import json
+        import os
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = self.to_frame().reset_index()
+        table.insert(0, "versus", self.versus or "")
+        table.insert(0, "scenario", self.scenario)
+        for target, write in ((path, lambda t: table.to_csv(t, index=False)),
+                              (path.with_suffix(".json"), lambda t: t.write_text(json.dumps(meta, indent=2) + "\n"))):
+            temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            write(temp)
+            os.replace(temp, target)
+        return path
+
     def leading(self, output: str, k: int = 3) -> list[str]:
         """The ``k`` parameters that carry most of ``output``'s variation."""
         frame = self.to_frame()
@@ -203,3 +223,21 @@ def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: lis
             continue  # failed runs or a constant output: no indices
         result.indices[o] = analyze(method, problem, x, y, seed=seed)
     return result
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A table written by :meth:`Sensitivity.save`: the indices and the JSON beside it (empty when
+    absent; ``scenario`` and ``versus`` then come from the CSV's columns)."""
+    import json
+
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    meta_path = path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    if "versus" in frame.columns and not meta.get("versus"):
+        versus = frame["versus"].dropna()
+        if len(versus) and str(versus.iloc[0]):
+            meta.setdefault("versus", str(versus.iloc[0]))
+            meta.setdefault("scenario", str(frame["scenario"].iloc[0]))
+    return frame, meta

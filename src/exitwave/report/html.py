@@ -101,16 +101,9 @@ class Sensitivity:
 
 def load_sensitivity(path: Path, bundled: bool = False) -> Sensitivity:
     """Read a sensitivity CSV and, when present, the JSON beside it (command, budget, date)."""
-    import pandas as pd
+    from exitwave.experiments.sensitivities import read_table
 
-    frame = pd.read_csv(path)
-    meta_path = path.with_suffix(".json")
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    if "versus" in frame.columns and not meta.get("versus"):
-        versus = frame["versus"].dropna()
-        if len(versus) and str(versus.iloc[0]):
-            meta.setdefault("versus", str(versus.iloc[0]))
-            meta.setdefault("scenario", str(frame["scenario"].iloc[0]))
+    frame, meta = read_table(path)
     return Sensitivity(path, frame, meta, bundled)
 
 
