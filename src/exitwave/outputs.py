@@ -64,8 +64,16 @@ class Output:
     family: bool = False
     summary: bool = True  # counters: also a summary.json field of the same name
     series: bool = False  # summary fields: also a daily series column of the same name
+    series_label: str = ""  # the daily series' label when it differs from the summary field's
     may_not_happen: bool = False
     censor: str | None = None  # the summary field that censors a ``may_not_happen`` value
+
+    @property
+    def daily_label(self) -> str:
+        """The label of its daily series (counters are cumulative)."""
+        if self.series_label:
+            return self.series_label
+        return self.label + (" (cumulative)" if self.kind == "counter" else "")
 
     def label_for(self, key: str | None = None) -> str:
         """The label in words; for a family member, with its key (or name) filled in."""
@@ -133,16 +141,27 @@ class OutputRegistry:
         return tuple(o.name for o in self if o.kind == "counter")
 
     def label(self, name: str, key_names: Mapping[str, str] | None = None) -> str:
-        """The label of ``name`` in words (a family member's key translated by ``key_names``)."""
+        """The label of ``name`` in words (a family member's key translated by ``key_names``;
+        statuses in words by default)."""
         output = self.get(name)
         if output.family and name != output.name:
             key = name[len(output.name) + 1:]
-            return output.label_for((key_names or {}).get(key, key))
+            words = {**STATUS_WORDS, **(key_names or {})} if output.name in _STATUS_FAMILIES else key_names
+            return output.label_for((words or {}).get(key, key))
         return output.label
 
     def unregistered(self, names: Iterable[str]) -> list[str]:
         return [n for n in names if n not in self]
 
+
+#: The statuses (``status.x``, ``final_state_counts.x``) in words.
+STATUS_WORDS = {"at_home": "at home", "summoned": "summoned", "hiding": "in hiding",
+                "mobilized": "mobilized or recruited, in training", "travelling": "travelling",
+                "queued": "queueing at a crossing", "abroad": "abroad", "screening": "waiting for screening",
+                "asylum_pending": "awaiting an asylum decision", "protected": "protected abroad",
+                "returned": "back home after a stay abroad", "soldier": "at the front", "wounded": "wounded, in care",
+                "killed": "killed", "deserted": "deserted", "surrendered": "surrendered", "discharged": "discharged"}
+_STATUS_FAMILIES = ("status", "final_state_counts")
 
 # --- outputs of the run itself (not of one mechanism) ---------------------------------------------
 RUN_OUTPUTS = (

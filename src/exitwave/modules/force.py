@@ -127,6 +127,7 @@ class Force(Module):
         Output("desertion_share_per_month", "desertions per soldier per month", "share 0–1/month",
                scaling="none", description="deserted ÷ mean strength ÷ months of the run"),
         Output("mean_morale", "mean morale at end (0–1)", "morale 0–1", scaling="none", series=True,
+               series_label="mean morale (0–1)",
                description="strength-weighted mean morale of the units (series: daily; summary: last day)"),
     )
 

@@ -100,8 +100,8 @@ class Movement(Module):
               "newly_abroad", "entering_country", "turned_home")
     updates = ("hiding",)  # a summoned man turned back goes into hiding
     outputs = (
-        Output("departed", "departed (crossed out)", "people", description="men who crossed out, cumulative "
-               "(a man who left twice counts twice)"),
+        Output("departed", "departed (crossed out)", "people", series=True, series_label="departed (cumulative)",
+               description="men who crossed out, cumulative (a man who left twice counts twice)"),
         Output("departed_daily", "departures per day", "people/day", kind="series"),
         Output("by_crossing", "crossed at {key}", "people", family=True),
         Output("crossed", "crossed at {key} per day", "people/day", kind="series", family=True),

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exitwave.outputs import registry
+
 if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
     from exitwave.world import World
@@ -101,6 +103,17 @@ def _style(ax: Any, title: str) -> None:
     ax.grid(alpha=0.25)
 
 
+def _series_label(reg: Any, column: str, world: Any = None) -> str:
+    """A daily series' title in words, from the output registry (``status.x``: men in status x)."""
+    names = dict(zip(world.crossing_ids, world.crossing_names, strict=True)) if world is not None else {}
+    if column.startswith("status."):
+        return reg.label(column)
+    output = reg.get(column)
+    if output.family:
+        return reg.label(column, names) + (f", {output.unit}" if output.unit == "people" else "")
+    return output.daily_label + (f", {output.unit}" if output.unit == "people" else "")
+
+
 def band_figures(groups: dict[str, list[Any]], world: Any = None) -> list[Any]:
     """Panels of daily series: median line and 5–95 % band over seeds, one colour per scenario.
 
@@ -137,13 +150,13 @@ def band_figures(groups: dict[str, list[Any]], world: Any = None) -> list[Any]:
     first = next(iter(groups.values()))[0]
     queues = [c for c in first.columns if c.startswith("queue_length.")]
     busiest = max(queues, key=lambda c: max(g[0][c].max() for g in groups.values())) if queues else None
-    panels = [("departed", "departed (cumulative, people)"), ("status.queued", "queued at all crossings"),
-              ("status.mobilized", "mobilized, in training"), ("status.soldier", "force strength"),
-              ("mean_morale", "mean morale (0–1)"), ("surrendered", "surrendered (cumulative)"),
-              ("deserted", "deserted (cumulative)"), ("status.protected", "granted protection abroad")]
+    reg = registry()
+    # labels from the output registry (series of counters are cumulative)
+    columns = ["departed", "status.queued", "status.mobilized", "status.soldier", "mean_morale", "surrendered",
+               "deserted", "status.protected"]
     if busiest:
-        panels.insert(2, (busiest, f"queue at {busiest.split('.', 1)[1]} (people)"))
-    panels = [p for p in panels if p[0] in first.columns]
+        columns.insert(2, busiest)
+    panels = [(c, _series_label(reg, c, world)) for c in columns if c in first.columns]
     for start in range(0, len(panels), 4):
         chunk = panels[start:start + 4]
         fig, axes = plt.subplots(1, len(chunk), figsize=(4.2 * len(chunk), 3.2), squeeze=False)
@@ -296,7 +309,7 @@ def sensitivity_figure(frame: Any, outputs: list[str], k: int = 6) -> Any | None
                 label="ST ± 95 % CI")
         ax.scatter(part["S1"], y, color="#c0392b", s=14, zorder=3, label="S1")
         ax.set_yticks(y, [p.split(".", 1)[1] for p in part["parameter"]], fontsize=7)
-        ax.set_title(f"Δ {output}", fontsize=9)
+        ax.set_title(f"Δ {registry().label(output) if output in registry() else output}", fontsize=9)
         ax.axvline(0, color="k", lw=0.6)
         ax.tick_params(axis="x", labelsize=7)
     axes.flat[0].legend(fontsize=6, loc="lower right")
