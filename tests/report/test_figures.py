@@ -6,6 +6,7 @@ import pandas as pd
 from matplotlib.collections import PolyCollection
 
 from exitwave.experiments.comparison import Comparison
+from exitwave.outputs import registry
 from exitwave.report.figures import (
     band_figures,
     destination_series,
@@ -39,7 +40,8 @@ def test_band_figures_keep_the_dashboard_signature_and_add_destinations(comparis
     assert len(with_world) == len(plain) + 1
     titles = [ax.get_title() for ax in with_world[0].axes]
     assert titles[0].startswith("departed to ")
-    assert any(ax.get_title() == "force strength" for fig in plain for ax in fig.axes)
+    force = registry().label("status.soldier")  # titles are the registry's labels
+    assert any(ax.get_title() == force for fig in plain for ax in fig.axes)
 
 
 def test_the_flow_map_draws_country_outlines_and_one_panel_per_scenario(comparison_dir):
