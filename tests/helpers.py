@@ -7,18 +7,23 @@ from pathlib import Path
 
 from exitwave.engine import Simulation
 from exitwave.results import Results
-from exitwave.scenario.load import load_scenario
+from exitwave.scenario.load import load_scenario, resolve_scenario_path
 from exitwave.scenario.schema import Scenario
 
 SMALL_SCALE = 2000.0  # men per agent: ~20,000 agents, a run takes well under a second
 
 
-def run_small(scenario: str | Scenario, keep: list | None = None, **kwargs) -> Results:
+def run_small(scenario: str | Path | Scenario, keep: list | None = None, **kwargs) -> Results:
     """Run at small scale with the full conservation check every day.
+
+    ``scenario``: a bundled name, a YAML path (its world is found relative to the file, as the
+    command line does) or a Scenario.
 
     Pass ``keep=[]`` to receive the Simulation (with its final state) in that list.
     """
-    loaded = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    loaded = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
+    if isinstance(scenario, str | Path) and Path(scenario).suffix in (".yaml", ".yml"):
+        kwargs.setdefault("source", resolve_scenario_path(scenario))  # its world is relative to the file
     kwargs.setdefault("scale", SMALL_SCALE)
     kwargs.setdefault("days", 40)
     kwargs.setdefault("full_check_every", 1)
