@@ -134,6 +134,10 @@ CASES = [
          ["expected a rate with its unit", "'0.3 per month'", "got 0.03"]),
     Case("unknown_world_folder", _write(GOOD.replace("world: russia-2022", "world: ./no-such-world")),
          "./no-such-world", "world", ["expected a world folder with a world.yaml", "bundled: russia-2022"]),
+    Case("name_leaves_the_out_folder", _write("name: ../escaped\ntime: {start: 2022-09-14, days: 5}\n"),
+         "scenario.yaml", "name", ["expected a name of 1 to 100 letters", "got '../escaped'"]),
+    Case("name_with_a_nul", _write('name: "a\\0b"\ntime: {start: 2022-09-14, days: 5}\n'),
+         "scenario.yaml", "name", ["starting with a letter, digit or '_'", "got 'a\\x00b'"]),
     Case("markup_in_a_value", _write(GOOD + 'policies:\n  - {country: "[/]", entry: closed}\n'),
          "scenario.yaml", "policies[0].country", ["unknown country '[/]'"]),
 ]
@@ -233,3 +237,15 @@ def test_unknown_bundled_name_lists_the_bundled_scenarios(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert "error: no-such-scenario: no such scenario file or bundled scenario" in done.stderr
     assert "russia-2022" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["../escaped", "sub/dir"])
+def test_compare_with_an_escaping_name_writes_nothing_anywhere(tmp_path: Path, name: str) -> None:
+    # issue 16, defect 1: `compare` wrote `<out>/../escaped/seed-1`
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "bad.yaml").write_text(f"extends: russia-2022\nname: {name}\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    done = cli("compare", "russia-2022", "bad.yaml", "-n", "2", *RUN_ARGS, "--out", "out", cwd=tmp_path / "work")
+    assert done.returncode == 2, done.stderr
+    assert "error: bad.yaml: name: " in done.stderr and "Traceback" not in done.stderr
+    assert snapshot(tmp_path) == before

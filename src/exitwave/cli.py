@@ -75,6 +75,8 @@ def run(
             task = progress.add_task(f"{sim.scenario.name}", total=sim.scenario.time.n_days)
             results = sim.run(progress=lambda done, total: progress.update(task, completed=done))
         run_dir = results.save(out_dir)
+    except InputError as error:
+        _fail_input(error)
     except (RunError, MemoryError) as error:
         err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from error

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 
-from exitwave.errors import RunError
+from exitwave.errors import InputError, RunError
 from exitwave.outputs import Output, OutputRegistry, registry
 from exitwave.population import largest_remainder
 from exitwave.recorder import Recorder
@@ -34,7 +34,7 @@ from exitwave.vocabulary import ABROAD_STATUSES, RECRUIT_STATUSES, Status
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Results", "Tally", "build_results", "write_run"]
+__all__ = ["Results", "Tally", "build_results", "child_path", "write_run"]
 
 
 @dataclass
@@ -275,8 +275,25 @@ def utc_stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
 
 
+def child_path(out_dir: Path, name: str) -> Path:
+    """``out_dir/name``, checked to be a folder directly inside ``out_dir``: ``name`` is one plain
+    path component (not ``.``, ``..``, hidden, absolute, with a separator or a control character),
+    so nothing derived from a scenario's name is ever written outside ``out_dir``.
+
+    The scenario schema already refuses such names; this is the writer's own guard.
+    """
+    plain = (bool(name) and not name.startswith(".") and "/" not in name and os.sep not in name
+             and not (os.altsep and os.altsep in name) and name.isprintable() and len(name) <= 255)
+    final = out_dir / name
+    if not plain or final.resolve().parent != out_dir.resolve():
+        raise InputError(str(out_dir), "name", f"expected a folder name inside {out_dir} (one plain path "
+                                               f"component, not hidden), got {name[:80]!r}")
+    return final
+
+
 def fresh_name(out_dir: Path, base: str) -> str:
     """``base``, or ``base-2``, ``base-3`` … : the first name not yet taken in ``out_dir``."""
+    child_path(out_dir, base)
     name, suffix = base, 1
     while (out_dir / name).exists():
         suffix += 1
@@ -288,8 +305,8 @@ def write_folder(out_dir: Path, fill: Callable[[Path], None], name: str) -> Path
     """Create ``out_dir/name`` atomically: ``fill`` writes its files into a hidden temporary
     folder, which is renamed into place only when ``fill`` returns (and removed if it raises).
     An existing folder of that name is an error."""
+    final = child_path(out_dir, name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / name
     if final.exists():
         raise FileExistsError(f"{final} already exists")
     temp = out_dir / f".{final.name}.tmp-{os.getpid()}"

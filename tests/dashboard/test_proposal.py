@@ -82,8 +82,28 @@ def test_invalid_edits_are_reported_with_the_field(coalition):
 
 @pytest.mark.parametrize("key", ["world", "extends", "world.x"])
 def test_overrides_that_name_files_are_refused(coalition, key):
-    with pytest.raises(InputError, match="world or extends"):
+    with pytest.raises(InputError, match="world, extends or modules"):
         build_overrides(coalition, Edits(extra={key: "/etc"}))
+
+
+@pytest.mark.parametrize("name", ["../../../../x", "a/b", "..", ".hidden"])
+def test_a_name_override_that_leaves_the_folder_is_refused(coalition, name):
+    # issue 16, defect 1: the dotted override `name = ../../../../x` must not reach the writer
+    overrides = build_overrides(coalition, Edits(extra=parse_extra(f"name = {name}")))
+    with pytest.raises(InputError) as info:
+        prepare("asylum-coalition", overrides)
+    assert info.value.field == "name"
+
+
+def test_the_edited_name_of_a_longest_name_still_fits(tmp_path):
+    from exitwave.scenario.schema import NAME_MAX
+
+    long_name = "x" * NAME_MAX
+    path = tmp_path / "long.yaml"
+    path.write_text(f"extends: russia-2022\nname: {long_name}\n", encoding="utf-8")
+    overrides = build_overrides(load_scenario(path), Edits(extra={"behaviour.patience_days": 6}))
+    edited = prepare(str(path), overrides).scenario.name
+    assert edited.endswith("-edited") and len(edited) == NAME_MAX
 
 
 def test_parse_extra_lines():

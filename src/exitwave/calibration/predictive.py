@@ -134,6 +134,7 @@ def _scenario_yaml(cal: Calibration, command: str) -> str:
     import yaml
 
     from exitwave.scenario.load import resolve_scenario_path
+    from exitwave.scenario.schema import safe_name
 
     median = cal.median()
     overrides: dict[str, Any] = {}
@@ -142,7 +143,9 @@ def _scenario_yaml(cal: Calibration, command: str) -> str:
         overrides.setdefault(section, {})[key] = _override(name, round(value, 6))
     bundled = "/" not in cal.scenario and not cal.scenario.endswith((".yaml", ".yml"))
     body = {"extends": cal.scenario if bundled else str(resolve_scenario_path(cal.scenario).resolve()),
-            "name": f"{cal.scenario.split('/')[-1].removesuffix('.yaml')}-calibrated", **overrides}
+            "name": safe_name(cal.scenario.replace("\\", "/").split("/")[-1].removesuffix(".yaml")
+                              .removesuffix(".yml"), "-calibrated"),
+            **overrides}
     header = (f"# Posterior median of an ABC-SMC calibration on 21 Sep – 2 Oct 2022 ({cal.method}).\n"
               f"# Made by: {command}\n# Posterior samples: posterior.csv; fit: fit_report.md\n")
     return header + yaml.safe_dump(body, sort_keys=False)

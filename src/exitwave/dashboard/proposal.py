@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from exitwave.errors import InputError
-from exitwave.scenario.schema import Scenario
+from exitwave.scenario.schema import Scenario, safe_name
 
 __all__ = ["DestinationRule", "Edits", "build_overrides", "men_of_draft_age", "parse_extra",
            "prepare", "transit_policies"]
@@ -117,7 +117,7 @@ def build_overrides(scenario: Scenario, edits: Edits) -> dict[str, Any]:
                                                "(they name files or code); edit the scenario file instead")
         overrides[key] = value
     if overrides and "name" not in overrides:
-        overrides["name"] = f"{scenario.name}-edited"
+        overrides["name"] = safe_name(scenario.name, "-edited")  # cut to fit the longest name
     return overrides
 
 

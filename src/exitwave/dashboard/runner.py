@@ -45,7 +45,7 @@ def run_comparison(scenarios: list[str | Scenario], *, seeds: int, scale: float,
     run completes. Returns the comparison and its folder ``parent/<timestamp>``.
     """
     from exitwave.experiments.comparison import compare
-    from exitwave.results import scenario_yaml, write_folder
+    from exitwave.results import child_path, scenario_yaml, write_folder
 
     made: list[tuple[Path, Comparison]] = []
 
@@ -55,7 +55,7 @@ def run_comparison(scenarios: list[str | Scenario], *, seeds: int, scale: float,
             if isinstance(item, Scenario):
                 inputs = staging / "inputs"
                 inputs.mkdir(exist_ok=True)
-                path = inputs / f"{item.name}.yaml"
+                path = child_path(inputs, f"{item.name}.yaml")  # never outside the folder
                 path.write_text(scenario_yaml(item), encoding="utf-8")
                 sources.append(str(path))
             else:

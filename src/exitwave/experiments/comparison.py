@@ -122,6 +122,7 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     table as ``comparison.json``; runs already there are read back instead of redone.
     """
     from exitwave.experiments.executors import RunSpec, make_executor
+    from exitwave.results import child_path
     from exitwave.world import load_world
 
     loaded = [(resolve_scenario_path(s), load_scenario(s)) for s in scenarios]
@@ -129,8 +130,11 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     if len(set(names)) != len(names):
         names = [f"{i}:{name}" for i, name in enumerate(names)]
     seeds = list(range(seed, seed + n))
+    # a run folder per scenario, named after it and always inside out_dir (child_path checks)
+    folders = {name: str(child_path(Path(out_dir), name.replace(":", "-"))) if out_dir is not None else None
+               for name in names}
     specs = [RunSpec(scenario=str(path), seed=s, label=f"seed-{s}", scale=scale, days=days, group=name,
-                     run_dir=str(Path(out_dir) / name.replace(":", "-")) if out_dir is not None else None)
+                     run_dir=folders[name])
              for name, (path, _) in zip(names, loaded, strict=True) for s in seeds]
     collected: dict[tuple[str, int], dict[str, Any]] = {}
     failures: list[str] = []

@@ -39,6 +39,9 @@ __all__ = [
     "CasualtyRates",
     "WarEnd",
     "COUNTRY_GROUPS",
+    "NAME_MAX",
+    "check_name",
+    "safe_name",
 ]
 
 _DAYS_PER = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
@@ -71,6 +74,35 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 
 COUNTRY_GROUPS = ("EU", "NATO", "SCHENGEN")
 """Names a policy may use instead of one ISO2 code: all members in the world's countries table."""
+
+
+NAME_MAX = 100
+"""Longest scenario name: it starts the name of every run folder."""
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
+_NAME_RULE = (f"expected a name of 1 to {NAME_MAX} letters (A-Z, a-z), digits, '-', '_', '.' and ':', "
+              "starting with a letter, digit or '_' (it names the run folders)")
+
+
+def _excerpt(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a bad value may be long)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value)):,} characters)"
+
+
+def check_name(value: str) -> str:
+    """``value`` if it is a safe scenario name (one path component, no control characters), else
+    ValueError: a name becomes a folder name, so ``../x``, ``a/b`` or ``.`` must never pass."""
+    if not isinstance(value, str) or len(value) > NAME_MAX or not _NAME.fullmatch(value):
+        raise ValueError(f"{_NAME_RULE}; got {_excerpt(value)}")
+    return value
+
+
+def safe_name(text: str, suffix: str = "") -> str:
+    """A valid scenario name made from any ``text`` (other characters become ``-``), ending in
+    ``suffix`` and cut to fit :data:`NAME_MAX`."""
+    body = re.sub(r"[^A-Za-z0-9_.:-]+", "-", text).lstrip(".:-") or "scenario"
+    return check_name(body[: NAME_MAX - len(suffix)] + suffix)
 
 
 def _not_before(later: dt.date | None, earlier: dt.date | None, earlier_name: str) -> dt.date | None:
@@ -362,3 +394,8 @@ class Scenario(_Model):
     modules: list[Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", max_length=200)]] = Field(
         default=[], description="extra mechanism modules, as import paths 'package.module:ClassName'; each "
                                 "runs after the module its class names in `after` (docs/architecture.md)")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        return check_name(name)
