@@ -209,8 +209,6 @@ def test_two_modules_of_one_name_and_a_module_without_steps_are_errors() -> None
         check_modules([NoSteps()])
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="defect: check_modules reads .name before it checks that an item is a module")
 def test_an_object_without_a_name_is_not_a_module() -> None:
     with pytest.raises(ModuleError, match="is not a module"):
         check_modules([object()])
@@ -309,9 +307,6 @@ def test_a_scenario_module_that_cannot_be_imported_is_bad_input() -> None:
                                      "exitwave.modules:NoSuchModule"]), source=EXAMPLE_SCENARIO)
 
 
-@pytest.mark.xfail(strict=True, raises=ModuleError,
-                   reason="defect: a scenario's modules: list that imports but is inconsistent raises "
-                          "ModuleError, not InputError, so the command line prints a traceback (exit 1)")
 def test_an_inconsistent_scenario_module_list_is_bad_input() -> None:
     with pytest.raises(InputError, match=r"modules"):
         Simulation(_example(modules=["exitwave.modules.movement:Movement"]), source=EXAMPLE_SCENARIO)

@@ -55,3 +55,13 @@ def test_large_arrays_take_the_parallel_path_with_identical_bits():
     small = np.concatenate([uniform(9, Stream.MEANS, 2, agents[i: i + 50_000])
                             for i in range(0, agents.size, 50_000)])
     assert np.array_equal(big, small)
+
+
+def test_small_and_large_arrays_draw_the_same_exponentials_and_normals():
+    """Small arrays use a serial kernel, large ones a parallel one: the same scalar code."""
+    from exitwave.random import _PARALLEL_FROM, exponential, normal
+
+    agents = np.arange(_PARALLEL_FROM + 5, dtype=np.int64) * 3 + 1
+    few = agents[:1000]
+    assert np.array_equal(exponential(7, 9, 3, agents)[:1000], exponential(7, 9, 3, few))
+    assert np.array_equal(normal(7, 9, 3, agents)[:1000], normal(7, 9, 3, few))

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from exitwave.errors import RunError
+from exitwave.errors import InputError, RunError
 from exitwave.modules.events import compile_schedule
-from exitwave.modules.protocol import check_modules, resolve_modules
+from exitwave.modules.protocol import ModuleError, check_modules, resolve_modules
 from exitwave.outputs import OutputRegistry, registry
 from exitwave.population import synthesize
 from exitwave.recorder import Recorder
@@ -74,8 +74,12 @@ class Simulation:
         # The module list: the default mechanisms, the scenario's own (import paths), then the
         # caller's; checked now, so an inconsistent list fails before any work.
         self.extra_modules = [*self.scenario.modules, *modules]
-        self.outputs: OutputRegistry = registry(resolve_modules(self.extra_modules, source=label))
-        check_modules(resolve_modules(self.extra_modules, source=label))
+        checked = resolve_modules(self.extra_modules, source=label)
+        try:
+            check_modules(checked)
+            self.outputs: OutputRegistry = registry(checked)
+        except (ModuleError, ValueError) as error:
+            raise InputError(label, "modules", str(error)) from None
         self.build_seconds: dict[str, float] = {"world": time.perf_counter() - started}
         self.full_check_every = full_check_every
         self.state: State | None = None  # kept after run(keep_state=True), for inspection
@@ -104,8 +108,7 @@ class Simulation:
         """
         wall = time.perf_counter()
         state = self._build_state()
-        modules = resolve_modules(self.extra_modules)
-        check_modules(modules)
+        modules = resolve_modules(self.extra_modules)  # fresh instances: a run starts clean
         module_seconds = dict.fromkeys((m.name for m in modules), 0.0)
         started = time.perf_counter()
         for module in modules:

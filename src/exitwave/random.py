@@ -116,32 +116,58 @@ def uniform(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
     return (z >> _S11).astype(np.float64) * _TO_UNIT
 
 
+@njit(cache=True, inline="always")
+def _exponential_at(key: np.uint64, agent: int) -> float:
+    return -np.log1p(-uniform_at(key, agent))
+
+
+@njit(cache=True, inline="always")
+def _normal_at(key1: np.uint64, key2: np.uint64, agent: int) -> float:
+    u1 = uniform_at(key1, agent)
+    u2 = uniform_at(key2, agent)
+    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
 @njit(cache=True, parallel=True)
 def _exponential_many(key: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
     for i in prange(agents.shape[0]):
-        out[i] = -np.log1p(-uniform_at(key, agents[i]))
+        out[i] = _exponential_at(key, agents[i])
+
+
+@njit(cache=True)
+def _exponential_few(key: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
+    for i in range(agents.shape[0]):
+        out[i] = _exponential_at(key, agents[i])
 
 
 @njit(cache=True, parallel=True)
 def _normal_many(key1: np.uint64, key2: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
     for i in prange(agents.shape[0]):
-        u1 = uniform_at(key1, agents[i])
-        u2 = uniform_at(key2, agents[i])
-        out[i] = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+        out[i] = _normal_at(key1, key2, agents[i])
+
+
+@njit(cache=True)
+def _normal_few(key1: np.uint64, key2: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
+    for i in range(agents.shape[0]):
+        out[i] = _normal_at(key1, key2, agents[i])
 
 
 def exponential(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
-    """Standard exponential draws (mean 1), one numba kernel whatever the array size."""
+    """Standard exponential draws (mean 1): one numba kernel, in parallel for large arrays (a
+    thread launch costs more than a few thousand draws; the same scalar code, so bit-identical)."""
     agents = np.ascontiguousarray(agents, dtype=np.int64)
     out = np.empty(agents.size, dtype=np.float64)
-    _exponential_many(np.uint64(stream_key(seed, int(stream), day)), agents.ravel(), out)
+    kernel = _exponential_many if agents.size >= _PARALLEL_FROM else _exponential_few
+    kernel(np.uint64(stream_key(seed, int(stream), day)), agents.ravel(), out)
     return out.reshape(agents.shape)
 
 
 def normal(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
-    """Standard normal draws (Box–Muller on two sub-streams), one numba kernel."""
+    """Standard normal draws (Box–Muller on two sub-streams), one numba kernel (parallel for
+    large arrays, as :func:`exponential`)."""
     agents = np.ascontiguousarray(agents, dtype=np.int64)
     out = np.empty(agents.size, dtype=np.float64)
-    _normal_many(np.uint64(stream_key(seed, int(stream), day)),
-                 np.uint64(stream_key(seed, int(stream), day + 7_919_713)), agents.ravel(), out)
+    kernel = _normal_many if agents.size >= _PARALLEL_FROM else _normal_few
+    kernel(np.uint64(stream_key(seed, int(stream), day)),
+           np.uint64(stream_key(seed, int(stream), day + 7_919_713)), agents.ravel(), out)
     return out.reshape(agents.shape)

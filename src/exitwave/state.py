@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exitwave.errors import RunError
 from exitwave.population import Population
 from exitwave.scenario.schema import Scenario
 from exitwave.vocabulary import ABROAD_STATUSES, Status
@@ -190,6 +191,13 @@ class DecisionHeap:
 
 
 
+class UnregisteredOutput(RunError, KeyError):
+    """A module counted or reported an output it did not declare (a defect of that module)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
 @dataclass
 class State:
     """Everything a run knows on a day. Modules read and write only through this object.
@@ -267,8 +275,9 @@ class State:
     def count(self, name: str, agents: float) -> None:
         """Add ``agents`` to the cumulative counter ``name`` (a registered counter output)."""
         if self.counter_names is not None and name not in self.counter_names:
-            raise KeyError(f"counter {name!r} is not registered: declare it as an Output(kind='counter') "
-                           "in the module that counts it (docs/architecture.md, 'Outputs')")
+            raise UnregisteredOutput(f"counter {name!r} is not registered: declare it as an "
+                                     "Output(kind='counter') in the module that counts it "
+                                     "(docs/architecture.md, 'Outputs')")
         self.counters[name] += agents
 
     def add_field(self, name: str, value: Any) -> None:

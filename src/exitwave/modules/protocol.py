@@ -102,13 +102,13 @@ def check_modules(modules: Sequence[Any]) -> dict[str, str]:
     field that no module of the run writes, when a field has two owners, or when two modules
     share a name.
     """
+    for module in modules:
+        if not isinstance(module, MechanismModule):
+            raise ModuleError(f"{module!r} is not a module: it needs name, reads, writes, updates, init() and step()")
     names = [m.name for m in modules]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise ModuleError(f"two modules are called {', '.join(map(repr, twice))}: module names must be unique")
-    for module in modules:
-        if not isinstance(module, MechanismModule):
-            raise ModuleError(f"{module!r} is not a module: it needs name, reads, writes, updates, init() and step()")
     owners = field_owners(modules)
     for module in modules:
         for kind in ("reads", "updates"):
