@@ -249,3 +249,55 @@ def test_compare_with_an_escaping_name_writes_nothing_anywhere(tmp_path: Path, n
     assert done.returncode == 2, done.stderr
     assert "error: bad.yaml: name: " in done.stderr and "Traceback" not in done.stderr
     assert snapshot(tmp_path) == before
+
+
+# --- command-line options out of range (issue 16, defect 3) -------------------------------------
+
+BAD_OPTIONS = {
+    "run_scale_negative": (["run", "russia-2022", "--days", "3", "--scale", "-1"], "--scale"),
+    "run_scale_zero": (["run", "russia-2022", "--days", "3", "--scale", "0"], "--scale"),
+    "run_scale_nan": (["run", "russia-2022", "--days", "3", "--scale", "nan"], "--scale"),
+    "run_scale_inf": (["run", "russia-2022", "--days", "3", "--scale", "inf"], "--scale"),
+    "run_scale_huge": (["run", "russia-2022", "--days", "3", "--scale", "1e30"], "--scale"),
+    "run_days_zero": (["run", "russia-2022", "--scale", "20000", "--days", "0"], "--days"),
+    "run_days_too_many": (["run", "russia-2022", "--scale", "20000", "--days", "36501"], "--days"),
+    "run_seed_2_64": (["run", "russia-2022", *RUN_ARGS, "--seed", str(2**64)], "--seed"),
+    "run_seed_negative": (["run", "russia-2022", *RUN_ARGS, "--seed", "-1"], "--seed"),
+    "compare_scale_nan": (["compare", "russia-2022", "asylum-coalition", "-n", "2", "--days", "3",
+                           "--scale", "nan", "--out", "out"], "--scale"),
+    "compare_last_seed_too_big": (["compare", "russia-2022", "asylum-coalition", "-n", "3", *RUN_ARGS,
+                                   "--seed", str(2**63 - 2), "--out", "out"], "--seed"),
+    "ensemble_scale_negative": (["ensemble", "russia-2022", "-n", "2", "--days", "3", "--scale", "-5",
+                                 "--out", "out"], "--scale"),
+    "ensemble_n_zero": (["ensemble", "russia-2022", "-n", "0", *RUN_ARGS, "--out", "out"], "-n"),
+    "sweep_n_zero": (["sweep", "russia-2022", "--param", "behaviour.patience_days=3,4", "-n", "0", *RUN_ARGS,
+                      "--out", "out"], "-n"),
+    "sensitivity_n_zero": (["sensitivity", "russia-2022", "-n", "0", "--days", "3", "--out", "out.csv"], "-n"),
+    "sensitivity_scale_nan": (["sensitivity", "russia-2022", "--days", "3", "--scale", "nan",
+                               "--out", "out.csv"], "--scale"),
+    "calibrate_budget_zero": (["calibrate", "russia-2022", "--budget", "0", "--out", "out"], "--budget"),
+    "calibrate_budget_below_population": (["calibrate", "russia-2022", "--budget", "10", "--out", "out"],
+                                          "--budget"),
+    "calibrate_population_zero": (["calibrate", "russia-2022", "--population", "0", "--out", "out"],
+                                  "--population"),
+    "calibrate_scale_inf": (["calibrate", "russia-2022", "--scale", "inf", "--out", "out"], "--scale"),
+}
+
+
+@pytest.fixture(scope="module")
+def option_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, subprocess.CompletedProcess[str]]]:
+    work = {name: tmp_path_factory.mktemp(name) for name in BAD_OPTIONS}
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {name: pool.submit(cli, *args, cwd=work[name], timeout=120)
+                   for name, (args, _) in BAD_OPTIONS.items()}
+        return {name: (work[name], future.result()) for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("name", list(BAD_OPTIONS))
+def test_an_option_out_of_range_exits_2_naming_the_option_and_writes_nothing(
+        option_outcomes: dict[str, tuple[Path, subprocess.CompletedProcess[str]]], name: str) -> None:
+    work, done = option_outcomes[name]
+    assert done.returncode == 2, f"exit {done.returncode}\n{done.stderr}"
+    assert "Traceback" not in done.stderr
+    assert BAD_OPTIONS[name][1] in done.stderr, done.stderr
+    assert list(work.iterdir()) == []  # no run folder, no output file

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from exitwave.engine import Simulation
+from exitwave.engine import Simulation, check_runs
+from exitwave.errors import InputError
 from exitwave.scenario.load import load_scenario
 from exitwave.state import Status
 from helpers import SMALL_SCALE, run_small
@@ -133,3 +135,39 @@ def test_departures_are_recorded_by_home_region(russia_small):
     by_region = russia_small.series.filter(like="departed_from.").iloc[-1]
     assert abs(by_region.sum() - russia_small.series["departed"].iloc[-1]) < 1e-3 * max(s["departed"], 1)
     assert abs(sum(s["by_region"].values()) - s["departed"]) <= len(s["by_region"])  # whole-people rounding
+
+
+# --- options that bypassed validation (issue 16, defect 3) -------------------------------------
+
+
+@pytest.mark.parametrize(("options", "field"), [
+    ({"scale": 0}, "--scale (population.scale)"),
+    ({"scale": -1}, "--scale (population.scale)"),
+    ({"scale": float("nan")}, "--scale (population.scale)"),
+    ({"scale": float("inf")}, "--scale (population.scale)"),
+    ({"scale": 1e30}, "--scale (population.scale)"),  # ran as one agent for 40 M men
+    ({"days": 0}, "--days (time.days)"),
+    ({"days": 36_501}, "--days (time.days)"),
+    ({"seed": 2**64}, "--seed (seed)"),
+    ({"seed": -1}, "--seed (seed)"),
+])
+def test_simulation_options_are_validated(options: dict, field: str) -> None:
+    with pytest.raises(InputError) as info:
+        Simulation(load_scenario("russia-2022"), **options)
+    assert info.value.field == field
+
+
+def test_a_scale_above_the_worlds_men_names_the_limit() -> None:
+    with pytest.raises(InputError, match="expected at most 40,002,569 men per agent") as info:
+        Simulation(load_scenario("russia-2022"), scale=1e9)
+    assert info.value.field == "--scale (population.scale)"
+    Simulation(load_scenario("russia-2022"), scale=40_000_000)  # one agent: allowed
+
+
+def test_check_runs_checks_the_first_and_the_last_seed() -> None:
+    sim = check_runs("russia-2022", seeds=range(5, 9), scale=2000, days=10)
+    assert (sim.scenario.seed, sim.scenario.population.scale, sim.scenario.time.n_days) == (8, 2000.0, 10)
+    with pytest.raises(InputError, match="less than 9223372036854775808"):
+        check_runs("russia-2022", seeds=range(2**63 - 2, 2**63 + 1))
+    with pytest.raises(InputError, match="greater than or equal to 0"):
+        check_runs("russia-2022", seeds=range(-1, 3))

@@ -24,12 +24,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate waves of exit from a war effort and the policies that shape them.")
 
 # Options shared by the experiment commands.
-Workers = Annotated[int, typer.Option(help="parallel worker processes")]
+Workers = Annotated[int, typer.Option(help="parallel worker processes", min=1)]
 UseDask = Annotated[bool, typer.Option("--dask", help="run on a Dask LocalCluster of --workers")]
 Scheduler = Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")]
-Seed = Annotated[int, typer.Option(help="first seed")]
+SEED_MAX = 2**63 - 1  # the scenario's seed field: 0 ≤ seed < 2**63
+Seed = Annotated[int, typer.Option(help="first seed", min=0, max=SEED_MAX)]
 Scale = Annotated[float | None, typer.Option(help="men per agent")]
-Days = Annotated[int | None, typer.Option(help="number of days")]
+Days = Annotated[int | None, typer.Option(help="number of days", min=1, max=36_500)]
 
 
 def people(value: object, signed: bool = False) -> str:
@@ -55,9 +56,9 @@ def _progress():  # noqa: ANN202 - rich Progress
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or path to a YAML file")],
-    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)", min=0, max=SEED_MAX)] = None,
     scale: Annotated[float | None, typer.Option(help="men per agent (1 = full scale)")] = None,
-    days: Annotated[int | None, typer.Option(help="number of days to simulate")] = None,
+    days: Annotated[int | None, typer.Option(help="number of days to simulate", min=1, max=36_500)] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="parent folder of the run directory")] = Path("runs"),
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to stdout")] = False,
 ) -> None:
@@ -291,7 +292,7 @@ def ensemble_cmd(
 def sweep_cmd(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
     param: Annotated[list[str], typer.Option("--param", help="PATH=v1,v2,… (repeatable)")],
-    n: Annotated[int, typer.Option("-n", help="seeds per grid point")] = 3,
+    n: Annotated[int, typer.Option("-n", help="seeds per grid point", min=1)] = 3,
     seed: Seed = 1,
     scale: Scale = None,
     days: Days = None,
@@ -338,10 +339,10 @@ def sweep_cmd(
 def sensitivity_cmd(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
     method: Annotated[str, typer.Option(help="sobol or morris")] = "morris",
-    n: Annotated[int, typer.Option("-n", help="Morris trajectories or Sobol base samples")] = 4,
+    n: Annotated[int, typer.Option("-n", help="Morris trajectories or Sobol base samples", min=1)] = 4,
     param: Annotated[list[str] | None, typer.Option("--param", help="a registry parameter (repeatable); default: all continuous behaviour, mobilization and front parameters")] = None,
     versus: Annotated[str | None, typer.Option("--versus", help="baseline scenario: analyse the paired difference SCENARIO − VERSUS (same parameters, same seed)")] = None,
-    seed: Annotated[int, typer.Option(help="seed of the design and of every run")] = 1,
+    seed: Annotated[int, typer.Option(help="seed of the design and of every run", min=0, max=SEED_MAX)] = 1,
     scale: Annotated[float, typer.Option(help="men per agent")] = 2000.0,
     days: Days = None,
     top: Annotated[int, typer.Option(help="parameters shown per output")] = 3,
@@ -430,12 +431,12 @@ def report_cmd(
 def calibrate_cmd(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
     method: Annotated[str, typer.Option(help="abc-smc (posterior) or optuna (point estimate)")] = "abc-smc",
-    budget: Annotated[int, typer.Option(help="most simulations to spend")] = 400,
-    population: Annotated[int, typer.Option(help="ABC-SMC particles per generation")] = 40,
+    budget: Annotated[int, typer.Option(help="most simulations to spend", min=1)] = 400,
+    population: Annotated[int, typer.Option(help="ABC-SMC particles per generation", min=1)] = 40,
     param: Annotated[list[str] | None, typer.Option("--param", help="a registry parameter to fit (repeatable)")] = None,
     scale: Annotated[float, typer.Option(help="men per agent during calibration")] = 1000.0,
-    seed: Annotated[int, typer.Option(help="seed of the calibration")] = 1,
-    draws: Annotated[int, typer.Option(help="posterior predictive runs for the fit report and forecast")] = 20,
+    seed: Annotated[int, typer.Option(help="seed of the calibration", min=0, max=SEED_MAX)] = 1,
+    draws: Annotated[int, typer.Option(help="posterior predictive runs for the fit report and forecast", min=1)] = 20,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     workers: Workers = 1,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (pyabc's Dask sampler)")] = None,

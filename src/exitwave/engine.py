@@ -21,15 +21,16 @@ from exitwave.errors import InputError, RunError
 from exitwave.modules.events import compile_schedule
 from exitwave.modules.protocol import ModuleError, check_modules, resolve_modules
 from exitwave.outputs import OutputRegistry, registry
-from exitwave.population import synthesize
+from exitwave.population import men_by_age, synthesize
 from exitwave.recorder import Recorder
 from exitwave.results import Results, build_results
+from exitwave.scenario.load import with_run_options
 from exitwave.scenario.schema import Scenario
 from exitwave.state import State
 from exitwave.vocabulary import Status, decision_group_of, route_class_of
 from exitwave.world import load_world
 
-__all__ = ["Simulation", "run"]
+__all__ = ["Simulation", "check_runs", "run"]
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -54,19 +55,15 @@ class Simulation:
     def __init__(self, scenario: Scenario, *, seed: int | None = None, scale: float | None = None,
                  days: int | None = None, source: str | Path | None = None,
                  full_check_every: int = 0, modules: Sequence[Any] = ()) -> None:
-        updates: dict = {}
-        if seed is not None:
-            updates["seed"] = seed
-        if scale is not None:
-            updates["population"] = scenario.population.model_copy(update={"scale": float(scale)})
-        if days is not None:
-            updates["time"] = scenario.time.model_copy(update={"days": int(days), "end": None})
-        self.scenario = scenario.model_copy(update=updates) if updates else scenario
         self.source = Path(source) if source else None
-        label = str(self.source) if self.source else self.scenario.name
+        label = str(self.source) if self.source else scenario.name
+        # the run's options are validated like the file's fields (a NaN scale, 0 days or a seed
+        # of 2**64 is bad input, not a traceback deep in the engine)
+        self.scenario = with_run_options(scenario, seed=seed, scale=scale, days=days, source=label)
         started = time.perf_counter()
         self.world = load_world(self.scenario.world,
                                 relative_to=self.source.parent if self.source else None)
+        self._check_scale(label, scale_option=scale is not None)
         if self.world.folder.name != self.scenario.world or not _is_bundled(self.world.folder):
             # a world given by path: record where it was found, so the saved scenario re-runs
             self.scenario = self.scenario.model_copy(update={"world": str(self.world.folder.resolve())})
@@ -83,6 +80,20 @@ class Simulation:
         self.build_seconds: dict[str, float] = {"world": time.perf_counter() - started}
         self.full_check_every = full_check_every
         self.state: State | None = None  # kept after run(keep_state=True), for inspection
+
+    def _check_scale(self, label: str, scale_option: bool) -> None:
+        """Men per agent may not exceed the men the world has (below one agent the run would be
+        one agent standing for everybody, whatever scale was asked)."""
+        spec = self.scenario.population
+        men = float(men_by_age(self.world, spec.age_min, spec.age_max).sum())
+        if not spec.scale <= men:
+            field = "--scale (population.scale)" if scale_option else "population.scale"
+            if men > 0:
+                expected = (f"expected at most {men:,.0f} men per agent (the men aged {spec.age_min}–"
+                            f"{spec.age_max} in world {self.world.name!r}: one agent for all of them)")
+            else:
+                expected = f"expected a world with men aged {spec.age_min}–{spec.age_max}; world {self.world.name!r} has none"
+            raise InputError(label, field, f"{expected}; got {spec.scale:g}")
 
     def _build_state(self) -> State:
         sc = self.scenario
@@ -133,6 +144,28 @@ class Simulation:
                              timings={**{f"build.{k}": v for k, v in self.build_seconds.items()},
                                       **{f"step.{k}": v for k, v in module_seconds.items()}},
                              source=str(self.source) if self.source else None)
+
+
+def check_runs(scenario: Scenario | str | Path, *, seeds: Sequence[int] = (), scale: float | None = None,
+               days: int | None = None, source: str | Path | None = None,
+               overrides: dict[str, Any] | None = None) -> Simulation:
+    """Check the runs of an experiment before any is launched: ``scenario`` (a name, a path or a
+    loaded Scenario from ``source``) with each of ``seeds``, ``scale`` men per agent and ``days``.
+
+    Checks the first seed and builds (does not run) the :class:`Simulation` of the last, so a bad
+    option or world is one :class:`~exitwave.errors.InputError` here rather than a failure in
+    every worker. Returns that Simulation.
+    """
+    from exitwave.scenario.load import load_scenario, resolve_scenario_path
+
+    if not isinstance(scenario, Scenario):
+        source = resolve_scenario_path(scenario)
+        scenario = load_scenario(scenario, overrides)
+    label = str(source) if source else scenario.name
+    ordered = sorted(seeds)
+    if len(ordered) > 1:
+        with_run_options(scenario, seed=ordered[0], source=label)
+    return Simulation(scenario, seed=ordered[-1] if ordered else None, scale=scale, days=days, source=source)
 
 
 def run(scenario: Scenario | str, *, seed: int | None = None, scale: float | None = None,

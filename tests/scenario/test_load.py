@@ -383,3 +383,36 @@ def test_an_override_path_that_does_not_fit_is_an_input_error(dotted: str) -> No
     with pytest.raises(InputError) as info:
         apply_overrides(data, {dotted: 1})
     assert (info.value.file, info.value.field) == ("overrides", dotted)
+
+
+# --- run options (issue 16, defect 3: --seed/--scale/--days are validated like the file) -------
+
+
+@pytest.mark.parametrize(("options", "field", "words"), [
+    ({"scale": 0}, "--scale (population.scale)", "greater than or equal to 1"),
+    ({"scale": -1}, "--scale (population.scale)", "greater than or equal to 1"),
+    ({"scale": float("nan")}, "--scale (population.scale)", ""),
+    ({"days": 0}, "--days (time.days)", "greater than or equal to 1"),
+    ({"days": 36_501}, "--days (time.days)", "less than or equal to 36500"),
+    ({"seed": -1}, "--seed (seed)", "greater than or equal to 0"),
+    ({"seed": 2**63}, "--seed (seed)", "less than 9223372036854775808"),
+    ({"seed": 2**64}, "--seed (seed)", "less than 9223372036854775808"),
+])
+def test_run_options_out_of_range_are_input_errors(options: dict, field: str, words: str) -> None:
+    from exitwave.scenario.load import with_run_options
+
+    with pytest.raises(InputError) as info:
+        with_run_options(load_scenario("russia-2022"), source="russia-2022.yaml", **options)
+    assert info.value.file == "russia-2022.yaml" and info.value.field == field
+    assert words in info.value.expected
+
+
+def test_run_options_set_the_fields_and_keep_the_rest() -> None:
+    from exitwave.scenario.load import with_run_options
+
+    sc = load_scenario("russia-2022-to-2025")
+    assert sc.time.end is not None
+    changed = with_run_options(sc, seed=7, scale=2000, days=30)
+    assert (changed.seed, changed.population.scale, changed.time.n_days, changed.time.end) == (7, 2000.0, 30, None)
+    assert changed.model_copy(update={"seed": sc.seed, "population": sc.population, "time": sc.time}) == sc
+    assert with_run_options(sc) is sc

@@ -128,11 +128,25 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
               scheduler: str | None = None, observed: np.ndarray | None = None,
               log: Any = None) -> Calibration:
     """Fit ``names`` to the window's targets; ``observed`` replaces the data (for recovery tests)."""
+    from exitwave.engine import check_runs
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
     from exitwave.world import load_world
 
     sc = load_scenario(scenario)
-    world = load_world(sc.world, relative_to=resolve_scenario_path(scenario).parent)
+    source = resolve_scenario_path(scenario)
+    days = (CALIBRATION_END - sc.time.start).days + 1
+    if days < 1:
+        raise InputError(str(source), "time.start", f"expected a start on or before the end of the "
+                                                    f"calibration window ({CALIBRATION_END}); got {sc.time.start}")
+    check_runs(sc, seeds=[seed], scale=scale, days=days, source=source)  # bad options fail before any run
+    if population < 1:
+        raise InputError("--population", "", f"expected at least 1 particle; got {population}")
+    least = population if method == "abc-smc" else 1  # ABC-SMC's first generation runs them all
+    if budget < least:
+        raise InputError("--budget", "", f"expected at least {least} simulations"
+                         + (f" (--population: the first generation runs {population})" if least > 1 else "")
+                         + f"; got {budget}")
+    world = load_world(sc.world, relative_to=source.parent)
     targets = load_targets(targets_path or world.folder / "targets.csv", world)
     if observed is not None:
         targets = [Target(t.target_id, t.quantity, t.unit, t.date_from, t.date_to, t.statistic,

@@ -121,15 +121,18 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     With ``out_dir`` every run directory is kept as ``<out_dir>/<scenario>/seed-<k>`` and the
     table as ``comparison.json``; runs already there are read back instead of redone.
     """
+    from exitwave.engine import check_runs
     from exitwave.experiments.executors import RunSpec, make_executor
     from exitwave.results import child_path
     from exitwave.world import load_world
 
     loaded = [(resolve_scenario_path(s), load_scenario(s)) for s in scenarios]
+    seeds = list(range(seed, seed + n))
+    for path, sc in loaded:  # bad options fail here, before any run
+        check_runs(sc, seeds=seeds, scale=scale, days=days, source=path)
     names = [sc.name for _, sc in loaded]
     if len(set(names)) != len(names):
         names = [f"{i}:{name}" for i, name in enumerate(names)]
-    seeds = list(range(seed, seed + n))
     # a run folder per scenario, named after it and always inside out_dir (child_path checks)
     folders = {name: str(child_path(Path(out_dir), name.replace(":", "-"))) if out_dir is not None else None
                for name in names}

@@ -27,7 +27,6 @@ from exitwave.experiments.executors import (
     remove_stale_temporaries,
 )
 from exitwave.outputs import registry
-from exitwave.scenario.load import load_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -177,8 +176,11 @@ def ensemble(scenario: str, n: int = 20, *, seed: int = 1, scale: float | None =
              out: str | Path | None = None, workers: int = 1, scheduler: str | None = None,
              dask: bool = False, progress: Callable[[RunOutcome], None] | None = None) -> Ensemble:
     """Run ``scenario`` on seeds ``seed … seed+n−1``; resumable when ``out`` is given."""
-    load_scenario(scenario, overrides=overrides)  # bad input fails here, before any run
+    from exitwave.engine import check_runs
+
     seeds = list(range(seed, seed + n))
+    # bad input (the file, the world, the seeds, --scale, --days) fails here, before any run
+    check_runs(scenario, seeds=seeds, scale=scale, days=days, overrides=overrides)
     out_path = Path(out) if out is not None else None
     done: set[str] = set()
     if out_path is not None:

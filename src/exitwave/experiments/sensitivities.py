@@ -183,12 +183,15 @@ def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: lis
     values and seed, and the indices are those of the paired difference scenario − baseline
     (in the output's own unit: people, days, morale on 0–1).
     """
+    from exitwave.engine import check_runs
     from exitwave.experiments.executors import RunSpec, make_executor
-    from exitwave.scenario.load import load_scenario
 
-    load_scenario(scenario)  # bad input fails before any run
-    if versus is not None:
-        load_scenario(versus)
+    if n < 1:
+        raise InputError("-n", "", f"expected at least 1 {'trajectory' if method == 'morris' else 'base sample'}; "
+                                    f"got {n}")
+    for arm in (scenario, versus):  # bad input (files, world, seed, scale, days) fails before any run
+        if arm is not None:
+            check_runs(arm, seeds=[seed], scale=scale, days=days)
     names = names or default_parameters()
     problem = problem_for(names)
     x = sample(method, problem, n, seed=seed)

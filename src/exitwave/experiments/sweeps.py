@@ -92,11 +92,16 @@ def sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int 
           scale: float | None = None, days: int | None = None, out: str | Path | None = None,
           workers: int = 1, scheduler: str | None = None, dask: bool = False,
           progress: Callable[[int, int], None] | None = None) -> Sweep:
+    from exitwave.engine import check_runs
+
     names = list(params)
     grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*params.values())]
-    for point in grid:
-        load_scenario(scenario, overrides=point)  # every point validates before anything runs
     seeds = list(range(seed, seed + n))
+    for k, point in enumerate(grid):  # every point validates before anything runs
+        if k == 0:  # the world, the seeds, --scale and --days too
+            check_runs(scenario, seeds=seeds, scale=scale, days=days, overrides=point)
+        else:
+            load_scenario(scenario, overrides=point)
     specs = [RunSpec(scenario=scenario, seed=s, label=f"point-{i}-seed-{s}", scale=scale, days=days,
                      overrides=tuple(point.items()),
                      run_dir=str(Path(out) / "runs") if out is not None else None)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from exitwave.errors import InputError
 from exitwave.scenario.schema import Scenario
 
-__all__ = ["load_scenario", "builtin_scenarios", "resolve_scenario_path", "apply_overrides"]
+__all__ = ["load_scenario", "builtin_scenarios", "resolve_scenario_path", "apply_overrides", "with_run_options"]
 
 _MAX_DEPTH = 16
 
@@ -200,6 +200,37 @@ def validate_dict(data: dict[str, Any], source: str) -> Scenario:
         shown = ("" if first["type"] in ("missing", "extra_forbidden", "value_error")
                  or isinstance(given, dict) else f"; got {given!r}")
         raise InputError(source, _field_path(loc), f"{message}{shown}{extra}") from err
+
+
+_OPTION_FIELDS = {"seed": "--seed", "population.scale": "--scale", "time.days": "--days"}
+"""Scenario fields a run may set from the command line (``exitwave run --seed/--scale/--days``)."""
+
+
+def with_run_options(scenario: Scenario, *, seed: int | None = None, scale: float | None = None,
+                     days: int | None = None, source: str = "") -> Scenario:
+    """``scenario`` with a run's seed, men per agent (``population.scale``) and number of days
+    set, validated by the same schema as the file: ``model_copy`` would skip validation, so a
+    NaN or zero scale, a seed of 2**64 or 0 days would reach the engine.
+
+    Raises :class:`~exitwave.errors.InputError` naming ``source`` and the option
+    (``--scale (population.scale)``) with the schema's expectation.
+    """
+    if seed is None and scale is None and days is None:
+        return scenario
+    data = scenario.model_dump(mode="json", by_alias=True)  # rates and dates as in a file
+    if seed is not None:
+        data["seed"] = seed
+    if scale is not None:
+        data["population"]["scale"] = scale
+    if days is not None:
+        data["time"].update(days=days, end=None)
+    try:
+        return validate_dict(data, source or scenario.name)
+    except InputError as error:
+        option = _OPTION_FIELDS.get(error.field)
+        if option is None:
+            raise
+        raise InputError(error.file, f"{option} ({error.field})", error.expected) from error
 
 
 def load_scenario(
