@@ -12,7 +12,8 @@ peak RSS, ARD and rescaled ARD (mean ± sd over seeds), and the load average bef
 Every worker runs single-threaded (``NUMBA_NUM_THREADS=1``, ``OMP_NUM_THREADS=1``), so CPU time
 is the cost of one core and the CPU-based rate is robust to other jobs on the machine; wall times
 are not. exitwave's numba compile/cache-load time is reported separately. Needs the optional
-``flee`` package: ``pip install -e '.[bench]'``. Installs nothing.
+``flee`` package (``pip install -e '.[bench]'``) unless ``--flee-seeds 0`` (exitwave alone).
+Installs nothing.
 """
 
 from __future__ import annotations
@@ -149,10 +150,12 @@ def main() -> None:
         result = worker_flee(args.case, args.seed) if args.worker == "flee" else worker_exitwave(args.case, args.seed)
         args.result.write_text(json.dumps(result))
         return
-    try:
-        import flee  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        raise SystemExit("Flee is not installed: pip install -e '.[bench]' (flee==3.1)") from None
+    flee_seeds = args.flee_seeds if args.flee_seeds is not None else args.seeds
+    if flee_seeds > 0:  # --flee-seeds 0 measures exitwave alone and does not need Flee
+        try:
+            import flee  # type: ignore[import-not-found]  # noqa: F401
+        except ImportError:
+            raise SystemExit("Flee is not installed: pip install -e '.[bench]' (flee==3.1)") from None
     runs: dict[str, list[dict]] = {"exitwave": [], "flee": []}
     load_before = os.getloadavg()
     for seed in range(1, args.seeds + 1):
@@ -160,7 +163,7 @@ def main() -> None:
         r = runs["exitwave"][-1]
         print(f"exitwave seed {seed}: loop {r['loop_cpu_s']:.2f} s CPU, {r['loop_s']:.2f} s wall, ARD {r['ard']:.3f}",
               file=sys.stderr)
-    for seed in range(1, (args.flee_seeds if args.flee_seeds is not None else args.seeds) + 1):
+    for seed in range(1, flee_seeds + 1):
         runs["flee"].append(_child("flee", args.case, seed))
         r = runs["flee"][-1]
         print(f"flee seed {seed}: loop {r['loop_cpu_s']:.1f} s CPU, {r['loop_s']:.1f} s wall, ARD {r['ard']:.3f}",

@@ -10,9 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from exitwave.cli import app
+from exitwave.compat.flee import rules
 from exitwave.compat.flee.metrics import ard
 from exitwave.compat.flee.reader import read_case
-from exitwave.compat.flee.simulate import FleeRun, run_case, spawn_schedule
+from exitwave.compat.flee.simulate import FleeRun, run_case, spawn_schedule, warm_up
 
 DATA = Path(__file__).resolve().parents[3] / "examples" / "flee"  # Flee's validation cases, bundled (BSD)
 
@@ -51,6 +52,16 @@ def test_cumulative_weights_choose_as_the_live_scan(mali_case: tuple, mali_10: F
     live = run_case(*mali_case, seed=3, population_fraction=0.1, live_weights=True)
     assert np.array_equal(live.simulated, mali_10.simulated)
     assert np.array_equal(live.on_links, mali_10.on_links)
+
+
+def test_warm_up_compiles_the_kernels_a_run_calls(mali_case: tuple) -> None:
+    """warm_up builds its containers as run_case does, so a run finds every kernel compiled (one
+    signature each) instead of compiling again."""
+    warm_up()
+    run_case(*mali_case, seed=1, population_fraction=0.05, n_days=40, full_check_every=10)
+    for kernel in (rules.path_weights, rules.cumulative_weights, rules.step_day, rules.spawn_weights, rules.spawn,
+                   rules.record, rules.reset_wake, rules.mark_bounced, rules.recount):
+        assert len(kernel.signatures) == 1, (kernel.__name__, kernel.signatures)
 
 
 def test_spawn_schedule_carries_falls_as_debt() -> None:
