@@ -96,6 +96,23 @@ def _onward_to_unknown_country(case: Path) -> str:
     return scenario_on_copied_world(case)
 
 
+def _group_name_as_country(case: Path) -> str:
+    edit_csv(copy_world(case) / "countries.csv", 2, "iso2", "EU")
+    return scenario_on_copied_world(case)
+
+
+def _overlapping_age_bands(case: Path) -> str:
+    edit_csv(copy_world(case) / "age_pyramid.csv", 3, "age_from", "18")
+    return scenario_on_copied_world(case)
+
+
+def _travel_days_overflow(case: Path) -> str:
+    world = copy_world(case)
+    (world / "world.yaml").write_text("name: w\nsending_country: RU\nspeed_km_per_day: {road: 0.001}\n",
+                                      encoding="utf-8")
+    return scenario_on_copied_world(case)
+
+
 def _missing_world_file(case: Path) -> str:
     (copy_world(case) / "regions.csv").unlink()
     return scenario_on_copied_world(case)
@@ -138,6 +155,29 @@ CASES = [
          "scenario.yaml", "name", ["expected a name of 1 to 100 letters", "got '../escaped'"]),
     Case("name_with_a_nul", _write('name: "a\\0b"\ntime: {start: 2022-09-14, days: 5}\n'),
          "scenario.yaml", "name", ["starting with a letter, digit or '_'", "got 'a\\x00b'"]),
+    # issue 16, defect 4: values that were accepted
+    Case("nan_weight", _write(GOOD + "behaviour:\n  threat_weight: .nan\n"),
+         "scenario.yaml", "behaviour.threat_weight", ["finite number", "got nan"]),
+    Case("infinite_scale", _write(GOOD + "population:\n  scale: .inf\n"),
+         "scenario.yaml", "population.scale", ["finite number", "got inf"]),
+    Case("overflowing_rate", _write(GOOD + "mobilization:\n  hide_rate: 1e999 per day\n"),
+         "scenario.yaml", "mobilization.hide_rate", ["expected a finite rate", "got '1e999 per day'"]),
+    Case("true_as_a_number", _write(GOOD + "behaviour:\n  threat_weight: true\n"),
+         "scenario.yaml", "behaviour.threat_weight", ["expected a number, got true"]),
+    Case("closure_until_before_from",
+         _write(GOOD + "countermeasures:\n  exit_closure: {from: 2022-09-20, until: 2022-09-01}\n"),
+         "scenario.yaml", "countermeasures.exit_closure.until", ["on or after from (2022-09-20)"]),
+    Case("no_closed_crossings",
+         _write(GOOD + "countermeasures:\n  exit_closure: {from: 2022-09-20, crossings: []}\n"),
+         "scenario.yaml", "countermeasures.exit_closure.crossings", ["expected at least one crossing id"]),
+    Case("end_in_year_9999", _write("name: tiny\ntime: {start: 2022-09-14, end: 9999-12-31}\n"),
+         "scenario.yaml", "time.end", ["at most 36,500 days from start"]),
+    Case("group_name_as_country", _group_name_as_country,
+         os.path.join("world", "countries.csv"), "row 2, column iso2", ["not a group name"]),
+    Case("overlapping_age_bands", _overlapping_age_bands,
+         os.path.join("world", "age_pyramid.csv"), "row 3, column age_from", ["do not overlap"]),
+    Case("travel_days_overflow", _travel_days_overflow,
+         os.path.join("world", "world.yaml"), "speed_km_per_day.road", ["at most 32,767 days"]),
     Case("markup_in_a_value", _write(GOOD + 'policies:\n  - {country: "[/]", entry: closed}\n'),
          "scenario.yaml", "policies[0].country", ["unknown country '[/]'"]),
 ]

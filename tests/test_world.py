@@ -116,6 +116,15 @@ def test_great_circle_distance() -> None:
     ("onward.csv", 2, "from_country", "XX", "row 2, column from_country", "country 'XX' is not in countries.csv"),
     ("onward.csv", 2, "share", "0.99", "share", "shares from FI sum to more than 1"),
     ("age_pyramid.csv", 2, "age_to", "10", "row 2, column age_to", "expected age_to >= age_from"),
+    # issue 16, defect 4: overlapping age bands, country codes that are not ISO2 or are group names
+    ("age_pyramid.csv", 3, "age_from", "18", "row 3, column age_from",
+     "expected age bands that do not overlap; ages 18–24 overlap row 2 (15–19)"),
+    ("age_pyramid.csv", 2, "age_to", "20", "row 3, column age_from",
+     "expected age bands that do not overlap; ages 20–24 overlap row 2 (15–20)"),
+    ("countries.csv", 2, "iso2", "EU", "row 2, column iso2", "not a group name (EU, NATO, SCHENGEN"),
+    ("countries.csv", 2, "iso2", "NATO", "row 2, column iso2", "two upper-case letters"),
+    ("countries.csv", 2, "iso2", "ge", "row 2, column iso2", "two upper-case letters"),
+    ("countries.csv", 2, "iso2", "GEO", "row 2, column iso2", "two upper-case letters"),
 ])
 def test_a_bad_cell_names_file_row_column_and_expectation(
         world_copy: Path, file: str, row: int, column: str, value: str, field: str, words: str) -> None:
@@ -150,16 +159,27 @@ def test_a_table_without_rows(world_copy: Path) -> None:
 
 
 @pytest.mark.parametrize(("line", "field", "words"), [
-    ("detour_factor: 0.5", "detour_factor", "expected a number of at least 1, got 0.5"),
-    ("detour_factor: abc", "detour_factor", "expected a number of at least 1, got 'abc'"),
+    ("detour_factor: 0.5", "detour_factor", "expected a finite number of at least 1, got 0.5"),
+    ("detour_factor: abc", "detour_factor", "expected a finite number of at least 1, got 'abc'"),
+    ("detour_factor: .inf", "detour_factor", "expected a finite number of at least 1, got inf"),
+    ("detour_factor: .nan", "detour_factor", "expected a finite number of at least 1, got nan"),
+    ("detour_factor: true", "detour_factor", "expected a finite number of at least 1, got True"),
     ("speed_km_per_day: {boat: 5}", "speed_km_per_day.boat", "expected a mode among road"),
-    ("speed_km_per_day: {road: 0}", "speed_km_per_day.road", "expected a positive speed, got 0"),
-    ("speed_km_per_day: {road: fast}", "speed_km_per_day.road", "expected a positive speed, got 'fast'"),
+    ("speed_km_per_day: {road: 0}", "speed_km_per_day.road", "expected a positive, finite speed, got 0"),
+    ("speed_km_per_day: {road: fast}", "speed_km_per_day.road", "expected a positive, finite speed, got 'fast'"),
+    ("speed_km_per_day: {road: .inf}", "speed_km_per_day.road", "expected a positive, finite speed, got inf"),
+    # issue 16, defect 4: travel days beyond 16 bits wrapped to negative travel times
+    ("speed_km_per_day: {road: 0.0001}", "speed_km_per_day.road",
+     "expected travel times of at most 32,767 days; from region"),
+    ("speed_km_per_day: {air: 0.001}", "speed_km_per_day.air", "expected travel times of at most 32,767 days"),
+    ("detour_factor: 1.0e+6", "speed_km_per_day.road", "expected travel times of at most 32,767 days"),
+    ("sending_country: Russia", "sending_country", "expected an ISO 3166 alpha-2 code"),
     ("speed_km_per_day: [600, 800]", "speed_km_per_day", "expected a mapping of mode to km/day"),
     ("capital: Moscow", "capital", "unknown field (expected one of"),
 ])
 def test_a_bad_world_yaml(tmp_path: Path, world_copy: Path, line: str, field: str, words: str) -> None:
-    (world_copy / "world.yaml").write_text(f"name: w\nsending_country: RU\n{line}\n", encoding="utf-8")
+    sending = "" if line.startswith("sending_country") else "sending_country: RU\n"
+    (world_copy / "world.yaml").write_text(f"name: w\n{sending}{line}\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_world(str(world_copy))
     assert (info.value.file, info.value.field) == (str(world_copy / "world.yaml"), field)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import yaml
 
 from exitwave.errors import InputError
+from exitwave.scenario.schema import COUNTRY_GROUPS
 from exitwave.vocabulary import ENTRY_REGIMES, MODES
 
 __all__ = ["World", "load_world", "MODES", "ENTRY_REGIMES", "great_circle_km", "bundled_worlds"]
@@ -237,6 +239,34 @@ def _unique(table: _Table, column: str) -> list[str]:
     return values
 
 
+MAX_TRAVEL_DAYS = int(np.iinfo(np.int16).max)
+"""Longest travel time (days) a world may imply: travel days are stored as 16-bit integers."""
+
+_ISO2 = re.compile(r"[A-Z]{2}")
+
+
+def _check_iso2(code: object, file: str, where: str) -> None:
+    """A country code: two upper-case letters, and not a group name a policy uses (``EU``)."""
+    if not isinstance(code, str) or not _ISO2.fullmatch(code):
+        raise InputError(file, where, f"expected an ISO 3166 alpha-2 code of two upper-case letters "
+                                      f"(such as GE; X* for fictional countries), got {code!r}")
+    if code in COUNTRY_GROUPS:
+        raise InputError(file, where, f"expected a country code that is not a group name "
+                                      f"({', '.join(COUNTRY_GROUPS)}: policies use them for all members), got {code!r}")
+
+
+def _check_age_bands(age_from: np.ndarray, age_to: np.ndarray, file: str) -> None:
+    """Age bands must not overlap (a man would be counted in two bands)."""
+    order = np.argsort(age_from, kind="stable")
+    for a, b in zip(order[:-1], order[1:], strict=True):
+        if age_from[b] <= age_to[a]:
+            first, second = sorted((int(a), int(b)))
+            raise InputError(file, f"row {second + 2}, column age_from",
+                             f"expected age bands that do not overlap; ages {int(age_from[second])}–"
+                             f"{int(age_to[second])} overlap row {first + 2} "
+                             f"({int(age_from[first])}–{int(age_to[first])})")
+
+
 def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     """Read and check a world folder (bundled name or path) and compile it."""
     folder = _world_folder(name_or_path, relative_to)
@@ -252,8 +282,8 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         if key not in known:
             raise InputError(str(meta_path), str(key), f"unknown field (expected one of {', '.join(sorted(known))})")
     detour = meta.get("detour_factor", 1.3)
-    if isinstance(detour, bool) or not isinstance(detour, int | float) or not detour >= 1.0:
-        raise InputError(str(meta_path), "detour_factor", f"expected a number of at least 1, got {detour!r}")
+    if isinstance(detour, bool) or not isinstance(detour, int | float) or not 1.0 <= detour < math.inf:
+        raise InputError(str(meta_path), "detour_factor", f"expected a finite number of at least 1, got {detour!r}")
     detour = float(detour)
     speeds = dict(_DEFAULT_SPEED)
     speed_table = meta.get("speed_km_per_day") or {}
@@ -263,8 +293,9 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     for mode, speed in speed_table.items():
         if mode not in MODES:
             raise InputError(str(meta_path), f"speed_km_per_day.{mode}", f"expected a mode among {', '.join(MODES)}")
-        if isinstance(speed, bool) or not isinstance(speed, int | float) or not speed > 0:
-            raise InputError(str(meta_path), f"speed_km_per_day.{mode}", f"expected a positive speed, got {speed!r}")
+        if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed < math.inf:
+            raise InputError(str(meta_path), f"speed_km_per_day.{mode}",
+                             f"expected a positive, finite speed, got {speed!r}")
         speeds[mode] = float(speed)
 
     regions = _Table(folder / "regions.csv", ["region_id", "name", "lat", "lon", "population"])
@@ -273,6 +304,11 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     countries = _Table(folder / "countries.csv", ["iso2", "name", "lat", "lon", "entry"])
 
     country_ids = _unique(countries, "iso2")
+    for i, iso in enumerate(country_ids):
+        _check_iso2(iso, str(countries.path), f"row {i + 2}, column iso2")
+    sending = meta.get("sending_country", "")
+    if sending != "":
+        _check_iso2(sending, str(meta_path), "sending_country")
     to_country = crossings.text("to_country")
     for i, iso in enumerate(to_country):
         if iso not in country_ids:
@@ -300,16 +336,30 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     mode = crossings.choice("mode", MODES)
     km = great_circle_km(r_lat[:, None], r_lon[:, None], c_lat[None, :], c_lon[None, :]) * detour
     speed = np.array([speeds[MODES[m]] for m in mode])
-    days = np.maximum(1, np.ceil(km / speed[None, :])).astype(np.int16)
+    days = np.maximum(1, np.ceil(km / speed[None, :]))
+    if days.size and days.max() > MAX_TRAVEL_DAYS:  # checked before the 16-bit cast wraps it negative
+        r, c = np.unravel_index(int(np.argmax(days)), days.shape)
+        raise InputError(str(meta_path), f"speed_km_per_day.{MODES[mode[c]]}",
+                         f"expected travel times of at most {MAX_TRAVEL_DAYS:,} days; from region "
+                         f"{regions.text('region_id')[r]!r} to crossing {crossings.text('crossing_id')[c]!r} "
+                         f"({km[r, c]:,.0f} km with detour_factor {detour:g}) takes {days[r, c]:,.0f} days "
+                         f"at {speed[c]:g} km/day")
+    days = days.astype(np.int16)
     k_lat = countries.number("lat", low=-90, high=90)
     k_lon = countries.number("lon", low=-180, high=180)
     kk_km = great_circle_km(k_lat[:, None], k_lon[:, None], k_lat[None, :], k_lon[None, :])
-    kk_days = np.maximum(1, np.ceil(kk_km / speeds["air"]) + 1).astype(np.int16)
+    kk_days = np.maximum(1, np.ceil(kk_km / speeds["air"]) + 1)
+    if kk_days.size and kk_days.max() > MAX_TRAVEL_DAYS:
+        raise InputError(str(meta_path), "speed_km_per_day.air",
+                         f"expected travel times of at most {MAX_TRAVEL_DAYS:,} days between countries; "
+                         f"{kk_days.max():,.0f} days at {speeds['air']:g} km/day")
+    kk_days = kk_days.astype(np.int16)
 
     age_from, age_to = ages.number("age_from", low=0, high=120), ages.number("age_to", low=0, high=120)
     if np.any(age_to < age_from):
         bad = int(np.flatnonzero(age_to < age_from)[0])
         raise InputError(str(ages.path), f"row {bad + 2}, column age_to", "expected age_to >= age_from")
+    _check_age_bands(age_from, age_to, str(ages.path))
 
     return World(
         name=str(meta.get("name", folder.name)),

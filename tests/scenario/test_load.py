@@ -391,7 +391,9 @@ def test_an_override_path_that_does_not_fit_is_an_input_error(dotted: str) -> No
 @pytest.mark.parametrize(("options", "field", "words"), [
     ({"scale": 0}, "--scale (population.scale)", "greater than or equal to 1"),
     ({"scale": -1}, "--scale (population.scale)", "greater than or equal to 1"),
-    ({"scale": float("nan")}, "--scale (population.scale)", ""),
+    ({"scale": float("nan")}, "--scale (population.scale)", "finite number"),
+    ({"scale": float("inf")}, "--scale (population.scale)", "finite number"),
+    ({"days": True}, "--days (time.days)", "not numbers"),
     ({"days": 0}, "--days (time.days)", "greater than or equal to 1"),
     ({"days": 36_501}, "--days (time.days)", "less than or equal to 36500"),
     ({"seed": -1}, "--seed (seed)", "greater than or equal to 0"),

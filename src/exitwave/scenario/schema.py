@@ -7,7 +7,10 @@ Rates carry their unit in the file (``"0.3 per month"``) and are stored per day.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import types
+import typing
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -50,17 +53,23 @@ _RATE = re.compile(r"^\s*([0-9.eE+-]+)\s*(?:/|per)\s*(day|week|month|year)s?\s*$
 
 def _parse_rate(value: object) -> float:
     """``"0.3 per month"`` or ``{value: 0.3, per: month}`` → events per day."""
-    if isinstance(value, dict) and set(value) == {"value", "per"}:
+    if isinstance(value, dict) and set(value) == {"value", "per"} and not isinstance(value["value"], bool):
         value = f"{value['value']} per {value['per']}"
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 100:
         match = _RATE.match(value)
         if match:
-            number, unit = float(match.group(1)), match.group(2)
+            try:
+                number = float(match.group(1))
+            except ValueError:
+                raise ValueError(f"expected a number before the unit, such as '0.01 per day', got {value!r}") from None
+            unit = match.group(2)
+            if not math.isfinite(number):
+                raise ValueError(f"expected a finite rate, such as '0.01 per day', got {value!r}")
             if number < 0:
                 raise ValueError("a rate cannot be negative")
             return number / _DAYS_PER[unit]
     raise ValueError(
-        f"expected a rate with its unit, such as '0.01 per day' or '0.3 per month', got {value!r}"
+        f"expected a rate with its unit, such as '0.01 per day' or '0.3 per month', got {_excerpt(value)}"
     )
 
 
@@ -112,21 +121,60 @@ def _not_before(later: dt.date | None, earlier: dt.date | None, earlier_name: st
     return later
 
 
+MAX_DAYS = 36_500
+"""Longest run (days): about a century; the schedule allocates a row per day before day 0."""
+
+
+def _numeric(annotation: object) -> bool:
+    """Whether a field's type is a number (``int``, ``float``, optional or constrained), and
+    not also a boolean: such a field must refuse ``true``, which pydantic would read as 1."""
+    if annotation in (int, float):
+        return True
+    if annotation is bool:
+        return False
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _numeric(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        members = typing.get_args(annotation)
+        return any(_numeric(m) for m in members) and bool not in members
+    return False
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # allow_inf_nan=False: NaN and ±inf are refused in every float field (a NaN weight silently
+    # stopped all departures)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+        """``true`` is not 1: a boolean is refused in a number field (pydantic's lax mode would
+        read it as a number). Rates say so themselves (they expect text with a unit)."""
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields[info.field_name]
+            is_rate = any(getattr(m, "func", None) is _parse_rate for m in field.metadata)
+            if _numeric(field.annotation) and not is_rate:
+                raise ValueError(f"expected a number, got {str(value).lower()} (true and false are not numbers)")
+        return value
 
 
 class TimeSpan(_Model):
     """Calendar span of a run: one step is one day."""
 
     start: dt.date
-    days: Annotated[int, Field(ge=1, le=36_500)] | None = None
+    days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
     end: dt.date | None = None
 
     @field_validator("end")
     @classmethod
     def _end_after_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        return _not_before(end, info.data.get("start"), "start")
+        start = info.data.get("start")
+        later = _not_before(end, start, "start")
+        if later is not None and start is not None and (later - start).days + 1 > MAX_DAYS:
+            raise ValueError(f"expected an end at most {MAX_DAYS:,} days from start ({start}), "
+                             f"got {later} ({(later - start).days + 1:,} days)")
+        return later
 
     @model_validator(mode="after")
     def _days_or_end(self) -> TimeSpan:
@@ -275,6 +323,18 @@ class ExitClosure(_Model):
     from_: dt.date = Field(alias="from")
     until: dt.date | None = None
     crossings: list[str] | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _until_after_from(cls, until: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        return _not_before(until, info.data.get("from_"), "from")
+
+    @field_validator("crossings")
+    @classmethod
+    def _some_crossings(cls, crossings: list[str] | None) -> list[str] | None:
+        if crossings is not None and not crossings:
+            raise ValueError("expected at least one crossing id; leave crossings out to close every crossing")
+        return crossings
 
 
 class ExitBan(_Model):
