@@ -178,6 +178,14 @@ CASES = [
          os.path.join("world", "age_pyramid.csv"), "row 3, column age_from", ["do not overlap"]),
     Case("travel_days_overflow", _travel_days_overflow,
          os.path.join("world", "world.yaml"), "speed_km_per_day.road", ["at most 32,767 days"]),
+    # issue 16, defect 5: bounded YAML (an alias bomb ran validate for 400 s at 4.4 GB)
+    Case("alias_bomb", _write(GOOD + "".join(
+        f"l{k}: &l{k} [" + ", ".join([f"*l{k - 1}" if k else '"lol"'] * 9) + "]\n" for k in range(9))),
+         "scenario.yaml", "line 9, column 10", ["malformed YAML", "expected at most 100,000 values with aliases"]),
+    Case("deep_nesting", _write(GOOD + "description: " + "[" * 5000 + "]" * 5000 + "\n"),
+         "scenario.yaml", "line 4, column 63", ["expected at most 50 levels of nesting"]),
+    Case("not_utf8", lambda case: (case / "scenario.yaml").write_bytes(b"name: caf\xe9\n") and "scenario.yaml",
+         "scenario.yaml", "", ["expected UTF-8 text"]),
     Case("markup_in_a_value", _write(GOOD + 'policies:\n  - {country: "[/]", entry: closed}\n'),
          "scenario.yaml", "policies[0].country", ["unknown country '[/]'"]),
 ]

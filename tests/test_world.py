@@ -190,3 +190,16 @@ def test_malformed_world_yaml(world_copy: Path) -> None:
     (world_copy / "world.yaml").write_text("name: [w\n", encoding="utf-8")
     with pytest.raises(InputError, match="malformed YAML"):
         load_world(str(world_copy))
+
+
+def test_an_alias_bomb_in_world_yaml_is_refused_at_once(world_copy: Path) -> None:
+    # issue 16, defect 5
+    import time
+
+    lines = [f"l{k}: &l{k} [" + ", ".join([f"*l{k - 1}" if k else '"lol"'] * 9) + "]" for k in range(9)]
+    (world_copy / "world.yaml").write_text("name: w\n" + "\n".join(lines) + "\ndescription: *l8\n", encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(InputError, match="expected at most 100,000 values with aliases") as info:
+        load_world(str(world_copy))
+    assert time.perf_counter() - started < 2.0
+    assert info.value.file == str(world_copy / "world.yaml") and "lol" not in str(info.value)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from exitwave.errors import InputError
+from exitwave.safe_yaml import read_file
 from exitwave.scenario.schema import COUNTRY_GROUPS
 from exitwave.vocabulary import ENTRY_REGIMES, MODES
 
@@ -271,10 +271,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     """Read and check a world folder (bundled name or path) and compile it."""
     folder = _world_folder(name_or_path, relative_to)
     meta_path = folder / "world.yaml"
-    try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise InputError(str(meta_path), "", f"malformed YAML: {err}") from err
+    meta = read_file(meta_path) or {}  # bounded: size, nesting, alias expansion
     if not isinstance(meta, dict):
         raise InputError(str(meta_path), "", "expected a mapping")
     known = {"name", "description", "sending_country", "detour_factor", "speed_km_per_day"}

@@ -117,6 +117,24 @@ def test_parse_extra_lines():
         parse_extra("a = [1, 2\n")
 
 
+def test_parse_extra_uses_the_bounded_loader():
+    # issue 16, defect 5: the override box parsed YAML without bounds
+    import time
+
+    bomb = "[" + ", ".join(["&a [" + ", ".join(['"lol"'] * 9) + "]"] + ["*a"] * 8) + "]"
+    started = time.perf_counter()
+    for k in range(1, 9):
+        bomb = f"[&l{k} {bomb}, " + ", ".join([f"*l{k}"] * 8) + "]"
+    with pytest.raises(InputError, match="expected at most 100,000 values with aliases") as info:
+        parse_extra(f"description = {bomb}\n")
+    assert time.perf_counter() - started < 2.0
+    assert info.value.field == "line 1" and len(str(info.value)) < 400
+    with pytest.raises(InputError, match="levels of nesting"):
+        parse_extra("description = " + "[" * 5000 + "]" * 5000)
+    with pytest.raises(InputError, match="at most 1,048,576 characters"):
+        parse_extra("description = x\n" * 100_000)
+
+
 def test_men_of_draft_age_makes_the_agent_count():
     sim = prepare("russia-2022")
     men = men_of_draft_age(sim)

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from exitwave.errors import InputError
+from exitwave.safe_yaml import read_file
 
 __all__ = ["PathRefused", "ProjectPaths", "check_scenario_reads", "safe_path", "scenario_choices"]
 
@@ -169,8 +168,8 @@ def check_scenario_reads(name_or_path: str, paths: ProjectPaths) -> None:
             raise PathRefused(current, "extends", f"refused: {here} is outside the folders the "
                                                   f"dashboard may read ({', '.join(str(r) for r in allowed)})")
         try:
-            data = yaml.safe_load(here.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
+            data = read_file(here)  # bounded, as the loader reads it
+        except InputError:
             return
         if not isinstance(data, dict):
             return

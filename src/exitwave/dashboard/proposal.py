@@ -13,9 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import yaml
-
 from exitwave.errors import InputError
+from exitwave.safe_yaml import MAX_BYTES, excerpt, load_text
 from exitwave.scenario.schema import Scenario, safe_name
 
 __all__ = ["DestinationRule", "Edits", "build_overrides", "men_of_draft_age", "parse_extra",
@@ -127,6 +126,8 @@ def parse_extra(text: str) -> dict[str, Any]:
     Blank lines and lines starting with ``#`` are skipped; a malformed line is an
     :class:`~exitwave.errors.InputError` naming its number.
     """
+    if len(text) > MAX_BYTES:
+        raise InputError("overrides", "", f"expected at most {MAX_BYTES:,} characters of overrides, got {len(text):,}")
     out: dict[str, Any] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -136,11 +137,9 @@ def parse_extra(text: str) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key or any(c.isspace() for c in key):
             raise InputError("overrides", f"line {number}",
-                             f"expected 'path = value', such as 'behaviour.patience_days = 6'; got {stripped!r}")
-        try:
-            out[key] = yaml.safe_load(raw.strip()) if raw.strip() else None
-        except yaml.YAMLError as err:
-            raise InputError("overrides", f"line {number}", f"malformed value {raw.strip()!r}: {err}") from err
+                             f"expected 'path = value', such as 'behaviour.patience_days = 6'; got {excerpt(stripped)}")
+        # the scenario files' bounded loader: an alias bomb in the box is refused, not expanded
+        out[key] = load_text(raw.strip(), "overrides", f"line {number}") if raw.strip() else None
         if isinstance(out[key], dt.date):
             out[key] = out[key].isoformat()
     return out

@@ -15,10 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from exitwave.errors import InputError
+from exitwave.safe_yaml import excerpt, read_file
 from exitwave.scenario.schema import Scenario
 
 __all__ = ["load_scenario", "builtin_scenarios", "resolve_scenario_path", "apply_overrides", "with_run_options"]
@@ -57,17 +57,8 @@ def resolve_scenario_path(name_or_path: str | Path, relative_to: Path | None = N
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(str(path), "", f"cannot read file ({err.strerror})") from err
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise InputError(str(path), where, f"malformed YAML: {problem}") from err
+    # bounded: size, nesting and alias expansion (a 500-byte alias bomb must not run for minutes)
+    data = read_file(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -198,7 +189,7 @@ def validate_dict(data: dict[str, Any], source: str) -> Scenario:
         extra = f" (and {len(err.errors()) - 1} more problems)" if len(err.errors()) > 1 else ""
         given = first.get("input")
         shown = ("" if first["type"] in ("missing", "extra_forbidden", "value_error")
-                 or isinstance(given, dict) else f"; got {given!r}")
+                 or isinstance(given, dict) else f"; got {excerpt(given)}")
         raise InputError(source, _field_path(loc), f"{message}{shown}{extra}") from err
 
 
