@@ -529,6 +529,20 @@ def _number_text(value: float | None) -> str:
     return f"{value:.10g}"
 
 
+def _with_baseline_progress(work):  # noqa: ANN001, ANN202 - Callable[[progress callback], T] -> T
+    """Run the pinned cases under a progress bar; bad input exits 2, a failed run exits 1."""
+    try:
+        with _progress() as progress:
+            task = progress.add_task("baseline", total=None)
+            return work(lambda name, done, total: progress.update(task, completed=done, total=total,
+                                                                  description=f"baseline {name}"))
+    except InputError as error:
+        _fail_input(error)
+    except RunError as error:
+        err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from error
+
+
 def _changes_table(changes: list, title: str | None = None) -> Table:  # list[Change]
     table = Table(title=title, title_justify="left")
     table.add_column("field", overflow="fold")
@@ -607,16 +621,7 @@ def baseline_check_cmd(
 
     _check_tolerances(rtol, atol)
     started = time.perf_counter()
-    try:
-        with _progress() as progress:
-            task = progress.add_task("baseline", total=None)
-            checks = check_cases(into, CASES, rtol, atol, progress=lambda name, done, total: progress.update(
-                task, completed=done, total=total, description=f"baseline {name}"))
-    except InputError as error:
-        _fail_input(error)
-    except RunError as error:
-        err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from error
+    checks = _with_baseline_progress(lambda report: check_cases(into, CASES, rtol, atol, progress=report))
     wall = time.perf_counter() - started
     for check in checks:
         c = check.case
@@ -652,16 +657,7 @@ def baseline_update_cmd(into: BaselineDir = Path("tests/baseline")) -> None:
     from exitwave.baseline import CASES, is_stored, run_cases, stale_files, write_baseline
 
     started = time.perf_counter()
-    try:
-        with _progress() as progress:
-            task = progress.add_task("baseline", total=None)
-            values = run_cases(CASES, progress=lambda name, done, total: progress.update(
-                task, completed=done, total=total, description=f"baseline {name}"))
-    except InputError as error:
-        _fail_input(error)
-    except RunError as error:
-        err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from error
+    values = _with_baseline_progress(lambda report: run_cases(CASES, progress=report))
     written = 0
     for case, numbers in zip(CASES, values, strict=True):
         path = into / f"{case.name}.json"
