@@ -83,7 +83,8 @@ class Simulation:
 
     def _check_scale(self, label: str, scale_option: bool) -> None:
         """Men per agent may not exceed the men the world has (below one agent the run would be
-        one agent standing for everybody, whatever scale was asked)."""
+        one agent standing for everybody, whatever scale was asked), nor leave a front of fewer
+        than ``GROUP_AGENTS`` agents (``exitwave.modules.force.front_scale_problem``)."""
         spec = self.scenario.population
         men = float(men_by_age(self.world, spec.age_min, spec.age_max).sum())
         if not spec.scale <= men:
@@ -94,6 +95,10 @@ class Simulation:
             else:
                 expected = f"expected a world with men aged {spec.age_min}–{spec.age_max}; world {self.world.name!r} has none"
             raise InputError(label, field, f"{expected}; got {spec.scale:g}")
+        # the front's accounting needs a few agents (exitwave.modules.force.front_scale_problem)
+        from exitwave.modules.force import check_front_scale
+
+        check_front_scale(self.scenario, label, "--scale (population.scale)" if scale_option else "population.scale")
 
     def _build_state(self) -> State:
         sc = self.scenario

@@ -66,6 +66,10 @@ class Stream(IntEnum):
     HOTLINE = 31
     WAR_END = 32
     INITIAL_FORCE = 33
+    KILLED_SHARE = 34  # the front: killed among a unit's casualties
+    HOTLINE_CONVERSION = 35  # the front: surrenders among a unit's hotline contacts
+    FRONT_ROUNDING = 36  # the front: offsets of the agent accounting of men-level counts
+    FRONT_PICK = 37  # the front: which agents of a unit carry its day's men-level outcomes
 
 
 @njit(cache=True, inline="always")

@@ -399,22 +399,28 @@ def test_force_a_tiny_front_loses_the_expected_men_to_casualties() -> None:
     run = tiny_run(modules=[Force], men=FRONT_MEN, days=days, overrides=_front())
     state, front = run.state, run.state.front
     assert front is not None
+    scale = state.pop.scale  # 139.8 men per agent
     initial = state.counters["initial_force"]
     assert initial == _count(state, Status.SOLDIER) == SOLDIERS
-    assert front.strength.size == 10 and (front.strength == SOLDIERS / 10).all()
+    # units are men: 10 units of 27,960 men (200 agents each, so each unit is its own group)
+    assert front.strength.size == 10 and (front.strength == 27_960).all()
     soldiers = np.flatnonzero(state.status == Status.SOLDIER)
     in_care_days = 0.0
     for day in range(days):
         run.step()
         assert_conserved(state, day)
         in_care_days += _count(state, Status.WOUNDED)
-        assert front.strength.sum() == _count(state, Status.SOLDIER)
-    killed, wounded = state.counters["killed"], state.counters["wounded"]
+        # the agents follow the men: within one agent per unit and outcome (killed, wounded)
+        assert abs(_count(state, Status.SOLDIER) * scale - front.strength.sum()) < 10 * 2 * scale
+    killed, wounded = state.counters["killed"] * scale, state.counters["wounded"] * scale  # men
     p_casualty = -np.expm1(-0.05 * days)  # nobody recovers within the run (60 days)
-    assert _within(killed + wounded, np.full(SOLDIERS, p_casualty))
-    assert _within(killed, np.full(SOLDIERS, p_casualty * 0.25))  # killed_share
-    assert _count(state, Status.KILLED) == killed and _count(state, Status.WOUNDED) == wounded
-    assert _count(state, Status.SOLDIER) == initial - killed - wounded
+    men = np.full(279_600, p_casualty)
+    assert _within(killed + wounded, men)  # drawn on men, not on agents
+    assert _within(killed, men * 0.25)  # killed_share
+    assert front.strength.sum() == pytest.approx(279_600 - killed - wounded)
+    assert abs(_count(state, Status.KILLED) - killed / scale) < 10
+    assert abs(_count(state, Status.WOUNDED) - wounded / scale) < 10
+    assert _count(state, Status.SOLDIER) == initial - _count(state, Status.KILLED) - _count(state, Status.WOUNDED)
     assert (state.unit[state.status == Status.KILLED] == -1).all()
     assert np.isin(np.flatnonzero(state.status != Status.AT_HOME), soldiers).all()
     assert state.counters["soldier_days_lost_to_care"] == pytest.approx(in_care_days * 1.5)

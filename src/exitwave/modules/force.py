@@ -1,26 +1,44 @@
 """The front: force generation, attrition, wounded burden, morale, desertion and surrender.
 
-Soldiers are agents (status SOLDIER, their unit a column), so conservation covers them.
+Units are groups of **men**: a unit's strength, its casualties, desertions and surrenders, its
+morale and its memory of precedent are computed on men, so the front's dynamics do not depend on
+how many men an agent stands for. Soldiers are still agents (status SOLDIER, their unit a column),
+and the agents are the accounting: every man is in one status every day.
 
 * **Force generation.** Men mobilized (reported, found in hiding, detained at the border) and
-  paid volunteers train for ``training_days`` (``recruit_training_days``) and then join the unit
-  furthest below its establishment. Volunteers are drawn from men at home at
-  ``contract_recruits`` a day, weighted by ``exp(recruit_means_weight · (1 − means)) ·
-  callup_weight^recruit_region_weight`` — so who fights, like who leaves, emerges from selection.
-  The initial force is drawn the same way at the start.
-* **Attrition.** Each day a soldier becomes a casualty with probability 1 − exp(−c(t)), c the
-  casualty rate of the day's intensity (Dupuy: ~2.8 % a day in heavy combat); a share
-  ``killed_share`` dies (1 : 3 killed : wounded), the rest are wounded and in care for
-  ``recovery_days``, each tying up ``carers_per_wounded`` soldiers; then ``return_to_duty_share``
-  return to their unit and the rest are discharged. *Soldier-days lost to care* add up the
-  wounded man's own days and his carers'.
+  paid volunteers train for ``training_days`` (``recruit_training_days``) and then join the front.
+  Volunteers are drawn from men at home at ``contract_recruits`` a day, weighted by
+  ``exp(recruit_means_weight · (1 − means)) · callup_weight^recruit_region_weight`` — so who
+  fights, like who leaves, emerges from selection. The initial force is drawn the same way at the
+  start and spread evenly over ``ceil(initial_strength / unit_size)`` units.
+* **Men-level draws.** Each day, for unit u with N_u men (``strength``), with keyed binomial draws
+  (:mod:`exitwave.kernels.binomial`, one uniform per unit and kind of draw):
+  casualties ``C_u ~ Bin(N_u, 1 − exp(−c(t)))``, c the casualty rate of the day's intensity (Dupuy:
+  ~2.8 % a day in heavy combat); killed ``K_u ~ Bin(C_u, killed_share)`` (1 : 3 killed : wounded),
+  wounded ``W_u = C_u − K_u``; desertions ``D_u ~ Bin(N_u − C_u, 1 − exp(−h_d,u))``; surrenders
+  ``S_u ~ Bin(N_u − C_u − D_u, 1 − exp(−h_s,u))``; hotline contacts (``hotline_contacts`` men a day)
+  spread over the units in proportion to the men still at their post, each converting with
+  ``hotline_conversion`` × credibility / reference (Ukrainian figures: ~220 of 26,000 contacts).
+  The front's counters (killed, wounded, deserted, surrendered, hotline) count these men.
+* **Accounting.** Units are gathered in accounting groups of adjacent units holding at least
+  ``GROUP_AGENTS`` agents (one unit each when a unit holds that many). For each group g and outcome
+  k, the men-level count accumulates in ``M_gk``; the agents moved to that status so far are kept
+  at ``floor(M_gk / scale + θ_gk)``, θ_gk a uniform drawn once per run: unbiased (the mean over θ is
+  ``M_gk / scale``) and never more than one agent away from the men-level count. The agents moved
+  each day are drawn among the group's fit soldiers by keyed uniforms. Arriving agents (trained
+  men, the wounded who return) add ``scale`` men each: recruits to the group furthest below
+  establishment, the returning wounded to their own group, and within a group the men go to the
+  units furthest below establishment (water-filling), so a unit is never swollen by one agent.
+* **Wounded.** The wounded are in care for ``recovery_days``, each tying up ``carers_per_wounded``
+  soldiers; then ``return_to_duty_share`` return to their group and the rest are discharged.
+  *Soldier-days lost to care* add up the wounded man's own days and his carers'.
 * **Morale** of unit u, m_u ∈ [0, 1]:
-  ``m ← m + ρ·(m_target − m) − a_k·killed_u/strength_u − a_w·wounded_u/strength_u`` with
+  ``m ← m + ρ·(m_target − m) − a_k·K_u/N_u − a_w·W_u/N_u`` with
   ``m_target = morale_base + pay_morale − a_home·H(t) − a_c·100·E_u``: H is the share of the
   sending country's men who left in the last 30 days (news of departures at home), E_u the unit's
-  recent desertions and surrenders per soldier (decaying with ``memory_days``) beyond what the
-  baseline rates alone keep in memory — precedent is the unusual, so a unit without shocks stays
-  at its baseline.
+  recent desertions and surrenders per man, ``(D_u + S_u) / N_u`` decaying with ``memory_days``,
+  beyond what the baseline rates alone keep in memory — precedent is the unusual, so a unit
+  without shocks stays at its baseline.
 * **Desertion and surrender** hazards per soldier of unit u:
   ``h_d = d0 · exp(b·(morale_base − m_u)) · X_u · exp(−k·(coercion − 0.5)) · (1 + e·deserter_asylum)``
   ``h_s = s0 · (credibility / credibility_ref) · exp(b·(morale_base − m_u)) · X_u · c(t)/c_active``
@@ -28,8 +46,9 @@ Soldiers are agents (status SOLDIER, their unit a column), so conservation cover
   (recent precedent raises surrender and desertion: Lehmann & Zhukov 2019). Neighbours are the
   adjacent units on the line. Coercion (punishment) lowers desertion (Epstein's term); the
   captor's credibility of good treatment gates surrender (Reiter & Stam; Ferguson).
-* **Surrender hotline**: ``hotline_contacts`` soldiers a day contact it; each surrenders with
-  ``hotline_conversion`` × credibility / reference (Ukrainian figures: ~220 of 26,000 contacts).
+* **Scale limit.** The men-level dynamics hold at any scale; the accounting needs a front of at
+  least ``GROUP_AGENTS`` agents (``front_scale_problem``): a scale above ``max(initial_strength,
+  unit_size) / GROUP_AGENTS`` men per agent is refused.
 """
 
 from __future__ import annotations
@@ -39,6 +58,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exitwave.errors import InputError
+from exitwave.kernels.binomial import binomial, split_binomial
 from exitwave.kernels.heap import heap_remove
 from exitwave.kernels.selection import selection_keys
 from exitwave.modules.protocol import Module
@@ -50,24 +71,99 @@ from exitwave.vocabulary import Status
 
 if TYPE_CHECKING:
     from exitwave.results import Tally
+    from exitwave.scenario.schema import Scenario
 
 __all__ = ["Force", "unit_hazards", "decay_memory", "precedent", "usual_memory", "FrontState",
-           "INTENSITIES"]
+           "INTENSITIES", "GROUP_AGENTS", "front_scale_problem", "check_front_scale", "water_fill"]
 
 INTENSITIES = ("quiet", "active", "heavy")
 _HOME_WINDOW_DAYS = 30
+GROUP_AGENTS = 10
+"""Agents an accounting group of units holds at least (one unit when a unit holds that many); the
+smallest front accepted holds this many agents."""
+_MEN_LEVEL = ("drawn on the units' men each day; the status column (agents) follows within one agent "
+              "per accounting group of units")
+OUTCOMES = ((Status.KILLED, "killed"), (Status.WOUNDED, "wounded"), (Status.DESERTED, "deserted"),
+            (Status.SURRENDERED, "surrendered"))
 
 
 @dataclass
 class FrontState:
-    """Per-unit arrays and front totals (people where noted; agents otherwise)."""
+    """Per-unit arrays (men, not agents) and front totals."""
 
-    strength: np.ndarray  # agents per unit
+    strength: np.ndarray  # men per unit
     morale: np.ndarray
-    memory: np.ndarray  # decayed desertions + surrenders per soldier
+    memory: np.ndarray  # decayed desertions + surrenders per man of the unit
     army_memory: float
     intensity: np.ndarray  # [day] index into INTENSITIES
     casualty_rate: np.ndarray  # [day] per day
+
+
+def front_scale_problem(front: Front, scale: float) -> str | None:
+    """Why ``scale`` men per agent is too coarse for ``front`` (``None`` when it is fine).
+
+    The units' dynamics are computed on men at any scale, but the agents are the accounting: a
+    front of fewer than :data:`GROUP_AGENTS` agents would put its whole force, its deserters and
+    its dead in a handful of agents (below one, in none). The front's size is its initial
+    strength, at least one unit (``front.unit_size``).
+    """
+    size = max(front.initial_strength, front.unit_size)
+    limit = size / GROUP_AGENTS
+    if scale <= limit:
+        return None
+    return (f"expected at most {limit:,.0f} men per agent with this front (front.initial_strength "
+            f"{front.initial_strength:,}, front.unit_size {front.unit_size:,}: a front of at least "
+            f"{GROUP_AGENTS} agents); got {scale:g}, a front of {size / scale:.2g} agents")
+
+
+def check_front_scale(scenario: Scenario, file: str, field: str = "population.scale") -> None:
+    """Raise :class:`InputError` when the scenario's scale is too coarse for its front."""
+    if scenario.front is None:
+        return
+    problem = front_scale_problem(scenario.front, scenario.population.scale)
+    if problem is not None:
+        raise InputError(file, field, problem)
+
+
+def water_fill(level: np.ndarray, weight: np.ndarray, segment: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Spread ``total[s]`` over the items of each segment s, lowest level first.
+
+    Item i holds ``level[i] · weight[i]`` (men per unit of establishment × units); the additions
+    raise the lowest items of each segment to one common level, so that they add up to the
+    segment's total. Returns the additions per item (≥ 0).
+    """
+    n_segments = total.size
+    order = np.lexsort((level, segment))
+    lv, w, sg = level[order], weight[order], segment[order]
+    starts = np.searchsorted(sg, np.arange(n_segments))
+    cw, cr = np.cumsum(w), np.cumsum(w * lv)
+    before_w = np.concatenate(([0.0], cw))[starts]
+    before_r = np.concatenate(([0.0], cr))[starts]
+    within_w, within_r = cw - before_w[sg], cr - before_r[sg]
+    # cost of raising the items before i (and i) to level lv_i; non-decreasing within a segment
+    cost = lv * within_w - within_r
+    filled = cost < total[sg]
+    count = np.bincount(sg[filled], minlength=n_segments)
+    rank = np.arange(sg.size) - starts[sg]
+    filled = rank < count[sg]
+    last = np.maximum(starts + count - 1, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        common = np.where(count > 0, (total + within_r[last]) / within_w[last], 0.0)
+    add = np.where(filled, w * np.maximum(common[sg] - lv, 0.0), 0.0)
+    out = np.empty_like(add)
+    out[order] = add
+    return out
+
+
+def _largest_remainder(quota: np.ndarray, total: int) -> np.ndarray:
+    """Integers adding up to ``total`` with each within one of ``quota`` (ties: lower index)."""
+    base = np.floor(quota).astype(np.int64)
+    short = total - int(base.sum())
+    if short > 0:
+        base[np.argsort(-(quota - base), kind="stable")[:short]] += 1
+    elif short < 0:
+        base[np.argsort(quota - base, kind="stable")[: -short]] -= 1
+    return np.maximum(base, 0)
 
 
 def decay_memory(memory: np.ndarray, memory_days: float) -> np.ndarray:
@@ -110,11 +206,15 @@ class Force(Module):
     outputs = (
         Output("initial_force", "force at the start", "people", kind="counter", summary=False),
         Output("recruited", "volunteers recruited", "people", kind="counter"),
-        Output("killed", "killed", "people", kind="counter", good="lower"),
-        Output("wounded", "wounded", "people", kind="counter", good="lower"),
+        Output("killed", "killed", "people", kind="counter", good="lower",
+               description=_MEN_LEVEL),
+        Output("wounded", "wounded", "people", kind="counter", good="lower",
+               description=_MEN_LEVEL),
         Output("returned_to_duty", "wounded returned to duty", "people", kind="counter", summary=False),
-        Output("deserted", "deserted", "people", kind="counter"),
-        Output("surrendered", "surrendered", "people", kind="counter"),
+        Output("deserted", "deserted", "people", kind="counter",
+               description=_MEN_LEVEL),
+        Output("surrendered", "surrendered", "people", kind="counter",
+               description=_MEN_LEVEL + "; hotline surrenders included"),
         Output("hotline_contacts", "surrender hotline contacts", "people", kind="counter"),
         Output("hotline_surrenders", "surrendered through the hotline", "people", kind="counter"),
         Output("soldier_days_lost_to_care", "soldier-days lost to the care of the wounded", "people·days",
@@ -125,7 +225,7 @@ class Force(Module):
         Output("mobilized_in_training", "mobilized or recruited, in training (at end)", "people"),
         Output("wounded_in_care", "wounded in care (at end)", "people", good="lower"),
         Output("desertion_share_per_month", "desertions per soldier per month", "share 0–1/month",
-               scaling="none", description="deserted ÷ mean strength ÷ months of the run"),
+               scaling="none", description="deserted ÷ mean strength of the units in men ÷ months of the run"),
         Output("mean_morale", "mean morale at end (0–1)", "morale 0–1", scaling="none", series=True,
                series_label="mean morale (0–1)",
                description="strength-weighted mean morale of the units (series: daily; summary: last day)"),
@@ -137,36 +237,56 @@ class Force(Module):
         state.unit = np.full(state.n, -1, np.int32)
         self.recoveries = Calendar()
         self.training = Calendar()
+        self.men_days = 0.0  # the units' men, summed over the days
         if self.front is None:
             return
         f, sc = self.front, state.scenario
+        self.scale = float(state.pop.scale)
+        check_front_scale(sc, sc.name)
         n_units = max(1, int(np.ceil(f.initial_strength / f.unit_size)))
         intensity = np.full(state.n_days, INTENSITIES.index(f.default_intensity), np.int8)
         for phase in sorted(f.phases, key=lambda p: p.from_):
             intensity[max(0, sc.time.day_of(phase.from_)):] = INTENSITIES.index(phase.intensity)
         rates = np.array([f.casualty_rate.quiet, f.casualty_rate.active, f.casualty_rate.heavy])
-        state.front = FrontState(strength=np.zeros(n_units), morale=np.full(n_units, f.morale_initial),
+        # the initial force spread evenly over the units, in whole men
+        men = np.full(n_units, float(f.initial_strength // n_units))
+        men[: f.initial_strength % n_units] += 1.0
+        state.front = FrontState(strength=men, morale=np.full(n_units, f.morale_initial),
                                  memory=np.zeros(n_units), army_memory=0.0, intensity=intensity,
                                  casualty_rate=rates[intensity])
-        self.establishment = f.unit_size / state.pop.scale
+        # accounting groups: adjacent units holding at least GROUP_AGENTS agents between them
+        per_group = max(1, int(np.ceil(GROUP_AGENTS * self.scale / f.unit_size - 1e-9)))
+        self.n_groups = max(1, n_units // per_group)
+        self.group = (np.arange(n_units) * self.n_groups) // n_units
+        self.group_units = np.bincount(self.group, minlength=self.n_groups).astype(np.float64)
+        self.group_first = np.searchsorted(self.group, np.arange(self.n_groups))
+        self.theta = uniform(state.seed, Stream.FRONT_ROUNDING, 0,
+                             np.arange(self.n_groups * len(OUTCOMES))).reshape(self.n_groups, len(OUTCOMES))
+        self.men_out = np.zeros((self.n_groups, len(OUTCOMES)))  # men-level outcomes so far
+        self.moved = np.zeros((self.n_groups, len(OUTCOMES)), np.int64)  # agents moved for them
         self.recruit_order = self._recruit_order(state)
         self.recruit_cursor = 0
         self.recruit_carry = 0.0
         self.hotline_carry = 0.0
         self.home_departures = np.zeros(_HOME_WINDOW_DAYS)
         self.men = float(state.n)
-        first = self._recruit(state, int(round(f.initial_strength / state.pop.scale)))
+        wanted = int(round(f.initial_strength / self.scale))
+        first = self._recruit(state, wanted)
         state.transition(first, Status.SOLDIER)
         self.soldiers = first
-        self._assign(state, first)
+        if first.size < wanted:  # fewer men at home than the force asked for: the units hold them
+            men *= first.size / wanted
+        # the initial agents go to the groups in proportion to their men
+        men_g = np.bincount(self.group, weights=men, minlength=self.n_groups)
+        counts = _largest_remainder(men_g / max(men_g.sum(), 1e-12) * first.size, first.size)
+        self._label(state, first, counts)
         state.count("initial_force", float(first.size))
 
     def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
         if self.front is None:
             return {}
-        soldiers = tally.recorder.status[:, Status.SOLDIER] * tally.scale
         months = state.n_days / (365.25 / 12)
-        mean_strength = float(soldiers.mean()) if soldiers.size else 0.0
+        mean_strength = self.men_days / max(state.n_days, 1)
         morale = tally.recorder.morale[~np.isnan(tally.recorder.morale)]
         return {
             "force_strength": int(tally.final[Status.SOLDIER]),
@@ -212,18 +332,34 @@ class Force(Module):
         heap_remove(men, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
         return men
 
-    def _assign(self, state: State, men: np.ndarray) -> None:
-        """Send men to the units furthest below establishment (fill the emptiest first)."""
+    # -- arrivals: agents in, men in --------------------------------------------------------
+    def _label(self, state: State, agents: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Put ``counts[g]`` of ``agents`` (in order) in group g, round the group's units; returns
+        the group of each agent."""
+        groups = np.repeat(np.arange(self.n_groups), counts)
+        rank = np.arange(agents.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        state.unit[agents] = self.group_first[groups] + rank % self.group_units[groups].astype(np.int64)
+        return groups
+
+    def _add_men(self, state: State, agents_per_group: np.ndarray) -> None:
+        """Each arriving agent brings ``scale`` men to its group; within the group they go to the
+        units furthest below establishment."""
+        front = self._front_state(state)
+        total = agents_per_group * self.scale
+        front.strength += water_fill(front.strength, np.ones_like(front.strength), self.group, total)
+
+    def _arrive(self, state: State, men: np.ndarray) -> None:
+        """Trained men join the groups furthest below establishment (water-filling in men)."""
         if not men.size:
             return
         front = self._front_state(state)
-        deficit = self.establishment - front.strength
-        units = np.arange(front.strength.size)
-        # water-filling: repeat the unit order until every man has a place
-        order = units[np.argsort(-deficit, kind="stable")]
-        slots = np.resize(order, men.size)
-        state.unit[men] = slots
-        np.add.at(front.strength, slots, 1.0)
+        men_g = np.bincount(self.group, weights=front.strength, minlength=self.n_groups)
+        quota = water_fill(men_g / self.group_units, self.group_units, np.zeros(self.n_groups, np.int64),
+                           np.array([men.size * self.scale])) / self.scale
+        counts = _largest_remainder(quota, men.size)
+        self._label(state, men, counts)
+        self._add_men(state, counts.astype(np.float64))
+        self.soldiers = np.concatenate([self.soldiers, men])
 
     # -- the day ----------------------------------------------------------------------------
     def step(self, state: State, day: int) -> None:
@@ -243,14 +379,14 @@ class Force(Module):
         ready = ready[(state.status[ready] == Status.MOBILIZED) & (state.due_day[ready] == day)]
         if ready.size:
             state.transition(ready, Status.SOLDIER)
-            self._assign(state, ready)
-            self.soldiers = np.concatenate([self.soldiers, ready])
+            self._arrive(state, ready)
         self._recover(state, day)
         if at_war:
             self._fight(state, day)
         # wounded burden: the wounded man's own day and his carers'
         in_care = state.status_counts[Status.WOUNDED]
         state.count("soldier_days_lost_to_care", float(in_care) * (1.0 + f.carers_per_wounded))
+        self.men_days += float(self._front_state(state).strength.sum())
 
     def _contract_recruitment(self, state: State, day: int) -> None:
         f = self.front
@@ -268,7 +404,7 @@ class Force(Module):
             self.training.add(day + f.recruit_training_days, men)
 
     def _recover(self, state: State, day: int) -> None:
-        f, front = self.front, self._front_state(state)
+        f = self.front
         assert f is not None
         healed = self.recoveries.pop(day)
         healed = healed[(state.status[healed] == Status.WOUNDED) & (state.due_day[healed] == day)]
@@ -277,7 +413,9 @@ class Force(Module):
         back = uniform(state.seed, Stream.RECOVERY, day, healed) < f.return_to_duty_share
         returning = healed[back]
         state.transition(returning, Status.SOLDIER)
-        np.add.at(front.strength, state.unit[returning], 1.0)
+        # they rejoin their own group (their own unit when a unit is a group), with their men
+        self._add_men(state, np.bincount(self.group[state.unit[returning]],
+                                         minlength=self.n_groups).astype(np.float64))
         self.soldiers = np.concatenate([self.soldiers, returning])
         discharged = healed[~back]
         state.transition(discharged, Status.DISCHARGED)
@@ -287,69 +425,88 @@ class Force(Module):
     def _fight(self, state: State, day: int) -> None:
         f, front = self.front, self._front_state(state)
         assert f is not None
-        soldiers = self.soldiers[state.status[self.soldiers] == Status.SOLDIER]
-        n_units = front.strength.size
-        if not soldiers.size:
-            self.soldiers = soldiers
-            return
-        unit = state.unit[soldiers]
-        strength = np.maximum(np.bincount(unit, minlength=n_units).astype(np.float64), 1e-9)
+        seed, scale = state.seed, self.scale
+        strength = front.strength
+        n = np.floor(strength + 1e-9).astype(np.int64)  # whole men of each unit
         rate = float(front.casualty_rate[day])
-        # attrition
-        p_cas = -np.expm1(-rate)
-        u = uniform(state.seed, Stream.CASUALTY, day, soldiers)
-        killed = u < p_cas * f.killed_share
-        wounded = ~killed & (u < p_cas)
-        # desertion and surrender (own streams, so one lever does not reshuffle the others)
+        # attrition: casualties among the unit's men, killed among the casualties
+        casualties = binomial(seed, Stream.CASUALTY, day, n, -np.expm1(-rate))
+        killed = binomial(seed, Stream.KILLED_SHARE, day, casualties, f.killed_share)
+        wounded = casualties - killed
+        # desertion, then surrender among the men still fit (own streams, so one lever does not
+        # reshuffle the others)
         h_d, h_s = unit_hazards(f, front.morale, front.memory, front.army_memory, rate)
-        fit = ~(killed | wounded)
-        deserts = fit & (uniform(state.seed, Stream.DESERTION, day, soldiers) < -np.expm1(-h_d[unit]))
-        surrenders = fit & ~deserts & (uniform(state.seed, Stream.SURRENDER, day, soldiers)
-                                       < -np.expm1(-h_s[unit]))
-        # surrender hotline: contacts among soldiers still at their post
-        self.hotline_carry += f.hotline_contacts / state.pop.scale
+        fit = n - casualties
+        deserted = binomial(seed, Stream.DESERTION, day, fit, -np.expm1(-h_d))
+        surrendered = binomial(seed, Stream.SURRENDER, day, fit - deserted, -np.expm1(-h_s))
+        # surrender hotline: contacts among the men still at their post
+        self.hotline_carry += f.hotline_contacts
         n_contacts = int(self.hotline_carry)
         self.hotline_carry -= n_contacts
+        at_post = fit - deserted - surrendered
+        n_contacts = min(n_contacts, int(at_post.sum()))
         if n_contacts:
-            pick = np.flatnonzero(fit & ~deserts & ~surrenders)
-            if pick.size:
-                keys = uniform(state.seed, Stream.HOTLINE, day, soldiers[pick])
-                first = np.argpartition(keys, n_contacts - 1)[:n_contacts] if n_contacts < keys.size else np.arange(keys.size)
-                contacts = pick[first]
-                p_conv = f.hotline_conversion * f.captor_credibility / f.credibility_reference
-                converts = uniform(state.seed, Stream.HOTLINE, day + 500_000, soldiers[contacts]) < p_conv
-                surrenders[contacts[converts]] = True
-                state.count("hotline_contacts", float(contacts.size))
-                state.count("hotline_surrenders", float(converts.sum()))
+            contacts = split_binomial(seed, Stream.HOTLINE, day, n_contacts, at_post.astype(np.float64))
+            p_conv = min(1.0, f.hotline_conversion * f.captor_credibility / f.credibility_reference)
+            converts = binomial(seed, Stream.HOTLINE_CONVERSION, day, contacts, p_conv)
+            surrendered = surrendered + converts
+            state.count("hotline_contacts", n_contacts / scale)
+            state.count("hotline_surrenders", float(converts.sum()) / scale)
+        outcomes = np.stack([killed, wounded, deserted, surrendered], axis=1).astype(np.float64)
+        for (_, counter), column in zip(OUTCOMES, outcomes.T, strict=True):
+            state.count(counter, float(column.sum()) / scale)
 
-        for mask, status, counter in ((killed, Status.KILLED, "killed"), (wounded, Status.WOUNDED, "wounded"),
-                                      (deserts, Status.DESERTED, "deserted"),
-                                      (surrenders, Status.SURRENDERED, "surrendered")):
-            men = soldiers[mask]
-            state.transition(men, status)
-            state.count(counter, float(men.size))
-        hurt = soldiers[wounded]
-        if hurt.size:
-            state.due_day[hurt] = day + int(np.ceil(f.recovery_days))
-            self.recoveries.add(day + int(np.ceil(f.recovery_days)), hurt)
-
-        def per_unit(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(unit[mask], minlength=n_units).astype(np.float64)
-
-        killed_u, wounded_u = per_unit(killed), per_unit(wounded)
-        exits_u = per_unit(deserts) + per_unit(surrenders)
-        # memory of precedent, then morale
-        front.memory = decay_memory(front.memory, f.memory_days) + exits_u / strength
-        # (the memory is in exits per soldier; precedent() subtracts the usual flow)
+        # memory of precedent, then morale, from the men-level counts
+        men = np.maximum(strength, 1e-9)
+        exits = outcomes[:, 2] + outcomes[:, 3]
+        front.memory = decay_memory(front.memory, f.memory_days) + exits / men
+        # (the memory is in exits per man; precedent() subtracts the usual flow)
         front.army_memory = (front.army_memory * np.exp(-1.0 / f.memory_days)
-                             + exits_u.sum() / strength.sum())
+                             + exits.sum() / max(float(strength.sum()), 1e-9))
         home_news = self.home_departures.sum() / self.men
         target = (f.morale_base + f.pay_morale - f.morale_home_news_impact * home_news
                   - f.morale_contagion_impact * 100.0 * precedent(f, front.memory))
         front.morale = np.clip(front.morale + f.morale_recovery * (target - front.morale)
-                               - f.morale_killed_impact * killed_u / strength
-                               - f.morale_wounded_impact * wounded_u / strength, 0.0, 1.0)
-        left = killed | wounded | deserts | surrenders
-        state.unit[soldiers[killed | deserts | surrenders]] = -1
-        self.soldiers = soldiers[~left]
-        front.strength = np.bincount(state.unit[self.soldiers], minlength=n_units).astype(np.float64)
+                               - f.morale_killed_impact * outcomes[:, 0] / men
+                               - f.morale_wounded_impact * outcomes[:, 1] / men, 0.0, 1.0)
+        front.strength = np.maximum(strength - outcomes.sum(axis=1), 0.0)
+        self._account(state, day, outcomes)
+
+    def _account(self, state: State, day: int, outcomes: np.ndarray) -> None:
+        """Move agents to KILLED, WOUNDED, DESERTED, SURRENDERED as the men-level counts say."""
+        for k in range(len(OUTCOMES)):
+            self.men_out[:, k] += np.bincount(self.group, weights=outcomes[:, k], minlength=self.n_groups)
+        due = np.floor(self.men_out / self.scale + self.theta).astype(np.int64) - self.moved
+        if not due.any():
+            return
+        soldiers = self.soldiers[state.status[self.soldiers] == Status.SOLDIER]
+        group = self.group[state.unit[soldiers]]
+        available = np.bincount(group, minlength=self.n_groups)
+        need = due.sum(axis=1)
+        for g in np.flatnonzero(need > available):  # too few agents: the rest waits (rare)
+            due[g] = _largest_remainder(due[g] * (available[g] / need[g]), int(available[g]))
+        # the group's fit soldiers in a keyed random order; the first ones carry its outcomes
+        keys = uniform(state.seed, Stream.FRONT_PICK, day, soldiers)
+        order = np.lexsort((keys, group))
+        sorted_group = group[order]
+        starts = np.searchsorted(sorted_group, np.arange(self.n_groups))
+        rank = np.arange(order.size) - starts[sorted_group]
+        bounds = np.cumsum(due, axis=1)
+        take = rank < bounds[sorted_group, -1]
+        chosen, chosen_rank, chosen_group = soldiers[order[take]], rank[take], sorted_group[take]
+        outcome = (chosen_rank[:, None] >= bounds[chosen_group, :-1]).sum(axis=1)
+        f = self.front
+        assert f is not None
+        for k, (status, _) in enumerate(OUTCOMES):
+            agents = chosen[outcome == k]
+            state.transition(agents, status)
+            if status == Status.WOUNDED:
+                back = day + int(np.ceil(f.recovery_days))
+                state.due_day[agents] = back
+                self.recoveries.add(back, agents)
+            else:
+                state.unit[agents] = -1
+        self.moved += due
+        left = np.ones(soldiers.size, np.bool_)
+        left[order[take]] = False
+        self.soldiers = soldiers[left]
