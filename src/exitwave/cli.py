@@ -75,6 +75,9 @@ def run(
         with _progress() as progress:
             task = progress.add_task(f"{sim.scenario.name}", total=sim.scenario.time.n_days)
             results = sim.run(progress=lambda done, total: progress.update(task, completed=done))
+        from exitwave.experiments.executors import remove_stale_temporaries
+
+        remove_stale_temporaries(Path(out_dir))  # left by a run killed mid-write
         run_dir = results.save(out_dir)
     except InputError as error:
         _fail_input(error)

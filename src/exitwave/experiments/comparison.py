@@ -15,6 +15,7 @@ outputs are headline outputs, and their labels, come from the output registry
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,7 +123,12 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     table as ``comparison.json``; runs already there are read back instead of redone.
     """
     from exitwave.engine import check_runs
-    from exitwave.experiments.executors import RunSpec, make_executor
+    from exitwave.experiments.executors import (
+        RunSpec,
+        check_or_write_manifest,
+        make_executor,
+        remove_stale_temporaries,
+    )
     from exitwave.results import child_path
     from exitwave.world import load_world
 
@@ -136,6 +142,14 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     # a run folder per scenario, named after it and always inside out_dir (child_path checks)
     folders = {name: str(child_path(Path(out_dir), name.replace(":", "-"))) if out_dir is not None else None
                for name in names}
+    if out_dir is not None:
+        # resume safety: the same scenarios (content, not just names) and settings, or a refusal
+        manifest = {"scenarios": {name: hashlib.sha256(sc.model_dump_json().encode()).hexdigest()[:16]
+                                  for name, (_, sc) in zip(names, loaded, strict=True)},
+                    "first_seed": seed, "scale": scale, "days": days}
+        check_or_write_manifest(Path(out_dir) / "compare.json", manifest, "a comparison")
+        for folder in folders.values():
+            remove_stale_temporaries(Path(str(folder)))  # left by a run killed mid-write
     specs = [RunSpec(scenario=str(path), seed=s, label=f"seed-{s}", scale=scale, days=days, group=name,
                      run_dir=folders[name])
              for name, (path, _) in zip(names, loaded, strict=True) for s in seeds]

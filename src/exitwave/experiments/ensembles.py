@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from exitwave.errors import InputError
 from exitwave.experiments.executors import (
     RunOutcome,
     RunSpec,
+    check_or_write_manifest,
     finished_runs,
     make_executor,
     remove_stale_temporaries,
@@ -157,20 +157,6 @@ class Ensemble:
                           lambda p: p.write_text(json.dumps(payload, indent=2) + "\n"))
 
 
-def _check_or_write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    path = out / "ensemble.json"
-    if path.exists():
-        previous = json.loads(path.read_text())
-        if previous != manifest:
-            differing = sorted(k for k in manifest if previous.get(k) != manifest.get(k))
-            raise InputError(str(path), ", ".join(differing),
-                             "this folder holds an ensemble made with other settings; "
-                             "use another --out or the same settings to resume")
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n"))
-
-
 def ensemble(scenario: str, n: int = 20, *, seed: int = 1, scale: float | None = None,
              days: int | None = None, overrides: dict[str, Any] | None = None,
              out: str | Path | None = None, workers: int = 1, scheduler: str | None = None,
@@ -186,7 +172,7 @@ def ensemble(scenario: str, n: int = 20, *, seed: int = 1, scale: float | None =
     if out_path is not None:
         manifest = {"scenario": scenario, "first_seed": seed, "scale": scale, "days": days,
                     "overrides": overrides or {}}
-        _check_or_write_manifest(out_path, manifest)
+        check_or_write_manifest(out_path / "ensemble.json", manifest, "an ensemble")
         runs = out_path / "runs"
         remove_stale_temporaries(runs)
         done = finished_runs(runs)

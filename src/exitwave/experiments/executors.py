@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from exitwave.errors import InputError
+
 __all__ = ["RunSpec", "RunOutcome", "execute", "Executor", "make_executor"]
 
 
@@ -159,6 +161,29 @@ def finished_runs(folder: Path) -> set[str]:
         return set()
     return {p.name for p in folder.iterdir()
             if p.is_dir() and not p.name.startswith(".") and (p / "summary.json").is_file()}
+
+
+def check_or_write_manifest(path: Path, manifest: dict[str, Any], what: str) -> None:
+    """Resume safety: the settings an experiment folder was made with, stored as ``path`` on the
+    first run; a later run into the same folder with other settings is refused (it would mix runs
+    made with different settings). ``what`` names the experiment in the message."""
+    import json
+
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InputError(str(path), "", f"unreadable settings of {what} ({error}); use another --out") from None
+        if previous != manifest:
+            differing = sorted(k for k in set(manifest) | set(previous) if previous.get(k) != manifest.get(k))
+            raise InputError(str(path), ", ".join(differing),
+                             f"this folder holds {what} made with other settings; "
+                             "use another --out or the same settings to resume")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    os.replace(temp, path)
 
 
 def remove_stale_temporaries(folder: Path) -> int:
