@@ -81,29 +81,19 @@ def _write(text: str):  # noqa: ANN202
     return make
 
 
-def _negative_capacity(case: Path) -> str:
-    edit_csv(copy_world(case) / "crossings.csv", 3, "capacity_per_day", "-5")
-    return scenario_on_copied_world(case)
+def _world_cell(file: str, row: int, column: str, value: str):  # noqa: ANN202 - Callable[[Path], str]
+    """A case: the scenario on a copy of the example world with one cell of ``file`` set to ``value``."""
+    def make(case: Path) -> str:
+        edit_csv(copy_world(case) / file, row, column, value)
+        return scenario_on_copied_world(case)
+    return make
 
 
-def _crossing_to_unknown_country(case: Path) -> str:
-    edit_csv(copy_world(case) / "crossings.csv", 3, "to_country", "XX")
-    return scenario_on_copied_world(case)
-
-
-def _onward_to_unknown_country(case: Path) -> str:
-    edit_csv(copy_world(case) / "onward.csv", 4, "to_country", "XX")
-    return scenario_on_copied_world(case)
-
-
-def _group_name_as_country(case: Path) -> str:
-    edit_csv(copy_world(case) / "countries.csv", 2, "iso2", "EU")
-    return scenario_on_copied_world(case)
-
-
-def _overlapping_age_bands(case: Path) -> str:
-    edit_csv(copy_world(case) / "age_pyramid.csv", 3, "age_from", "18")
-    return scenario_on_copied_world(case)
+_negative_capacity = _world_cell("crossings.csv", 3, "capacity_per_day", "-5")
+_crossing_to_unknown_country = _world_cell("crossings.csv", 3, "to_country", "XX")
+_onward_to_unknown_country = _world_cell("onward.csv", 4, "to_country", "XX")
+_group_name_as_country = _world_cell("countries.csv", 2, "iso2", "EU")
+_overlapping_age_bands = _world_cell("age_pyramid.csv", 3, "age_from", "18")
 
 
 def _travel_days_overflow(case: Path) -> str:

@@ -23,6 +23,7 @@ covers ``by_destination.KZ``; the label template's ``{key}`` is filled with the 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -188,11 +189,21 @@ RUN_OUTPUTS = (
 
 
 def registry(modules: Sequence[Any] | None = None) -> OutputRegistry:
-    """The outputs of a run with ``modules`` (the default module list when ``None``)."""
+    """The outputs of a run with ``modules`` (the default module list when ``None``; that
+    registry is built once and shared — treat it as read-only, extend with ``extended``)."""
     if modules is None:
-        from exitwave.modules import DEFAULT_MODULES
+        return _default_registry()
+    return _build_registry(modules)
 
-        modules = DEFAULT_MODULES
+
+@functools.cache
+def _default_registry() -> OutputRegistry:
+    from exitwave.modules import DEFAULT_MODULES
+
+    return _build_registry(DEFAULT_MODULES)
+
+
+def _build_registry(modules: Sequence[Any]) -> OutputRegistry:
     reg = OutputRegistry(RUN_OUTPUTS)
     for module in modules:
         for output in getattr(module, "outputs", ()):
