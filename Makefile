@@ -27,9 +27,10 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
 
 demo: $(STAMP)
-	rm -rf $(DEMO)  # the demo's own folder: rewritten each time, so it never shows stale runs
+	rm -rf $(DEMO) $(DEMO)-war-end-off  # the demo's own folders: rewritten each time, so it never shows stale runs
 	$(BIN)/exitwave compare russia-2022 asylum-coalition asylum-coalition-exits-closed captor-credibility -n 8 --scale 200 --out $(DEMO)
-	$(BIN)/exitwave report $(DEMO) --out $(DEMO)/report.html
+	$(BIN)/exitwave compare russia-2022 asylum-coalition asylum-coalition-exits-closed captor-credibility -n 8 --scale 200 --war-end off --out $(DEMO)-war-end-off
+	$(BIN)/exitwave report $(DEMO) --war-end-off $(DEMO)-war-end-off --out $(DEMO)/report.html
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check src tests benchmarks

@@ -308,6 +308,9 @@ BAD_OPTIONS = {
     "ensemble_scale_negative": (["ensemble", "russia-2022", "-n", "2", "--days", "3", "--scale", "-5",
                                  "--out", "out"], "--scale"),
     "ensemble_n_zero": (["ensemble", "russia-2022", "-n", "0", *RUN_ARGS, "--out", "out"], "-n"),
+    "run_war_end_unknown": (["run", "russia-2022", *RUN_ARGS, "--war-end", "never", "--out", "out"], "--war-end"),
+    "compare_war_end_unknown": (["compare", "russia-2022", "asylum-coalition", "-n", "2", *RUN_ARGS,
+                                 "--war-end", "sometimes", "--out", "out"], "--war-end"),
     "sweep_n_zero": (["sweep", "russia-2022", "--param", "behaviour.patience_days=3,4", "-n", "0", *RUN_ARGS,
                       "--out", "out"], "-n"),
     "sensitivity_n_zero": (["sensitivity", "russia-2022", "-n", "0", "--days", "3", "--out", "out.csv"], "-n"),
@@ -339,3 +342,15 @@ def test_an_option_out_of_range_exits_2_naming_the_option_and_writes_nothing(
     assert "Traceback" not in done.stderr
     assert BAD_OPTIONS[name][1] in done.stderr, done.stderr
     assert list(work.iterdir()) == []  # no run folder, no output file
+
+
+def test_war_end_off_runs_the_war_to_the_end_and_prints_the_rule(tmp_path: Path) -> None:
+    done = cli("run", "russia-2022", *RUN_ARGS, "--war-end", "off", "--out", "runs", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["war_end_rule"] == "none" and summary["war_end_day"] is None
+    assert summary["days_at_war"] == 3
+    assert "war end off (rule none)" in " ".join(done.stdout.split())  # under the table, with the war-end day
+    # the scenario saved with the run says so too: rerunning it gives the same run
+    assert "rule: none" in (run_dir / "scenario.yaml").read_text()

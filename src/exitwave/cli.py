@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,19 @@ SEED_MAX = 2**63 - 1  # the scenario's seed field: 0 ≤ seed < 2**63
 Seed = Annotated[int, typer.Option(help="first seed", min=0, max=SEED_MAX)]
 Scale = Annotated[float | None, typer.Option(help="men per agent")]
 Days = Annotated[int | None, typer.Option(help="number of days", min=1, max=36_500)]
+
+
+class WarEndChoice(StrEnum):
+    """``--war-end``: each scenario's own war-end rule, or none (the war outlasts the run)."""
+
+    scenario = "scenario"
+    off = "off"
+
+
+WarEnd = Annotated[WarEndChoice, typer.Option(
+    "--war-end", case_sensitive=False,
+    help="scenario: each scenario's own war-end rule (front.war_end); off: the war never ends within the "
+         "run, so the front is never frozen (front.war_end.rule: none in every scenario with a front)")]
 
 
 def people(value: object, signed: bool = False) -> str:
@@ -61,14 +75,20 @@ def run(
     days: Annotated[int | None, typer.Option(help="number of days to simulate", min=1, max=36_500)] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="parent folder of the run directory")] = Path("runs"),
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to stdout")] = False,
+    war_end: WarEnd = WarEndChoice.scenario,
 ) -> None:
     """Run one scenario and write its run directory."""
     from exitwave.engine import Simulation
+    from exitwave.modules.termination import war_end_overrides
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
     try:
         source = resolve_scenario_path(scenario)
-        sim = Simulation(load_scenario(scenario), seed=seed, scale=scale, days=days, source=source)
+        loaded = load_scenario(scenario)
+        overrides = war_end_overrides(loaded, war_end.value)
+        if overrides:
+            loaded = load_scenario(scenario, overrides=overrides)
+        sim = Simulation(loaded, seed=seed, scale=scale, days=days, source=source)
     except InputError as error:
         _fail_input(error)
     try:
@@ -93,7 +113,7 @@ def run(
 
 
 def _print_summary(summary: dict) -> None:
-    from exitwave.outputs import format_value, registry
+    from exitwave.outputs import format_value, registry, table_notes
 
     reg = registry()
     table = Table(title=f"{summary['scenario']} — seed {summary['seed']}, {summary['days']} days from "
@@ -111,6 +131,8 @@ def _print_summary(summary: dict) -> None:
         table.add_row(reg.label(f"peak_queue.{cid}"), f"{men:,}")
     table.add_row(reg.label("conservation_ok"), "yes" if summary["conservation_ok"] else "NO — see conservation_problems")
     out.print(table)
+    for note in table_notes(["war_end_day"], {summary["scenario"]: [summary]}, reg):
+        out.print(escape(note), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -155,6 +177,7 @@ def compare_cmd(
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
+    war_end: WarEnd = WarEndChoice.scenario,
 ) -> None:
     """Compare scenarios on the same seeds: medians, 5–95 % bands, paired differences."""
     from exitwave.experiments.comparison import compare
@@ -169,7 +192,7 @@ def compare_cmd(
         with _progress() as progress:
             task = progress.add_task("runs", total=n * len(scenario_names))
             result = compare(scenario_names, n=n, seed=seed, scale=scale, days=days, out_dir=out_dir,
-                             workers=workers, dask=dask, scheduler=scheduler,
+                             workers=workers, dask=dask, scheduler=scheduler, war_end=war_end.value,
                              progress=lambda name, s: progress.advance(task))
     except InputError as error:
         _fail_input(error)
@@ -188,7 +211,7 @@ def _label(output: str) -> str:
 
 def _print_headline(result, title: str) -> None:  # noqa: ANN001 - Comparison
     """The headline table (:func:`exitwave.outputs.headline_table`, as in the report and the dashboard)."""
-    from exitwave.outputs import HEADLINE_NOTE, headline_table
+    from exitwave.outputs import HEADLINE_NOTE, headline_table, table_notes
 
     frame = headline_table(result)
     table = Table(title=title)
@@ -199,6 +222,8 @@ def _print_headline(result, title: str) -> None:  # noqa: ANN001 - Comparison
         table.add_row(str(label), *[str(v) for v in row])
     out.print(table)
     out.print(HEADLINE_NOTE)
+    for note in table_notes([key for key, _ in result.fields], result.summaries):
+        out.print(escape(note), highlight=False, soft_wrap=True)
 
 
 class _RunProgress:
@@ -258,6 +283,7 @@ def ensemble_cmd(
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
+    war_end: WarEnd = WarEndChoice.scenario,
 ) -> None:
     """Run one scenario over N seeds: medians and 5–95 % bands; re-run to resume."""
     from exitwave.experiments.ensembles import ensemble
@@ -269,11 +295,12 @@ def ensemble_cmd(
     try:
         with _RunProgress(n, f"ensemble {scenario}") as bar:
             result = ensemble(scenario, n=n, seed=seed, scale=scale, days=days, out=out_dir,
-                              workers=workers, dask=dask, scheduler=scheduler, progress=bar.outcome)
+                              workers=workers, dask=dask, scheduler=scheduler, progress=bar.outcome,
+                              war_end=war_end.value)
     except InputError as error:
         _fail_input(error)
     bands = result.summary_bands()
-    from exitwave.outputs import HEADLINE_KEYS, registry
+    from exitwave.outputs import HEADLINE_KEYS, registry, table_notes
 
     reg = registry()
     table = Table(title=f"{scenario}: {len(result.summaries)} of {n} runs, median [5–95 %]")
@@ -285,6 +312,8 @@ def ensemble_cmd(
     if "war_ended_share" in bands:
         table.add_row("war ended within the run", f"{bands['war_ended_share']['mean']:.0%}")
     out.print(table)
+    for note in table_notes(["war_end_day"], {scenario: list(result.summaries.values())}, reg):
+        out.print(escape(note), highlight=False, soft_wrap=True)
     out.print(f"ensemble folder: [bold]{out_dir}[/] (ensemble.parquet, ensemble_summary.json, runs/)")
     if result.failures:
         err.print(f"[bold red]{len(result.failures)} runs failed[/]; the others are complete")
@@ -411,6 +440,7 @@ def report_cmd(
     folders: Annotated[list[Path], typer.Argument(help="a comparison folder (`exitwave compare … --out DIR`), or ensemble folders (`exitwave ensemble … --out DIR`) and run folders")],
     out_file: Annotated[Path | None, typer.Option("--out", help="the HTML file (default FIRST_DIR/report.html)")] = None,
     sensitivity_csv: Annotated[Path | None, typer.Option("--sensitivity", help="indices from `exitwave sensitivity … --out FILE.csv` (default: the bundled Sobol result for russia-2022 vs asylum-coalition)")] = None,
+    war_end_off: Annotated[Path | None, typer.Option("--war-end-off", help="the same comparison (or ensembles) run with `--war-end off`: the report then shows the front with and without the war's end")] = None,
 ) -> None:
     """Write one self-contained HTML report: scenarios, claims audit, bands, flow map, calibration, sensitivity."""
     from exitwave.report import build_report
@@ -422,7 +452,8 @@ def report_cmd(
                              "no such file; expected a CSV from `exitwave sensitivity … --out FILE.csv`")
         given = read_inputs(folders)
         with err.status("writing the report…"):
-            path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv)
+            path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv,
+                                war_end_off=war_end_off)
     except InputError as error:
         _fail_input(error)
     if not given.paired:

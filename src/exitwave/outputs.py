@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Output", "OutputRegistry", "RUN_OUTPUTS", "registry", "format_value", "headline_fields",
            "headline_value", "headline_table", "markdown_table", "outcome_value", "EU_KEY", "HEADLINE_KEYS",
-           "HEADLINE_NOTE", "band_text", "docs_page"]
+           "HEADLINE_NOTE", "band_text", "docs_page", "table_notes"]
 
 Kind = Literal["counter", "summary", "series"]
 Scaling = Literal["agents", "none"]
@@ -68,6 +68,7 @@ class Output:
     series_label: str = ""  # the daily series' label when it differs from the summary field's
     may_not_happen: bool = False
     censor: str | None = None  # the summary field that censors a ``may_not_happen`` value
+    note_field: str | None = None  # a text summary field printed under every table showing this output
 
     @property
     def daily_label(self) -> str:
@@ -331,6 +332,32 @@ HEADLINE_NOTE = ("Median [5–95 %] over seeds; Δ is the paired difference from
                  "same seeds; * its 5–95 % band excludes zero (distinguishable at this ensemble size).")
 
 
+def table_notes(keys: Iterable[str], summaries: Mapping[str, Sequence[Mapping[str, Any]]],
+                reg: OutputRegistry | None = None) -> list[str]:
+    """Notes for a table showing the outputs ``keys`` (headline keys or output names), from runs
+    ``summaries`` (scenario → its runs' summaries): for each output whose registry entry names a
+    ``note_field`` — the war-end date names the war-end rule and its source — the distinct texts of
+    that field, each with the scenarios it belongs to when they differ. Runs without the field add
+    nothing (older run folders)."""
+    reg = reg or registry()
+    notes: list[str] = []
+    seen: set[str] = set()
+    for key in keys:
+        output = reg.find(output_of_key(key))
+        if output is None or output.note_field is None or output.note_field in seen:
+            continue
+        seen.add(output.note_field)
+        texts: dict[str, list[str]] = {}
+        for name, runs in summaries.items():
+            for text in dict.fromkeys(str(s[output.note_field]) for s in runs if s.get(output.note_field)):
+                texts.setdefault(text, []).append(name)
+        for text, names in texts.items():
+            whose = f" ({', '.join(names)})" if len(texts) > 1 else ""
+            label = reg.label(output.note_field) if output.note_field in reg else output.note_field
+            notes.append(f"{label}{whose}: {text}.")
+    return notes
+
+
 def band_text(median: float, p5: float, p95: float, unit: str = "people") -> str:
     """``median [p5–p95]`` as text."""
     if any(isinstance(x, float) and math.isnan(x) for x in (median, p5, p95)):
@@ -350,6 +377,8 @@ def markdown_table(reg: OutputRegistry | None = None) -> str:
         better = o.good or "–"
         note = o.description + (" May not happen: null then, censored at `" + o.censor + "` in tables."
                                 if o.may_not_happen and o.censor else "")
+        if o.note_field:
+            note += f" Tables that show it print `{o.note_field}` under them."
         lines.append(f"| {name} | {kind} | {o.label_for('{key}')} | {o.unit} | "
                      f"{'yes' if o.scaling == 'agents' else 'no'} | {better} | {reg.owner(o.name)} | {note} |")
     return "\n".join(lines)

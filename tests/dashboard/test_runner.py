@@ -15,6 +15,7 @@ from exitwave.dashboard.proposal import Edits, build_overrides, prepare
 from exitwave.dashboard.runner import (
     claims_table,
     figures,
+    headline_notes,
     headline_table,
     new_folder,
     run_comparison,
@@ -73,6 +74,13 @@ def test_tables_and_figures_for_the_page(saved):
     pictures = figures(comparison)
     assert len(pictures) >= 2  # daily band panels and the flow map
     assert all(f.png.startswith(b"\x89PNG") for f in pictures)
+
+
+def test_the_headline_table_names_the_war_end_rule_and_its_source(saved):
+    _, comparison, folder, _ = saved
+    assert "war-end day (censored at run end)" in headline_table(comparison).index
+    (note,) = headline_notes(folder, comparison)  # both scenarios share the default prior
+    assert note.startswith("war-end rule and its source: war end by hazard") and "CSIS 2022" in note
 
 
 def test_a_failing_comparison_leaves_nothing(tmp_path):

@@ -118,3 +118,15 @@ def test_python_api_objects_have_frames_and_plots(tmp_path):
     ens = ensemble("russia-2022", n=2, **SMALL)
     assert ("departed", "median") in ens.to_frame().columns
     assert ens.plot(["departed"]) is not None
+
+
+def test_war_end_off_is_part_of_the_ensemble_settings(tmp_path):
+    """``war_end='off'`` runs the war to the end of every run, is recorded with the overrides, and
+    a resume with the scenario's own rule is refused (its runs would not be the same)."""
+    out = tmp_path / "off"
+    result = ensemble("russia-2022", n=2, out=out, war_end="off", scale=20000.0, days=5)
+    assert all(s["war_end_rule"] == "none" and s["war_end_day"] is None for s in result.summaries.values())
+    manifest = json.loads((out / "ensemble.json").read_text())
+    assert manifest["overrides"] == {"front.war_end.rule": "none"}
+    with pytest.raises(InputError):
+        ensemble("russia-2022", n=2, out=out, scale=20000.0, days=5)

@@ -53,3 +53,78 @@ def test_hazard_rule_gives_a_distribution_of_end_dates_across_seeds():
             for s in range(1, 9)]
     finished = [e for e in ends if e is not None]
     assert len(set(finished)) > 1  # a distribution, not one date
+
+
+# -- the default prior: fitted to interstate war durations, and it does not decide the answer ------
+
+def test_default_prior_reproduces_the_war_durations_it_is_fitted_to():
+    from exitwave.scenario.schema import WarEnd
+
+    w = WarEnd()
+    # UCDP interstate wars since 1946 (Jensen, CSIS 2022): 26 % end within 30 days, 51 % within a year
+    assert loglogistic_cdf(30, w.median_days, w.shape) == pytest.approx(0.26, abs=0.01)
+    assert loglogistic_cdf(365, w.median_days, w.shape) == pytest.approx(0.51, abs=0.01)
+    # ... and those that pass a year last over a decade: their median total duration, in years
+    past_year = 1 - loglogistic_cdf(365, w.median_days, w.shape)
+    x = 1 / (past_year / 2) - 1  # odds of the log-logistic at the median of the wars past a year
+    assert w.median_days * x ** (1 / w.shape) / 365.25 > 10
+    # a war that has lasted is likely to last longer: the daily hazard falls with the war's age
+    hazards = [day_hazard(a, w.median_days, w.shape) for a in (30, 200, 365, 1000)]
+    assert hazards == sorted(hazards, reverse=True)
+
+
+def test_the_multi_year_scenario_does_not_end_the_war_in_its_first_months_by_the_prior():
+    scenario = load_scenario("russia-2022-to-2025")
+    assert scenario.front is not None
+    w = scenario.front.war_end
+    age0 = (scenario.time.start - w.war_start).days
+    survive0 = 1 - loglogistic_cdf(age0, w.median_days, w.shape)
+
+    def ended_by(date: str) -> float:
+        import datetime as dt
+
+        age = (dt.date.fromisoformat(date) - w.war_start).days
+        return float(1 - (1 - loglogistic_cdf(age, w.median_days, w.shape)) / survive0)
+
+    # the baseline prior alone (before the morale and strength shifts): the earlier COW prior gave 34 %
+    # before 2023 and 82 % by Aug 2024
+    assert ended_by("2023-01-01") < 0.10
+    assert ended_by("2024-09-01") < 0.35
+
+
+# -- war end off, and the front while the war goes on -------------------------------------------------
+
+def _early_end(rule: str):
+    # the army breaks as soon as mean morale falls below 0.59–0.6: the war ends within days
+    return load_scenario("russia-2022", overrides={"front.war_end": {
+        "rule": rule, "morale_threshold_low": 0.59, "morale_threshold_high": 0.6}})
+
+
+def test_war_end_off_leaves_the_front_running_and_identical_until_the_end_day():
+    ended = run_small(_early_end("breakpoint"), scale=20000, days=60, full_check_every=0)
+    going = run_small(_early_end("none"), scale=20000, days=60, full_check_every=0)
+    end = ended.summary["war_end_day"]
+    assert end is not None and end < 50
+    assert going.summary["war_end_day"] is None and going.summary["days_at_war"] == 60
+    a, b = ended.series["deserted"].to_numpy(), going.series["deserted"].to_numpy()
+    assert np.array_equal(a[: end + 1], b[: end + 1])  # the same seed: the same front until the end
+    assert a[-1] == a[end] < b[-1]  # frozen after the end with the rule on, still running with it off
+    assert "war end off" in going.summary["war_end_prior"]
+    assert "Helmbold" in ended.summary["war_end_prior"]
+
+
+def test_front_while_at_war_is_the_front_divided_by_the_time_at_war():
+    results = run_small(_early_end("breakpoint"), scale=20000, days=60, full_check_every=0)
+    s = results.summary
+    days = s["war_end_day"] + 1  # the front fights on the day the war ends
+    assert s["days_at_war"] == days
+    months = days / (365.25 / 12)
+    for name in ("killed", "deserted", "surrendered"):
+        assert s["per_month_at_war"][name] == pytest.approx(s[name] / months, rel=1e-3, abs=0.1)
+    soldiers = results.series["status.soldier"].to_numpy()[:days].mean()
+    assert s["desertion_share_per_month_at_war"] == pytest.approx(s["deserted"] / soldiers / months, rel=1e-3)
+    # over the whole run the same desertions are spread over more months: the run's rate is lower
+    assert s["desertion_share_per_month"] < s["desertion_share_per_month_at_war"]
+    last_day = results.series.iloc[days - 1]  # (the series is rounded to 3 decimals)
+    assert s["force_strength_last_day_at_war"] == pytest.approx(last_day["status.soldier"], abs=1)
+    assert s["mean_morale_last_day_at_war"] == pytest.approx(last_day["mean_morale"], abs=1e-3)

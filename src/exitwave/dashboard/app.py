@@ -94,14 +94,15 @@ def _saved_comparisons(paths: ProjectPaths) -> list[str]:
 
 def _show_result_of(folder: Path) -> None:
     """Load a saved comparison into the session (tables and figures rendered once)."""
-    from exitwave.dashboard.runner import claims_table, figures, headline_table
+    from exitwave.dashboard.runner import claims_table, figures, headline_notes, headline_table
     from exitwave.experiments.comparison import Comparison
     from exitwave.report.claims import audit
 
     comparison = Comparison.load(folder)
     st.session_state["result"] = {
         "folder": str(folder), "names": comparison.names, "seeds": len(comparison.seeds),
-        "headline": headline_table(comparison), "claims": claims_table(audit(comparison)),
+        "headline": headline_table(comparison), "notes": headline_notes(folder, comparison),
+        "claims": claims_table(audit(comparison)),
         "figures": figures(comparison), "report": None,
     }
 
@@ -215,6 +216,8 @@ def _render_result(paths: ProjectPaths) -> None:
                "seeds, * where its band excludes zero.")
     with st.container(key="headline"):
         st.table(result["headline"])
+    for note in result.get("notes", []):  # the war-end rule and its source, under the war-end row
+        st.caption(note)
     st.subheader("Claims audit")
     st.caption("Supported: the band of the paired difference lies on the claimed side of zero; "
                "contradicted: on the other side; undetermined: it straddles zero at this ensemble size.")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
     from exitwave.report.claims import Verdict
 
-__all__ = ["Figure", "claims_table", "figures", "headline_table", "new_folder", "run_comparison",
+__all__ = ["Figure", "claims_table", "figures", "headline_notes", "headline_table", "new_folder", "run_comparison",
            "write_report"]
 
 
@@ -88,6 +88,15 @@ def headline_table(comparison: Comparison) -> pd.DataFrame:
     from exitwave.outputs import headline_table as render
 
     return render(comparison)
+
+
+def headline_notes(folder: Path, comparison: Comparison) -> list[str]:
+    """The notes printed under the headline table (the war-end rule and its source), from the
+    comparison's run folders."""
+    from exitwave.outputs import table_notes
+    from exitwave.report.inputs import read_inputs
+
+    return table_notes([key for key, _ in comparison.fields], read_inputs([folder]).summaries)
 
 
 def claims_table(verdicts: list[Verdict]) -> pd.DataFrame:

@@ -115,12 +115,14 @@ class Comparison:
 
 def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | None = None,
             days: int | None = None, out_dir: str | Path | None = None, workers: int = 1,
-            scheduler: str | None = None, dask: bool = False,
+            scheduler: str | None = None, dask: bool = False, war_end: str = "scenario",
             progress: Callable[[str, int], None] | None = None) -> Comparison:
     """Run every scenario on seeds ``seed … seed+n−1`` and pair the results.
 
     With ``out_dir`` every run directory is kept as ``<out_dir>/<scenario>/seed-<k>`` and the
     table as ``comparison.json``; runs already there are read back instead of redone.
+    ``war_end``: ``scenario`` (each scenario's own war-end rule) or ``off`` (the war outlasts the
+    run in every scenario with a front: ``front.war_end.rule: none``).
     """
     from exitwave.engine import check_runs
     from exitwave.experiments.executors import (
@@ -129,10 +131,15 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
         make_executor,
         remove_stale_temporaries,
     )
+    from exitwave.modules.termination import war_end_overrides
     from exitwave.results import child_path
     from exitwave.world import load_world
 
     loaded = [(resolve_scenario_path(s), load_scenario(s)) for s in scenarios]
+    # --war-end off: the override is part of the scenario (its content, hashed below) and of each run
+    overrides = [war_end_overrides(sc, war_end) for _, sc in loaded]
+    loaded = [(path, load_scenario(s, overrides=o) if o else sc)
+              for s, (path, sc), o in zip(scenarios, loaded, overrides, strict=True)]
     seeds = list(range(seed, seed + n))
     for path, sc in loaded:  # bad options fail here, before any run
         check_runs(sc, seeds=seeds, scale=scale, days=days, source=path)
@@ -151,8 +158,8 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
         for folder in folders.values():
             remove_stale_temporaries(Path(str(folder)))  # left by a run killed mid-write
     specs = [RunSpec(scenario=str(path), seed=s, label=f"seed-{s}", scale=scale, days=days, group=name,
-                     run_dir=folders[name])
-             for name, (path, _) in zip(names, loaded, strict=True) for s in seeds]
+                     run_dir=folders[name], overrides=tuple(sorted(o.items())))
+             for name, (path, _), o in zip(names, loaded, overrides, strict=True) for s in seeds]
     collected: dict[tuple[str, int], dict[str, Any]] = {}
     failures: list[str] = []
     # Resume: runs already written into out_dir are read back, not redone.

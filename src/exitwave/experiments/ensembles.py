@@ -160,9 +160,20 @@ class Ensemble:
 def ensemble(scenario: str, n: int = 20, *, seed: int = 1, scale: float | None = None,
              days: int | None = None, overrides: dict[str, Any] | None = None,
              out: str | Path | None = None, workers: int = 1, scheduler: str | None = None,
-             dask: bool = False, progress: Callable[[RunOutcome], None] | None = None) -> Ensemble:
-    """Run ``scenario`` on seeds ``seed … seed+n−1``; resumable when ``out`` is given."""
+             dask: bool = False, progress: Callable[[RunOutcome], None] | None = None,
+             war_end: str = "scenario") -> Ensemble:
+    """Run ``scenario`` on seeds ``seed … seed+n−1``; resumable when ``out`` is given.
+
+    ``war_end``: ``scenario`` (its own war-end rule) or ``off`` (``front.war_end.rule: none`` when
+    it has a front: the war outlasts the run); recorded with the overrides in ``ensemble.json``.
+    """
     from exitwave.engine import check_runs
+    from exitwave.modules.termination import war_end_overrides
+    from exitwave.scenario.load import load_scenario
+
+    if war_end != "scenario":
+        overrides = {**(overrides or {}), **war_end_overrides(load_scenario(scenario, overrides=overrides),
+                                                              war_end)}
 
     seeds = list(range(seed, seed + n))
     # bad input (the file, the world, the seeds, --scale, --days) fails here, before any run

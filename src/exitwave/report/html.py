@@ -21,7 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from exitwave.outputs import HEADLINE_NOTE, headline_fields, headline_table, headline_value
+from exitwave.outputs import (
+    HEADLINE_NOTE,
+    headline_fields,
+    headline_table,
+    headline_value,
+    table_notes,
+)
 from exitwave.registry import parameters
 from exitwave.report.claims import NOT_TESTED, audit
 from exitwave.report.figures import (
@@ -35,6 +41,7 @@ from exitwave.report.figures import (
     series_by_group,
 )
 from exitwave.report.inputs import ReportInputs, read_inputs
+from exitwave.report.war_end import war_end_section
 
 __all__ = ["build_report", "BUNDLED_SENSITIVITY", "BUNDLED_CALIBRATION", "load_sensitivity", "Sensitivity"]
 
@@ -214,6 +221,8 @@ def _headline_section(inputs: ReportInputs) -> list[str]:
         for label, row in table.iterrows():
             parts.append(f"<tr><td>{_e(label)}</td>" + "".join(f"<td class='num'>{_e(v)}</td>" for v in row) + "</tr>")
         parts.append(f"</table><p class='note'>{_e(HEADLINE_NOTE)}</p>")
+        parts += [f"<p class='note'>{_e(n)}</p>" for n in table_notes([k for k, _ in comparison.fields],
+                                                                       inputs.summaries)]
         return parts
     first = next(iter(inputs.summaries.values()))[0]
     fields = headline_fields(first, {})
@@ -233,6 +242,7 @@ def _headline_section(inputs: ReportInputs) -> list[str]:
             parts.append(f"<tr><td>{_e(label)}</td>{''.join(cells)}</tr>")
     parts.append("</table><p class='note'>Median [5–95 %] over the runs given; the scenarios are not paired "
                  f"({_e(inputs.unpaired_reason)}), so no differences are shown.</p>")
+    parts += [f"<p class='note'>{_e(n)}</p>" for n in table_notes([k for k, _ in fields], inputs.summaries)]
     return parts
 
 
@@ -350,17 +360,20 @@ def _choose_sensitivity(path: Path | None, inputs: ReportInputs) -> Sensitivity 
 
 
 def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | None = None, *,
-                 calibration_dir: Path | None = BUNDLED_CALIBRATION) -> Path:
+                 calibration_dir: Path | None = BUNDLED_CALIBRATION, war_end_off: Path | None = None) -> Path:
     """Write the report for a comparison folder (``exitwave compare … --out DIR``), ensemble
     folders (``exitwave ensemble … --out DIR``) or run folders; see :mod:`exitwave.report.inputs`.
 
     ``sensitivity_csv`` (from ``exitwave sensitivity --out``) names the parameters behind each
     claim; without it the bundled Sobol result is used when the comparison is its pair
     (russia-2022, asylum-coalition). ``calibration_dir`` holds ``fit.csv`` (default: the bundled
-    calibration of russia-2022; ``None`` leaves the section out).
+    calibration of russia-2022; ``None`` leaves the section out). ``war_end_off``: a folder of the
+    same scenarios and seeds run with ``--war-end off``, for the section on the war's end
+    (:mod:`exitwave.report.war_end`).
     """
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
     given = read_inputs(folders)
+    war_end = war_end_section(given, read_inputs([Path(war_end_off)]) if war_end_off is not None else None)
     sens = _choose_sensitivity(sensitivity_csv, given)
     first_run = next(iter(given.groups.values()))[0]
     world = run_world(first_run)
@@ -371,6 +384,8 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     toc = [("summary", "Scenarios"), ("claims", "Claims audit"), ("headline", "Headline outputs")]
     if given.paired:
         toc.append(("policy", "Policy comparison"))
+    if war_end:
+        toc.append(("war-end", "War end"))
     toc += [("series", "Daily series"), ("map", "Flow map")]
     if calibration_dir is not None and (calibration_dir / "fit.csv").is_file():
         toc.append(("calibration", "Calibration fit"))
@@ -389,6 +404,7 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     parts += _claims_section(given, sens)
     parts += _headline_section(given)
     parts += _forest_section(given)
+    parts += war_end
     parts.append("<h2 id='series'>Daily series</h2><p class='note'>Median and 5–95 % band over seeds, one colour "
                  "per scenario. Departures by destination count people through the crossings into each "
                  "country (their first country abroad).</p>")

@@ -370,12 +370,14 @@ class CasualtyRates(_Model):
 
 
 class WarEnd(_Model):
-    """How the war ends: ``breakpoint`` (Helmbold), ``hazard`` (log-logistic, Slantchev) or ``none``."""
+    """How the war ends: ``breakpoint`` (Helmbold), ``hazard`` (log-logistic in the war's age, fitted
+    to interstate war durations; see :mod:`exitwave.modules.termination`) or ``none`` (the war
+    outlasts the run: ``--war-end off``)."""
 
     rule: Literal["none", "breakpoint", "hazard"] = "hazard"
     war_start: dt.date = dt.date(2022, 2, 24)
-    median_days: Positive = 139.0
-    shape: Annotated[float, Field(gt=1.0, le=10.0)] = 1.39
+    median_days: Positive = 333.0
+    shape: Annotated[float, Field(gt=0.0, le=10.0)] = 0.435  # < 1: the hazard falls with the war's age
     morale_effect: NonNegative = 2.0
     strength_effect: NonNegative = 2.0
     loss_threshold_low: Share = 0.10
