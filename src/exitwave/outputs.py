@@ -248,7 +248,9 @@ _HEADLINE_HOME = ("departed",)
 _HEADLINE_REST = ("mobilized", "mobilization_shortfall", "hiding", "detained_at_border", "protected",
                   "returned", "hostile_admitted")
 _HEADLINE_FRONT = ("force_strength", "killed", "soldier_days_lost_to_care", "deserted", "surrendered",
-                   "mean_morale", "war_end_day")
+                   "mean_morale", "war_end_day",
+                   # the front while the war goes on: not shrunk by an early war end (docs/model.md §7)
+                   "desertion_share_per_month_at_war", "surrender_share_per_month_at_war")
 #: The headline outputs that are single summary fields (the ensemble table shows these).
 HEADLINE_KEYS = _HEADLINE_HOME + _HEADLINE_REST + _HEADLINE_FRONT
 
