@@ -34,18 +34,27 @@ and the agents are the accounting: every man is in one status every day.
   *Soldier-days lost to care* add up the wounded man's own days and his carers'.
 * **Morale** of unit u, m_u ∈ [0, 1]:
   ``m ← m + ρ·(m_target − m) − a_k·K_u/N_u − a_w·W_u/N_u`` with
-  ``m_target = morale_base + pay_morale − a_home·H(t) − a_c·100·E_u``: H is the share of the
-  sending country's men who left in the last 30 days (news of departures at home), E_u the unit's
-  recent desertions and surrenders per man, ``(D_u + S_u) / N_u`` decaying with ``memory_days``,
-  beyond what the baseline rates alone keep in memory — precedent is the unusual, so a unit
-  without shocks stays at its baseline.
-* **Desertion and surrender** hazards per soldier of unit u:
-  ``h_d = d0 · exp(b·(morale_base − m_u)) · X_u · exp(−k·(coercion − 0.5)) · (1 + e·deserter_asylum)``
-  ``h_s = s0 · (credibility / credibility_ref) · exp(b·(morale_base − m_u)) · X_u · c(t)/c_active``
-  with the self-exciting term ``X_u = 1 + c_unit·100·E_u + c_nbr·100·E_neighbours + c_army·100·E_army``
-  (recent precedent raises surrender and desertion: Lehmann & Zhukov 2019). Neighbours are the
-  adjacent units on the line. Coercion (punishment) lowers desertion (Epstein's term); the
-  captor's credibility of good treatment gates surrender (Reiter & Stam; Ferguson).
+  ``m_target = morale_base + pay_morale − a_home·H(t) − a_c·100·x_u``: H is the share of the
+  sending country's men who left in the last 30 days (news of departures at home), x_u the unit's
+  excess exits (below).
+* **Desertion and surrender.** A unit's own hazards per soldier (:func:`own_hazards`), from its
+  own state: ``h⁰_d = d0 · exp(b·(morale_base − m_u)) · exp(−k·(coercion − 0.5)) · (1 +
+  e·deserter_asylum)``, ``h⁰_s = s0 · (credibility / credibility_ref) · exp(b·(morale_base − m_u))
+  · c(t)/c_active``. Coercion (punishment) lowers desertion (Epstein's term); the captor's
+  credibility of good treatment gates surrender (Reiter & Stam; Ferguson).
+* **Contagion of excess exits** (:func:`contagion_hazard`; Lehmann & Zhukov 2019: precedent raises
+  surrender). The unit remembers its exits per man, ``E_u ← E_u·e^(−1/τ) + (D_u + S_u)/N_u``, and
+  the exits its own hazards expected, ``Ê_u`` (the same with the expected count); the excess
+  ``x_u = E_u − Ê_u`` (signed: a chance shortfall offsets a chance surplus) adds
+  ``λ_u = (1 − e^(−1/τ))·(n_unit·x_u + n_nbr·(x_(u−1) + x_(u+1))/2 + n_army·x_army)`` to the hazard,
+  shared between desertion and surrender as the own hazards are. Steady fighting, however heavy,
+  raises the own hazards and its exits are expected: it switches no contagion on. The kernel sums
+  to one over the days, so the n are branching ratios and the spectral radius of the excitation
+  matrix is ``n_unit + n_nbr + n_army`` (:func:`branching_ratio`): below 1 every cascade dies out
+  (the schema refuses 1 or more; ``exitwave validate`` prints it with :func:`stability_verdict`).
+* **Dated shocks** (``front.shocks``): on its date a ``surrender`` or ``desertion`` shock takes a
+  share of the fit men of a sector (the first ``units`` share of the units) at once — exits beyond
+  the own rates, so contagion acts on them; a ``morale`` shock moves the sector's morale.
 * **Scale limit.** The men-level dynamics hold at any scale; the accounting needs a front of at
   least ``GROUP_AGENTS`` agents (``front_scale_problem``): a scale above ``max(initial_strength,
   unit_size) / GROUP_AGENTS`` men per agent is refused.
@@ -65,7 +74,7 @@ from exitwave.kernels.selection import selection_keys
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
 from exitwave.random import Stream, stream_key, uniform
-from exitwave.scenario.schema import Front
+from exitwave.scenario.schema import Front, FrontShock
 from exitwave.state import Calendar, State
 from exitwave.vocabulary import Status
 
@@ -73,7 +82,8 @@ if TYPE_CHECKING:
     from exitwave.results import Tally
     from exitwave.scenario.schema import Scenario
 
-__all__ = ["Force", "unit_hazards", "decay_memory", "precedent", "usual_memory", "FrontState",
+__all__ = ["Force", "unit_hazards", "own_hazards", "contagion_hazard", "decay_memory", "branching_ratio",
+           "excitation_matrix", "stability_verdict", "stability_line", "NEAR_CRITICAL", "FrontState",
            "INTENSITIES", "GROUP_AGENTS", "front_scale_problem", "check_front_scale", "water_fill"]
 
 INTENSITIES = ("quiet", "active", "heavy")
@@ -94,7 +104,9 @@ class FrontState:
     strength: np.ndarray  # men per unit
     morale: np.ndarray
     memory: np.ndarray  # decayed desertions + surrenders per man of the unit
+    expected: np.ndarray  # the same for the exits the unit's own hazards expected
     army_memory: float
+    army_expected: float
     intensity: np.ndarray  # [day] index into INTENSITIES
     casualty_rate: np.ndarray  # [day] per day
 
@@ -171,31 +183,93 @@ def decay_memory(memory: np.ndarray, memory_days: float) -> np.ndarray:
     return memory * np.exp(-1.0 / memory_days)
 
 
-def usual_memory(front: Front) -> float:
-    """The memory a unit holds in steady state from baseline desertion and surrender alone."""
-    return (front.desertion_rate + front.surrender_rate) / (1.0 - np.exp(-1.0 / front.memory_days))
-
-
-def precedent(front: Front, memory: np.ndarray | float) -> np.ndarray:
-    """Recent exits beyond the usual flow, per soldier: what counts as precedent."""
-    return np.maximum(np.asarray(memory, dtype=np.float64) - usual_memory(front), 0.0)
-
-
-def unit_hazards(front: Front, morale: np.ndarray, memory: np.ndarray, army_memory: float,
-                 casualty_rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """(desertion, surrender) hazard per day for a soldier of each unit."""
-    own = precedent(front, memory)
-    neighbours = 0.5 * (np.roll(own, 1) + np.roll(own, -1))
-    excitation = (1.0 + 100.0 * (front.contagion_unit * own + front.contagion_neighbours * neighbours
-                                 + front.contagion_army * precedent(front, army_memory)))
+def own_hazards(front: Front, morale: np.ndarray, casualty_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(desertion, surrender) hazard per day for a soldier of each unit from the unit's own state,
+    without contagion: what the unit is expected to lose whatever its neighbours do."""
     morale_factor = np.exp(front.morale_hazard_weight * (front.morale_base - morale))
-    desertion = (front.desertion_rate * morale_factor * excitation
+    desertion = (front.desertion_rate * morale_factor
                  * np.exp(-front.coercion_effect * (front.coercion - 0.5))
                  * (1.0 + front.deserter_asylum_effect * front.deserter_asylum))
     combat = casualty_rate / max(front.casualty_rate.active, 1e-12)
     surrender = (front.surrender_rate * (front.captor_credibility / front.credibility_reference)
-                 * morale_factor * excitation * combat)
+                 * morale_factor * combat)
     return desertion, surrender
+
+
+def contagion_hazard(front: Front, excess: np.ndarray, army_excess: float) -> np.ndarray:
+    """Extra exit hazard per day of each unit from recent exits beyond the expected ones.
+
+    ``excess``: per unit, (exits − expected exits) per man, each remembered with the kernel
+    e^(−k/memory_days) (the memory); ``army_excess`` the same over the whole army. One excess exit
+    per man in unit v sets off, over its memory, ``contagion_unit`` excess exits per man in v,
+    ``contagion_neighbours / 2`` in each of its two neighbours on the line and ``contagion_army``
+    spread over the army: the kernel is normalised so that these are branching ratios.
+    """
+    neighbours = 0.5 * (np.roll(excess, 1) + np.roll(excess, -1))
+    weight = -np.expm1(-1.0 / front.memory_days)  # the exponential kernel sums to 1 over the days
+    return weight * (front.contagion_unit * excess + front.contagion_neighbours * neighbours
+                     + front.contagion_army * army_excess)
+
+
+def unit_hazards(front: Front, morale: np.ndarray, excess: np.ndarray, army_excess: float,
+                 casualty_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(desertion, surrender) hazard per day for a soldier of each unit: the unit's own hazards
+    plus the contagion of excess exits, shared between desertion and surrender as the own
+    hazards are (all to desertion where the unit has none). Never below zero."""
+    desertion, surrender = own_hazards(front, morale, casualty_rate)
+    own = desertion + surrender
+    extra = contagion_hazard(front, excess, army_excess)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(own > 0.0, desertion / own, 1.0)
+    total = np.maximum(own + extra, 0.0)
+    return total * share, total * (1.0 - share)
+
+
+def branching_ratio(front: Front) -> float:
+    """Spectral radius of the excitation kernel: excess exits set off, over all units and days, by
+    one excess exit per man of a unit.
+
+    The kernel matrix is ``B = contagion_unit·I + contagion_neighbours·(S + Sᵀ)/2 +
+    contagion_army·1wᵀ`` (S the shift along the ring of units, w the units' shares of the army's
+    men): non-negative with every row summing to the same value, so its spectral radius is that
+    sum. Below 1 every cascade dies out, with ``1 / (1 − ratio)`` exits in all per excess exit.
+    """
+    return front.contagion_unit + front.contagion_neighbours + front.contagion_army
+
+
+def excitation_matrix(front: Front, strength: np.ndarray) -> np.ndarray:
+    """B[u, v]: excess exits per man of unit u set off by one excess exit per man of unit v, read off
+    :func:`contagion_hazard` by feeding it one unit at a time (``strength``: men per unit)."""
+    n = strength.size
+    total_memory = 1.0 / -np.expm1(-1.0 / front.memory_days)  # Σ_k e^(−k/memory_days)
+    matrix = np.empty((n, n))
+    for v in range(n):
+        impulse = np.zeros(n)
+        impulse[v] = 1.0
+        matrix[:, v] = contagion_hazard(front, impulse, strength[v] / strength.sum()) * total_memory
+    return matrix
+
+
+NEAR_CRITICAL = 0.8
+"""Branching ratios from this value up to 1 are near-critical: one excess exit sets off ≥ 4 more."""
+
+
+def stability_verdict(ratio: float) -> str:
+    """``stable`` below :data:`NEAR_CRITICAL`, ``near-critical`` below 1, ``runaway`` at 1 and above."""
+    if ratio >= 1.0:
+        return "runaway"
+    return "near-critical" if ratio >= NEAR_CRITICAL else "stable"
+
+
+def stability_line(front: Front) -> str:
+    """One sentence for ``exitwave validate``: the branching ratio and its verdict."""
+    ratio = branching_ratio(front)
+    verdict = stability_verdict(ratio)
+    tail = ("every cascade dies out" if ratio < 1 else "a cascade never dies out")
+    amplification = f", {1 / (1 - ratio):.2g} exits in all per unexpected exit" if ratio < 1 else ""
+    return (f"front contagion: branching ratio {ratio:.3g} (unit {front.contagion_unit:g} + neighbouring "
+            f"units {front.contagion_neighbours:g} + army {front.contagion_army:g}) — {verdict}: "
+            f"{tail}{amplification}")
 
 
 class Force(Module):
@@ -252,7 +326,8 @@ class Force(Module):
         men = np.full(n_units, float(f.initial_strength // n_units))
         men[: f.initial_strength % n_units] += 1.0
         state.front = FrontState(strength=men, morale=np.full(n_units, f.morale_initial),
-                                 memory=np.zeros(n_units), army_memory=0.0, intensity=intensity,
+                                 memory=np.zeros(n_units), expected=np.zeros(n_units), army_memory=0.0,
+                                 army_expected=0.0, intensity=intensity,
                                  casualty_rate=rates[intensity])
         # accounting groups: adjacent units holding at least GROUP_AGENTS agents between them
         per_group = max(1, int(np.ceil(GROUP_AGENTS * self.scale / f.unit_size - 1e-9)))
@@ -264,6 +339,10 @@ class Force(Module):
                              np.arange(self.n_groups * len(OUTCOMES))).reshape(self.n_groups, len(OUTCOMES))
         self.men_out = np.zeros((self.n_groups, len(OUTCOMES)))  # men-level outcomes so far
         self.moved = np.zeros((self.n_groups, len(OUTCOMES)), np.int64)  # agents moved for them
+        self.shocks: dict[int, list[FrontShock]] = {}
+        for shock in f.shocks:
+            if 0 <= sc.time.day_of(shock.date) < state.n_days:
+                self.shocks.setdefault(sc.time.day_of(shock.date), []).append(shock)
         self.recruit_order = self._recruit_order(state)
         self.recruit_cursor = 0
         self.recruit_carry = 0.0
@@ -429,16 +508,27 @@ class Force(Module):
         strength = front.strength
         n = np.floor(strength + 1e-9).astype(np.int64)  # whole men of each unit
         rate = float(front.casualty_rate[day])
+        shocks = self.shocks.get(day, [])
+        for shock in shocks:
+            if shock.kind == "morale":  # news of the day moves the sector's morale at once
+                sector = self._sector(shock.units)
+                front.morale[sector] = np.clip(front.morale[sector] + shock.size, 0.0, 1.0)
         # attrition: casualties among the unit's men, killed among the casualties
         casualties = binomial(seed, Stream.CASUALTY, day, n, -np.expm1(-rate))
         killed = binomial(seed, Stream.KILLED_SHARE, day, casualties, f.killed_share)
         wounded = casualties - killed
         # desertion, then surrender among the men still fit (own streams, so one lever does not
         # reshuffle the others)
-        h_d, h_s = unit_hazards(f, front.morale, front.memory, front.army_memory, rate)
+        excess = front.memory - front.expected
+        army_excess = front.army_memory - front.army_expected
+        h_d, h_s = unit_hazards(f, front.morale, excess, army_excess, rate)
         fit = n - casualties
         deserted = binomial(seed, Stream.DESERTION, day, fit, -np.expm1(-h_d))
         surrendered = binomial(seed, Stream.SURRENDER, day, fit - deserted, -np.expm1(-h_s))
+        # what the units' own hazards expected of them (no contagion): precedent is the rest
+        own_d, own_s = own_hazards(f, front.morale, rate)
+        p_d = -np.expm1(-own_d)
+        expected = fit * (p_d + (1.0 - p_d) * -np.expm1(-own_s))
         # surrender hotline: contacts among the men still at their post
         self.hotline_carry += f.hotline_contacts
         n_contacts = int(self.hotline_carry)
@@ -450,27 +540,46 @@ class Force(Module):
             p_conv = min(1.0, f.hotline_conversion * f.captor_credibility / f.credibility_reference)
             converts = binomial(seed, Stream.HOTLINE_CONVERSION, day, contacts, p_conv)
             surrendered = surrendered + converts
+            expected = expected + contacts * p_conv  # the hotline's steady flow is no precedent
             state.count("hotline_contacts", n_contacts / scale)
             state.count("hotline_surrenders", float(converts.sum()) / scale)
+        for index, shock in enumerate(shocks):
+            if shock.kind in ("surrender", "desertion"):  # a sector gives up at once
+                at_post = fit - deserted - surrendered
+                in_sector = np.zeros(at_post.size, np.bool_)
+                in_sector[self._sector(shock.units)] = True
+                gone = binomial(seed, Stream.FRONT_SHOCK, day * 64 + index, np.where(in_sector, at_post, 0),
+                                shock.size)
+                if shock.kind == "surrender":
+                    surrendered = surrendered + gone
+                else:
+                    deserted = deserted + gone
         outcomes = np.stack([killed, wounded, deserted, surrendered], axis=1).astype(np.float64)
         for (_, counter), column in zip(OUTCOMES, outcomes.T, strict=True):
             state.count(counter, float(column.sum()) / scale)
 
-        # memory of precedent, then morale, from the men-level counts
+        # memory of exits and of expected exits (per man), then morale, from the men-level counts
         men = np.maximum(strength, 1e-9)
         exits = outcomes[:, 2] + outcomes[:, 3]
         front.memory = decay_memory(front.memory, f.memory_days) + exits / men
-        # (the memory is in exits per man; precedent() subtracts the usual flow)
-        front.army_memory = (front.army_memory * np.exp(-1.0 / f.memory_days)
-                             + exits.sum() / max(float(strength.sum()), 1e-9))
+        front.expected = decay_memory(front.expected, f.memory_days) + expected / men
+        army_men = max(float(strength.sum()), 1e-9)
+        forget = float(np.exp(-1.0 / f.memory_days))
+        front.army_memory = front.army_memory * forget + float(exits.sum()) / army_men
+        front.army_expected = front.army_expected * forget + float(expected.sum()) / army_men
         home_news = self.home_departures.sum() / self.men
         target = (f.morale_base + f.pay_morale - f.morale_home_news_impact * home_news
-                  - f.morale_contagion_impact * 100.0 * precedent(f, front.memory))
+                  - f.morale_contagion_impact * 100.0 * (front.memory - front.expected))
         front.morale = np.clip(front.morale + f.morale_recovery * (target - front.morale)
                                - f.morale_killed_impact * outcomes[:, 0] / men
                                - f.morale_wounded_impact * outcomes[:, 1] / men, 0.0, 1.0)
         front.strength = np.maximum(strength - outcomes.sum(axis=1), 0.0)
         self._account(state, day, outcomes)
+
+    def _sector(self, share: float) -> slice:
+        """The units of a shock's sector: the first ``ceil(share · units)`` units on the line."""
+        n_units = self.group.size
+        return slice(0, max(1, int(np.ceil(share * n_units - 1e-9))))
 
     def _account(self, state: State, day: int, outcomes: np.ndarray) -> None:
         """Move agents to KILLED, WOUNDED, DESERTED, SURRENDERED as the men-level counts say."""

@@ -39,6 +39,7 @@ __all__ = [
     "Rate",
     "Front",
     "FrontPhase",
+    "FrontShock",
     "CasualtyRates",
     "WarEnd",
     "COUNTRY_GROUPS",
@@ -361,6 +362,33 @@ class FrontPhase(_Model):
     label: str = ""
 
 
+ShockKind = Literal["surrender", "desertion", "morale"]
+
+
+class FrontShock(_Model):
+    """A dated event at the front, on a sector of the line (the first ``units`` share of its units).
+
+    * ``surrender`` / ``desertion``: on that day a share ``size`` (0–1) of the fit men of the
+      sector surrender or desert at once (a unit overrun or giving up as a whole): exits beyond
+      any unit's own expected rate, so the contagion of precedent acts on them.
+    * ``morale``: on that day the sector's morale moves by ``size`` (−1 to 1; negative lowers it),
+      then relaxes back to its target at ``morale_recovery``.
+    """
+
+    date: dt.date
+    kind: ShockKind
+    size: Annotated[float, Field(ge=-1.0, le=1.0)]
+    units: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _size_for_kind(self) -> FrontShock:
+        if self.kind in ("surrender", "desertion") and not 0.0 <= self.size <= 1.0:
+            raise ValueError(f"size: expected a share of the sector's men from 0 to 1 for a {self.kind} "
+                             f"shock; got {self.size:g}")
+        return self
+
+
 class CasualtyRates(_Model):
     """Daily casualty rate (killed + wounded, share of strength) by front intensity."""
 
@@ -421,9 +449,9 @@ class Front(_Model):
     desertion_rate: Rate = 0.003 / (365.25 / 12)
     surrender_rate: Rate = 0.0005 / (365.25 / 12)
     morale_hazard_weight: NonNegative = 3.0
-    contagion_unit: NonNegative = 0.5
-    contagion_neighbours: NonNegative = 0.25
-    contagion_army: NonNegative = 0.1
+    contagion_unit: NonNegative = 0.3
+    contagion_neighbours: NonNegative = 0.15
+    contagion_army: NonNegative = 0.05
     memory_days: Positive = 14.0
     captor_credibility: Share = 0.3
     credibility_reference: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
@@ -433,7 +461,18 @@ class Front(_Model):
     coercion_effect: NonNegative = 1.0
     hotline_contacts: Rate = 1600 / (365.25 / 12)
     hotline_conversion: Share = 0.0085
+    shocks: list[FrontShock] = []
     war_end: WarEnd = WarEnd()
+
+    @model_validator(mode="after")
+    def _contagion_below_runaway(self) -> Front:
+        ratio = self.contagion_unit + self.contagion_neighbours + self.contagion_army
+        if ratio >= 1.0:
+            raise ValueError(
+                "contagion_unit + contagion_neighbours + contagion_army: expected a sum below 1 (the "
+                "branching ratio of desertion and surrender contagion: excess exits set off per excess "
+                f"exit; at 1 or more one unexpected exit starts a cascade that never dies out); got {ratio:g}")
+        return self
 
 
 class Scenario(_Model):
