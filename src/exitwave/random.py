@@ -71,6 +71,7 @@ class Stream(IntEnum):
     FRONT_ROUNDING = 36  # the front: offsets of the agent accounting of men-level counts
     FRONT_PICK = 37  # the front: which agents of a unit carry its day's men-level outcomes
     FRONT_SHOCK = 38  # the front: men of a sector who exit at once in a dated shock
+    OVERRUN = 39  # the front: which units are overrun on a day
 
 
 @njit(cache=True, inline="always")

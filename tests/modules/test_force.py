@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
+from exitwave.engine import Simulation
 from exitwave.modules.force import (
     branching_ratio,
     contagion_hazard,
     decay_memory,
+    deserter_refuge,
     excitation_matrix,
     own_hazards,
     stability_line,
     stability_verdict,
+    surrender_choice,
     unit_hazards,
 )
 from exitwave.registry import parameters
@@ -224,3 +229,92 @@ def test_validate_prints_the_branching_ratio_and_its_verdict(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(edited)])
     assert result.exit_code == 0, result.output
     assert "branching ratio 0.9 " in " ".join(result.output.split()) and "near-critical" in result.output
+
+
+NO_COMBAT = {"front.casualty_rate": {"quiet": "0 per day", "active": "0 per day", "heavy": "0 per day"}}
+
+
+def test_credibility_does_little_where_opportunity_to_surrender_is_missing():
+    # the same lever (credibility 0.3 → 0.9) on an active front and on a front without contact
+    # with the enemy (no casualties, no unit overrun): surrender needs an opportunity
+    surrendered = {}
+    for front, extra in (("active", {}), ("no contact", NO_COMBAT)):
+        for credibility in (0.3, 0.9):
+            overrides = {**STEADY, **NO_CONTAGION, **extra, "front.captor_credibility": credibility}
+            summary = run_small(load_scenario("russia-2022", overrides=overrides), scale=500, days=109,
+                                full_check_every=0).summary
+            surrendered[front, credibility] = summary["surrendered"]
+    gain_active = surrendered["active", 0.9] - surrendered["active", 0.3]
+    gain_none = surrendered["no contact", 0.9] - surrendered["no contact", 0.3]
+    assert surrendered["active", 0.9] > 2 * surrendered["active", 0.3]
+    assert gain_active > 2_000
+    assert gain_none < 0.02 * gain_active
+
+
+def test_surrender_choice_weighs_credibility_against_punishment_and_saturates():
+    front = Front()
+    base = np.array([front.morale_base])
+    reference = front.surrender_rate / front.surrender_opportunity
+    assert surrender_choice(front, base)[0] == pytest.approx(reference)
+    high = surrender_choice(front, base, credibility=0.9)[0]
+    assert high == pytest.approx(reference * 3, rel=0.01)  # credibility_effect 1.83 × 0.6 ≈ ln 3
+    punished = Front(coercion=1.0)
+    assert surrender_choice(punished, base, credibility=0.9)[0] < high  # punishment at home deters
+    # overrun: the choice is no longer rare, and credibility then adds less than ×3
+    cornered = surrender_choice(Front(overrun_surrender_logodds=6.0), base, overrun=1.0)[0]
+    cornered_high = surrender_choice(Front(overrun_surrender_logodds=6.0), base, overrun=1.0, credibility=1.0)[0]
+    assert cornered > 100 * reference
+    assert cornered_high / cornered < np.exp(front.credibility_effect * 0.7) * 0.9
+    # no contact, no overrun: no surrender at any credibility
+    _, surrender = own_hazards(Front(captor_credibility=1.0), base, 0.0)
+    assert surrender[0] == 0.0
+
+
+def _refuge(name: str, **overrides) -> np.ndarray:
+    scenario = load_scenario(name, overrides=overrides)
+    sim = Simulation(scenario, scale=20_000)
+    assert scenario.front is not None
+    return deserter_refuge(sim.schedule, sim.world, scenario.front)
+
+
+def test_deserter_refuge_is_the_protection_actually_reachable():
+    day = (dt.date(2022, 10, 20) - dt.date(2022, 9, 14)).days
+    status_quo = _refuge("russia-2022")
+    # EU and NATO judge case by case (5 %) and some of their crossings stay open
+    assert status_quo[day] == pytest.approx(0.05)
+    proposal = _refuge("asylum-coalition")  # grants extended to deserters, entry open from 21 Sep
+    assert proposal[0] == pytest.approx(0.05) and proposal[day] == pytest.approx(1.0)
+    not_extended = _refuge("asylum-coalition", **{"front.deserter_asylum": False})
+    assert not_extended[day] == pytest.approx(Front().deserter_recognition)
+    closed = _refuge("asylum-coalition-exits-closed")  # Russia closes its exits on 5 Oct
+    assert closed[day] == 0.0 and closed[10] == pytest.approx(1.0)
+
+
+def test_deserter_asylum_raises_desertion_only_while_it_is_reachable():
+    # the lever is the same in both pairs; closing the exits on 5 Oct takes its effect away
+    def deserted(name: str, asylum: bool) -> float:
+        overrides = {"front.deserter_asylum": asylum, "front.war_end": {"rule": "none"}, **NO_CONTAGION}
+        return run_small(load_scenario(name, overrides=overrides), scale=1000, days=109,
+                         full_check_every=0).summary["deserted"]
+
+    open_gain = deserted("asylum-coalition", True) / deserted("asylum-coalition", False)
+    closed_gain = deserted("asylum-coalition-exits-closed", True) / deserted("asylum-coalition-exits-closed", False)
+    assert open_gain > 1.3
+    assert closed_gain < 1.1
+
+
+def test_carers_and_the_wounded_weigh_on_strength_and_morale():
+    runs = {}
+    for label, overrides in (("none", {"front.carers_per_wounded": 0.0, "front.morale_care_impact": 0.0}),
+                             ("carers", {"front.carers_per_wounded": 2.0, "front.morale_care_impact": 0.0}),
+                             ("burden", {"front.carers_per_wounded": 0.0, "front.morale_care_impact": 2.0})):
+        scenario = load_scenario("russia-2022", overrides={**STEADY, **NO_CONTAGION, **overrides})
+        runs[label] = run_small(scenario, scale=500, days=109, full_check_every=0).summary
+    none, carers, burden = runs["none"], runs["carers"], runs["burden"]
+    assert none["fighting_strength"] == pytest.approx(none["force_strength"], rel=0.03)  # men vs agents
+    # carers are held away from the line: fewer men fight, fewer are hit
+    assert carers["fighting_strength"] < 0.9 * none["fighting_strength"]
+    assert carers["killed"] < 0.95 * none["killed"]
+    # the burden of the wounded in care lowers morale, and with it raises desertion
+    assert burden["mean_morale"] < none["mean_morale"] - 0.02
+    assert burden["deserted"] > none["deserted"]

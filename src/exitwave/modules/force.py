@@ -13,7 +13,7 @@ and the agents are the accounting: every man is in one status every day.
   start and spread evenly over ``ceil(initial_strength / unit_size)`` units.
 * **Men-level draws.** Each day, for unit u with N_u men (``strength``), with keyed binomial draws
   (:mod:`exitwave.kernels.binomial`, one uniform per unit and kind of draw):
-  casualties ``C_u ~ Bin(N_u, 1 − exp(−c(t)))``, c the casualty rate of the day's intensity (Dupuy:
+  casualties ``C_u ~ Bin(e_u·N_u, 1 − exp(−c(t)))`` (e_u the share not tied up caring), c the casualty rate of the day's intensity (Dupuy:
   ~2.8 % a day in heavy combat); killed ``K_u ~ Bin(C_u, killed_share)`` (1 : 3 killed : wounded),
   wounded ``W_u = C_u − K_u``; desertions ``D_u ~ Bin(N_u − C_u, 1 − exp(−h_d,u))``; surrenders
   ``S_u ~ Bin(N_u − C_u − D_u, 1 − exp(−h_s,u))``; hotline contacts (``hotline_contacts`` men a day)
@@ -30,7 +30,7 @@ and the agents are the accounting: every man is in one status every day.
   establishment, the returning wounded to their own group, and within a group the men go to the
   units furthest below establishment (water-filling), so a unit is never swollen by one agent.
 * **Wounded.** The wounded are in care for ``recovery_days``, each tying up ``carers_per_wounded``
-  soldiers; then ``return_to_duty_share`` return to their group and the rest are discharged.
+  men of his unit; then ``return_to_duty_share`` return to their group and the rest are discharged.
   *Soldier-days lost to care* add up the wounded man's own days and his carers'.
 * **Morale** of unit u, m_u ∈ [0, 1]:
   ``m ← m + ρ·(m_target − m) − a_k·K_u/N_u − a_w·W_u/N_u`` with
@@ -38,10 +38,17 @@ and the agents are the accounting: every man is in one status every day.
   sending country's men who left in the last 30 days (news of departures at home), x_u the unit's
   excess exits (below).
 * **Desertion and surrender.** A unit's own hazards per soldier (:func:`own_hazards`), from its
-  own state: ``h⁰_d = d0 · exp(b·(morale_base − m_u)) · exp(−k·(coercion − 0.5)) · (1 +
-  e·deserter_asylum)``, ``h⁰_s = s0 · (credibility / credibility_ref) · exp(b·(morale_base − m_u))
-  · c(t)/c_active``. Coercion (punishment) lowers desertion (Epstein's term); the captor's
-  credibility of good treatment gates surrender (Reiter & Stam; Ferguson).
+  own state. Surrender is a choice that needs an opportunity: ``h⁰_s = o_u · σ(v_u)``, o_u the men
+  with a chance to surrender (``surrender_opportunity`` × c(t)/c_active; every man of a unit
+  overrun that day, chance ``overrun_rate`` × c(t)/c_active; carers excluded), σ(v_u) the share
+  who take it (:func:`surrender_choice`: credibility of good treatment against punishment at
+  home, morale, being overrun). Desertion: ``h⁰_d = d0 · exp(b·(morale_base − m_u)) ·
+  exp(−k·(coercion − 0.5)) · (1 + e·refuge(t))``, refuge the protection a deserter can reach
+  that day through open routes and the asylum policies of the day (:func:`deserter_refuge`,
+  from the compiled schedule).
+* **Carers.** Each unit keeps its wounded in care (men); ``carers_per_wounded`` men each are held
+  away from the line (no casualties, no chance to surrender) and the burden lowers the morale
+  target (``morale_care_impact``).
 * **Contagion of excess exits** (:func:`contagion_hazard`; Lehmann & Zhukov 2019: precedent raises
   surrender). The unit remembers its exits per man, ``E_u ← E_u·e^(−1/τ) + (D_u + S_u)/N_u``, and
   the exits its own hazards expected, ``Ê_u`` (the same with the expected count); the excess
@@ -76,11 +83,13 @@ from exitwave.outputs import Output
 from exitwave.random import Stream, stream_key, uniform
 from exitwave.scenario.schema import Front, FrontShock
 from exitwave.state import Calendar, State
-from exitwave.vocabulary import Status
+from exitwave.vocabulary import CASE_BY_CASE, CLOSED, GRANT, Status
 
 if TYPE_CHECKING:
+    from exitwave.modules.events import Schedule
     from exitwave.results import Tally
     from exitwave.scenario.schema import Scenario
+    from exitwave.world import World
 
 __all__ = ["Force", "unit_hazards", "own_hazards", "contagion_hazard", "decay_memory", "branching_ratio",
            "excitation_matrix", "stability_verdict", "stability_line", "NEAR_CRITICAL", "FrontState",
@@ -183,17 +192,79 @@ def decay_memory(memory: np.ndarray, memory_days: float) -> np.ndarray:
     return memory * np.exp(-1.0 / memory_days)
 
 
-def own_hazards(front: Front, morale: np.ndarray, casualty_rate: float) -> tuple[np.ndarray, np.ndarray]:
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # the logistic function, without overflow
+
+
+def surrender_choice(front: Front, morale: np.ndarray, overrun: np.ndarray | float = 0.0,
+                     credibility: float | None = None) -> np.ndarray:
+    """Share of the men with an opportunity to surrender who take it (a logistic choice).
+
+    The log-odds weigh the captor's credibility of good treatment (``credibility_effect`` per unit
+    above ``credibility_reference``) against the punishment at home (``coercion_effect`` per unit
+    of ``coercion`` above 0.5: surrender is a crime in the sending state), the unit's morale
+    (``morale_hazard_weight`` per unit below ``morale_base``) and being overrun (+
+    ``overrun_surrender_logodds``: the alternative is death or capture anyway). At the reference
+    the share is ``surrender_rate / surrender_opportunity``.
+    """
+    credibility = front.captor_credibility if credibility is None else credibility
+    reference = front.surrender_rate / front.surrender_opportunity
+    if reference <= 0.0:  # nobody ever chooses to surrender
+        return np.zeros(np.shape(morale))
+    logit = (np.log(reference) - np.log1p(-reference)
+             + front.credibility_effect * (credibility - front.credibility_reference)
+             - front.coercion_effect * (front.coercion - 0.5)
+             + front.morale_hazard_weight * (front.morale_base - morale)
+             + front.overrun_surrender_logodds * overrun)
+    return _sigmoid(logit)
+
+
+def own_hazards(front: Front, morale: np.ndarray, casualty_rate: float, refuge: float = 0.0,
+                overrun: np.ndarray | float = 0.0, exposed: np.ndarray | float = 1.0,
+                credibility: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(desertion, surrender) hazard per day for a soldier of each unit from the unit's own state,
-    without contagion: what the unit is expected to lose whatever its neighbours do."""
+    without contagion: what the unit is expected to lose whatever its neighbours do.
+
+    Desertion: ``desertion_rate`` at the reference, raised by low morale, lowered by punishment
+    (``coercion``), raised by ``refuge`` — the probability of protection a deserter can actually
+    reach (:func:`deserter_refuge`) — with ``deserter_asylum_effect`` per unit of it.
+    Surrender: the men who have an opportunity — contact with the enemy, ``surrender_opportunity``
+    a day in active combat, scaled by the day's casualty rate; every man of a unit that is
+    ``overrun`` (1) — times the share of them who choose to (:func:`surrender_choice`).
+    ``exposed``: the share of each unit's men at the line (carers are not).
+    """
     morale_factor = np.exp(front.morale_hazard_weight * (front.morale_base - morale))
     desertion = (front.desertion_rate * morale_factor
                  * np.exp(-front.coercion_effect * (front.coercion - 0.5))
-                 * (1.0 + front.deserter_asylum_effect * front.deserter_asylum))
+                 * (1.0 + front.deserter_asylum_effect * refuge))
     combat = casualty_rate / max(front.casualty_rate.active, 1e-12)
-    surrender = (front.surrender_rate * (front.captor_credibility / front.credibility_reference)
-                 * morale_factor * combat)
+    contact = front.surrender_opportunity * combat
+    opportunity = np.minimum(contact + (1.0 - contact) * overrun, 1.0) * exposed
+    surrender = opportunity * surrender_choice(front, morale, overrun, credibility)
     return desertion, surrender
+
+
+def deserter_refuge(schedule: Schedule, world: World, front: Front) -> np.ndarray:
+    """Per day: the best probability of protection a deserter can reach, 0–1.
+
+    A crossing is reachable when the sending state has not closed it and the country behind it
+    has not closed its entry; what it is worth is that country's protection of a deserter —
+    its recognition rate under ``case_by_case``; under ``grant`` 1 when the grant extends to
+    deserters (``front.deserter_asylum``) and ``front.deserter_recognition`` (case by case)
+    otherwise; 0 under ``refuse`` — (a transit state: the same over its relocation key), times
+    the chance of not being detained there (a draft office or an exit ban on wanted men).
+    """
+    days = schedule.asylum.shape[0]
+    grant = np.where(front.deserter_asylum, schedule.recognition, front.deserter_recognition)
+    protection = np.select([schedule.asylum == GRANT, schedule.asylum == CASE_BY_CASE],
+                           [grant, schedule.recognition], 0.0)
+    relocated = np.einsum("dtc,dc->dt", schedule.relocation, protection)
+    protection = np.where(schedule.transit_only, relocated, protection)
+    country = world.crossing_country.astype(np.int64)
+    worth = protection[:, country] * (schedule.entry[:, country] != CLOSED)
+    worth = worth * ~schedule.exit_closed
+    worth = worth * (1.0 - np.maximum(schedule.draft_office, schedule.exit_ban[:, None]))
+    return worth.max(axis=1) if worth.shape[1] else np.zeros(days)
 
 
 def contagion_hazard(front: Front, excess: np.ndarray, army_excess: float) -> np.ndarray:
@@ -212,16 +283,17 @@ def contagion_hazard(front: Front, excess: np.ndarray, army_excess: float) -> np
 
 
 def unit_hazards(front: Front, morale: np.ndarray, excess: np.ndarray, army_excess: float,
-                 casualty_rate: float) -> tuple[np.ndarray, np.ndarray]:
+                 casualty_rate: float, **own: Any) -> tuple[np.ndarray, np.ndarray]:
     """(desertion, surrender) hazard per day for a soldier of each unit: the unit's own hazards
     plus the contagion of excess exits, shared between desertion and surrender as the own
-    hazards are (all to desertion where the unit has none). Never below zero."""
-    desertion, surrender = own_hazards(front, morale, casualty_rate)
-    own = desertion + surrender
+    hazards are (all to desertion where the unit has none). Never below zero. ``own``: the
+    keywords of :func:`own_hazards` (refuge, overrun, exposed)."""
+    desertion, surrender = own_hazards(front, morale, casualty_rate, **own)
+    own_total = desertion + surrender
     extra = contagion_hazard(front, excess, army_excess)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(own > 0.0, desertion / own, 1.0)
-    total = np.maximum(own + extra, 0.0)
+        share = np.where(own_total > 0.0, desertion / own_total, 1.0)
+    total = np.maximum(own_total + extra, 0.0)
     return total * share, total * (1.0 - share)
 
 
@@ -296,6 +368,12 @@ class Force(Module):
                description="each day: the wounded in care × (1 + carers per wounded)"),
         Output("force_strength", "soldiers at the front (at end)", "people",
                description="men in status SOLDIER on the last day"),
+        Output("fighting_strength", "soldiers at the front less their carers (at end)", "people", scaling="none",
+               description="men of the units on the last day, less carers_per_wounded men for each of "
+                           "their wounded in care"),
+        Output("overrun_units", "units overrun", "units", scaling="none",
+               description="unit-days on which a unit was overrun (every man then has the chance to "
+                           "surrender)"),
         Output("mobilized_in_training", "mobilized or recruited, in training (at end)", "people"),
         Output("wounded_in_care", "wounded in care (at end)", "people", good="lower"),
         Output("desertion_share_per_month", "desertions per soldier per month", "share 0–1/month",
@@ -339,6 +417,12 @@ class Force(Module):
                              np.arange(self.n_groups * len(OUTCOMES))).reshape(self.n_groups, len(OUTCOMES))
         self.men_out = np.zeros((self.n_groups, len(OUTCOMES)))  # men-level outcomes so far
         self.moved = np.zeros((self.n_groups, len(OUTCOMES)), np.int64)  # agents moved for them
+        # the protection a deserter can reach, day by day, from the routes and policies compiled
+        self.refuge = deserter_refuge(state.schedule, state.world, f)
+        # wounded in care per unit, in men, by the day they fall out of care (a ring of days)
+        self.care_days = max(1, int(np.ceil(f.recovery_days)))
+        self.care_ring = np.zeros((self.care_days, n_units))
+        self.overruns = 0
         self.shocks: dict[int, list[FrontShock]] = {}
         for shock in f.shocks:
             if 0 <= sc.time.day_of(shock.date) < state.n_days:
@@ -369,12 +453,20 @@ class Force(Module):
         morale = tally.recorder.morale[~np.isnan(tally.recorder.morale)]
         return {
             "force_strength": int(tally.final[Status.SOLDIER]),
+            "fighting_strength": self._fighting_strength(state),
+            "overrun_units": self.overruns,
             "mobilized_in_training": int(tally.final[Status.MOBILIZED]),
             "wounded_in_care": int(tally.final[Status.WOUNDED]),
             **tally.counters(self.outputs),
             "desertion_share_per_month": round(tally.counter("deserted") / max(mean_strength, 1.0) / months, 6),
             "mean_morale": round(float(morale[-1]), 4) if morale.size else None,
         }
+
+    def _fighting_strength(self, state: State) -> int:
+        f, front = self.front, self._front_state(state)
+        assert f is not None
+        carers = np.minimum(f.carers_per_wounded * self.care_ring.sum(axis=0), front.strength)
+        return int(round(float((front.strength - carers).sum())))
 
     @staticmethod
     def _front_state(state: State) -> FrontState:
@@ -509,26 +601,42 @@ class Force(Module):
         n = np.floor(strength + 1e-9).astype(np.int64)  # whole men of each unit
         rate = float(front.casualty_rate[day])
         shocks = self.shocks.get(day, [])
+        # the wounded of each unit still in care, and the men tied up caring for them: away from
+        # the line (no casualties, no chance to surrender), free to desert
+        self.care_ring[day % self.care_days] = 0.0
+        in_care = self.care_ring.sum(axis=0)
+        carers = np.minimum(f.carers_per_wounded * in_care, strength)
+        exposed = np.where(strength > 0, 1.0 - carers / np.maximum(strength, 1e-9), 0.0)
+        # units overrun today (an army-wide chance a unit-day, scaled by the day's combat)
+        combat = rate / max(f.casualty_rate.active, 1e-12)
+        overrun_chance = min(f.overrun_rate * combat, 1.0)
+        overrun = (uniform(seed, Stream.OVERRUN, day, np.arange(n.size)) < overrun_chance).astype(np.float64)
+        refuge = float(self.refuge[day])
         for shock in shocks:
             if shock.kind == "morale":  # news of the day moves the sector's morale at once
                 sector = self._sector(shock.units)
                 front.morale[sector] = np.clip(front.morale[sector] + shock.size, 0.0, 1.0)
         # attrition: casualties among the unit's men, killed among the casualties
-        casualties = binomial(seed, Stream.CASUALTY, day, n, -np.expm1(-rate))
+        casualties = binomial(seed, Stream.CASUALTY, day, np.floor(n * exposed + 1e-9).astype(np.int64),
+                              -np.expm1(-rate))
         killed = binomial(seed, Stream.KILLED_SHARE, day, casualties, f.killed_share)
         wounded = casualties - killed
         # desertion, then surrender among the men still fit (own streams, so one lever does not
         # reshuffle the others)
         excess = front.memory - front.expected
         army_excess = front.army_memory - front.army_expected
-        h_d, h_s = unit_hazards(f, front.morale, excess, army_excess, rate)
+        h_d, h_s = unit_hazards(f, front.morale, excess, army_excess, rate, refuge=refuge, overrun=overrun,
+                                exposed=exposed)
         fit = n - casualties
         deserted = binomial(seed, Stream.DESERTION, day, fit, -np.expm1(-h_d))
         surrendered = binomial(seed, Stream.SURRENDER, day, fit - deserted, -np.expm1(-h_s))
         # what the units' own hazards expected of them (no contagion): precedent is the rest
-        own_d, own_s = own_hazards(f, front.morale, rate)
+        # (the expectation over being overrun: an overrun unit's surrenders are precedent)
+        own_d, quiet_s = own_hazards(f, front.morale, rate, refuge=refuge, exposed=exposed)
+        _, overrun_s = own_hazards(f, front.morale, rate, refuge=refuge, overrun=1.0, exposed=exposed)
         p_d = -np.expm1(-own_d)
-        expected = fit * (p_d + (1.0 - p_d) * -np.expm1(-own_s))
+        p_s = (1.0 - overrun_chance) * -np.expm1(-quiet_s) + overrun_chance * -np.expm1(-overrun_s)
+        expected = fit * (p_d + (1.0 - p_d) * p_s)
         # surrender hotline: contacts among the men still at their post
         self.hotline_carry += f.hotline_contacts
         n_contacts = int(self.hotline_carry)
@@ -537,7 +645,11 @@ class Force(Module):
         n_contacts = min(n_contacts, int(at_post.sum()))
         if n_contacts:
             contacts = split_binomial(seed, Stream.HOTLINE, day, n_contacts, at_post.astype(np.float64))
-            p_conv = min(1.0, f.hotline_conversion * f.captor_credibility / f.credibility_reference)
+            # a caller still needs contact with the enemy to surrender, and weighs credibility as
+            # every man does (the conversion is the Ukrainian figure at the reference)
+            choice = surrender_choice(f, np.array([f.morale_base]))
+            reference = surrender_choice(f, np.array([f.morale_base]), credibility=f.credibility_reference)
+            p_conv = min(1.0, f.hotline_conversion * float(choice[0] / max(reference[0], 1e-300)) * min(combat, 1.0))
             converts = binomial(seed, Stream.HOTLINE_CONVERSION, day, contacts, p_conv)
             surrendered = surrendered + converts
             expected = expected + contacts * p_conv  # the hotline's steady flow is no precedent
@@ -569,11 +681,14 @@ class Force(Module):
         front.army_expected = front.army_expected * forget + float(expected.sum()) / army_men
         home_news = self.home_departures.sum() / self.men
         target = (f.morale_base + f.pay_morale - f.morale_home_news_impact * home_news
-                  - f.morale_contagion_impact * 100.0 * (front.memory - front.expected))
+                  - f.morale_contagion_impact * 100.0 * (front.memory - front.expected)
+                  - f.morale_care_impact * in_care / men)
         front.morale = np.clip(front.morale + f.morale_recovery * (target - front.morale)
                                - f.morale_killed_impact * outcomes[:, 0] / men
                                - f.morale_wounded_impact * outcomes[:, 1] / men, 0.0, 1.0)
         front.strength = np.maximum(strength - outcomes.sum(axis=1), 0.0)
+        self.care_ring[day % self.care_days] = outcomes[:, 1]  # out of care in recovery_days
+        self.overruns += int(overrun.sum())
         self._account(state, day, outcomes)
 
     def _sector(self, share: float) -> slice:

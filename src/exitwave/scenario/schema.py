@@ -453,16 +453,32 @@ class Front(_Model):
     contagion_neighbours: NonNegative = 0.15
     contagion_army: NonNegative = 0.05
     memory_days: Positive = 14.0
+    surrender_opportunity: Rate = 0.02
+    credibility_effect: NonNegative = 1.83
+    overrun_rate: Rate = 0.0005
+    overrun_surrender_logodds: NonNegative = 3.0
     captor_credibility: Share = 0.3
     credibility_reference: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
     deserter_asylum: bool = False
     deserter_asylum_effect: NonNegative = 0.5
+    deserter_recognition: Share = 0.05
+    morale_care_impact: NonNegative = 0.5
     coercion: Share = 0.5
     coercion_effect: NonNegative = 1.0
     hotline_contacts: Rate = 1600 / (365.25 / 12)
     hotline_conversion: Share = 0.0085
     shocks: list[FrontShock] = []
     war_end: WarEnd = WarEnd()
+
+    @model_validator(mode="after")
+    def _surrender_below_opportunity(self) -> Front:
+        if not self.surrender_rate < self.surrender_opportunity:
+            raise ValueError(
+                "surrender_rate: expected a rate below surrender_opportunity (surrender_rate is the "
+                "surrenders of a day of active combat, surrender_opportunity the men a day who could "
+                f"surrender then; their ratio is the share who choose to); got {self.surrender_rate:g} "
+                f"per day with surrender_opportunity {self.surrender_opportunity:g} per day")
+        return self
 
     @model_validator(mode="after")
     def _contagion_below_runaway(self) -> Front:
