@@ -318,3 +318,54 @@ def test_carers_and_the_wounded_weigh_on_strength_and_morale():
     # the burden of the wounded in care lowers morale, and with it raises desertion
     assert burden["mean_morale"] < none["mean_morale"] - 0.02
     assert burden["deserted"] > none["deserted"]
+
+
+def test_dated_levers_and_returns_act_from_their_day_on():
+    # one run with a credibility rise, a worse strategic balance, an amnesty and a prisoner
+    # exchange, and the same run without them (common random numbers: same days before them)
+    shocks = [{"date": "2022-11-01", "kind": "credibility", "size": 0.9},
+              {"date": "2022-11-01", "kind": "balance", "size": -0.2, "label": "the war is seen as lost"},
+              {"date": "2022-12-01", "kind": "amnesty", "size": 0.5},
+              {"date": "2022-12-01", "kind": "exchange", "size": 0.4}]
+    base = {**STEADY, **NO_CONTAGION}
+    plain = run_small(load_scenario("russia-2022", overrides=base), scale=100, days=109, full_check_every=7)
+    dated = run_small(load_scenario("russia-2022", overrides={**base, "front.shocks": shocks}), scale=100,
+                      days=109, full_check_every=1)
+    assert dated.summary["conservation_ok"]
+    day = (dt.date(2022, 11, 1) - dt.date(2022, 9, 14)).days
+    before = plain.series.iloc[:day]
+    assert dated.series.iloc[:day][["surrendered", "deserted"]].equals(before[["surrendered", "deserted"]])
+    # from 1 Nov: more surrenders (credibility), lower morale (balance) that stays lower
+    gained = dated.series["surrendered"].iloc[-1] - plain.series["surrendered"].iloc[-1]
+    assert gained > 0.5 * (plain.series["surrendered"].iloc[-1] - plain.series["surrendered"].iloc[day])
+    assert (dated.series["mean_morale"].iloc[day + 30:] < plain.series["mean_morale"].iloc[day + 30:] - 0.1).all()
+    # 1 Dec: half the deserters at large come back, 40 % of the prisoners are exchanged
+    returned, exchanged = dated.summary["deserters_returned"], dated.summary["prisoners_exchanged"]
+    amnesty_day = (dt.date(2022, 12, 1) - dt.date(2022, 9, 14)).days
+    at_large = dated.series["status.deserted"].iloc[amnesty_day - 1]
+    held = dated.series["status.surrendered"].iloc[amnesty_day - 1]
+    # each agent (100 men) drawn with its own keyed uniform: binomial noise, four standard deviations
+    assert abs(returned - 0.5 * at_large) < 4 * np.sqrt(0.25 * at_large * 100) + 100
+    assert abs(exchanged - 0.4 * held) < 4 * np.sqrt(0.24 * held * 100) + 100
+    assert at_large > 2_000 and held > 1_000
+    assert dated.series["status.deserted"].iloc[amnesty_day] < 0.7 * at_large
+    assert plain.summary["deserters_returned"] == 0 and plain.summary["prisoners_exchanged"] == 0
+
+
+@pytest.mark.parametrize(("kind", "size", "expected"), [
+    ("credibility", 1.5, "front.shocks[0].size: Input should be less than or equal to 1; got 1.5"),
+    ("credibility", -0.2, "expected the captor's credibility from 0 to 1 for a credibility shock; got -0.2"),
+    ("amnesty", -0.1, "expected a share of the deserters at large from 0 to 1 for an amnesty shock"),
+    ("tea", 0.1, "front.shocks[0].kind"),
+])
+def test_a_bad_shock_is_refused_with_its_field(tmp_path, kind, size, expected):
+    from typer.testing import CliRunner
+
+    from exitwave.cli import app
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"extends: russia-2022\nname: bad\nfront:\n  shocks:\n    - {{date: 2022-11-01, kind: {kind}, "
+                    f"size: {size}}}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert expected in " ".join(result.output.split())

@@ -357,6 +357,11 @@ class Force(Module):
         Output("wounded", "wounded", "people", kind="counter", good="lower",
                description=_MEN_LEVEL),
         Output("returned_to_duty", "wounded returned to duty", "people", kind="counter", summary=False),
+        Output("deserters_returned", "deserters back at the front (amnesty)", "people", kind="counter",
+               description="deserters at large who came back on the day of an amnesty shock"),
+        Output("prisoners_exchanged", "prisoners exchanged", "people", kind="counter",
+               description="prisoners who came back on the day of an exchange shock (some return to the "
+                           "front, the rest are discharged)"),
         Output("deserted", "deserted", "people", kind="counter",
                description=_MEN_LEVEL),
         Output("surrendered", "surrendered", "people", kind="counter",
@@ -427,6 +432,15 @@ class Force(Module):
         for shock in f.shocks:
             if 0 <= sc.time.day_of(shock.date) < state.n_days:
                 self.shocks.setdefault(sc.time.day_of(shock.date), []).append(shock)
+        # the captor's credibility day by day (dated changes hold from their day on)
+        self.credibility = np.full(state.n_days, f.captor_credibility)
+        for shock in sorted(f.shocks, key=lambda s: s.date):
+            if shock.kind == "credibility":
+                self.credibility[max(0, sc.time.day_of(shock.date)):] = shock.size
+        self.balance = np.zeros(n_units)  # shift of each unit's morale target (strategic balance)
+        for shock in f.shocks:  # a change of the balance dated before the run holds from its start
+            if shock.kind == "balance" and sc.time.day_of(shock.date) < 0:
+                self.balance[self._sector(shock.units)] += shock.size
         self.recruit_order = self._recruit_order(state)
         self.recruit_cursor = 0
         self.recruit_carry = 0.0
@@ -552,12 +566,35 @@ class Force(Module):
             state.transition(ready, Status.SOLDIER)
             self._arrive(state, ready)
         self._recover(state, day)
+        for index, shock in enumerate(self.shocks.get(day, [])):
+            if shock.kind in ("amnesty", "exchange"):
+                self._return(state, day, index, shock)
         if at_war:
             self._fight(state, day)
         # wounded burden: the wounded man's own day and his carers'
         in_care = state.status_counts[Status.WOUNDED]
         state.count("soldier_days_lost_to_care", float(in_care) * (1.0 + f.carers_per_wounded))
         self.men_days += float(self._front_state(state).strength.sum())
+
+    def _return(self, state: State, day: int, index: int, shock: FrontShock) -> None:
+        """An amnesty (deserters at large come back to the front) or an exchange of prisoners
+        (``exchanged_return_share`` of those exchanged go back to the front, the rest are
+        discharged); each agent is drawn with a keyed uniform, the returning bring their men to
+        the units furthest below establishment."""
+        f = self.front
+        assert f is not None
+        status = Status.DESERTED if shock.kind == "amnesty" else Status.SURRENDERED
+        pool = np.flatnonzero(state.status == status)
+        back = pool[uniform(state.seed, Stream.FRONT_RETURN, day * 64 + index, pool) < shock.size]
+        if shock.kind == "exchange":
+            state.count("prisoners_exchanged", float(back.size))
+            duty = uniform(state.seed, Stream.EXCHANGE_DUTY, day * 64 + index, back) < f.exchanged_return_share
+            state.transition(back[~duty], Status.DISCHARGED)
+            back = back[duty]
+        else:
+            state.count("deserters_returned", float(back.size))
+        state.transition(back, Status.SOLDIER)
+        self._arrive(state, back)
 
     def _contract_recruitment(self, state: State, day: int) -> None:
         f = self.front
@@ -616,6 +653,9 @@ class Force(Module):
             if shock.kind == "morale":  # news of the day moves the sector's morale at once
                 sector = self._sector(shock.units)
                 front.morale[sector] = np.clip(front.morale[sector] + shock.size, 0.0, 1.0)
+            elif shock.kind == "balance":  # the war's prospects as the men see them, for good
+                self.balance[self._sector(shock.units)] += shock.size
+        credibility = float(self.credibility[day])
         # attrition: casualties among the unit's men, killed among the casualties
         casualties = binomial(seed, Stream.CASUALTY, day, np.floor(n * exposed + 1e-9).astype(np.int64),
                               -np.expm1(-rate))
@@ -626,14 +666,15 @@ class Force(Module):
         excess = front.memory - front.expected
         army_excess = front.army_memory - front.army_expected
         h_d, h_s = unit_hazards(f, front.morale, excess, army_excess, rate, refuge=refuge, overrun=overrun,
-                                exposed=exposed)
+                                exposed=exposed, credibility=credibility)
         fit = n - casualties
         deserted = binomial(seed, Stream.DESERTION, day, fit, -np.expm1(-h_d))
         surrendered = binomial(seed, Stream.SURRENDER, day, fit - deserted, -np.expm1(-h_s))
         # what the units' own hazards expected of them (no contagion): precedent is the rest
         # (the expectation over being overrun: an overrun unit's surrenders are precedent)
-        own_d, quiet_s = own_hazards(f, front.morale, rate, refuge=refuge, exposed=exposed)
-        _, overrun_s = own_hazards(f, front.morale, rate, refuge=refuge, overrun=1.0, exposed=exposed)
+        own_d, quiet_s = own_hazards(f, front.morale, rate, refuge=refuge, exposed=exposed, credibility=credibility)
+        _, overrun_s = own_hazards(f, front.morale, rate, refuge=refuge, overrun=1.0, exposed=exposed,
+                                   credibility=credibility)
         p_d = -np.expm1(-own_d)
         p_s = (1.0 - overrun_chance) * -np.expm1(-quiet_s) + overrun_chance * -np.expm1(-overrun_s)
         expected = fit * (p_d + (1.0 - p_d) * p_s)
@@ -647,7 +688,7 @@ class Force(Module):
             contacts = split_binomial(seed, Stream.HOTLINE, day, n_contacts, at_post.astype(np.float64))
             # a caller still needs contact with the enemy to surrender, and weighs credibility as
             # every man does (the conversion is the Ukrainian figure at the reference)
-            choice = surrender_choice(f, np.array([f.morale_base]))
+            choice = surrender_choice(f, np.array([f.morale_base]), credibility=credibility)
             reference = surrender_choice(f, np.array([f.morale_base]), credibility=f.credibility_reference)
             p_conv = min(1.0, f.hotline_conversion * float(choice[0] / max(reference[0], 1e-300)) * min(combat, 1.0))
             converts = binomial(seed, Stream.HOTLINE_CONVERSION, day, contacts, p_conv)
@@ -682,7 +723,7 @@ class Force(Module):
         home_news = self.home_departures.sum() / self.men
         target = (f.morale_base + f.pay_morale - f.morale_home_news_impact * home_news
                   - f.morale_contagion_impact * 100.0 * (front.memory - front.expected)
-                  - f.morale_care_impact * in_care / men)
+                  - f.morale_care_impact * in_care / men + self.balance)
         front.morale = np.clip(front.morale + f.morale_recovery * (target - front.morale)
                                - f.morale_killed_impact * outcomes[:, 0] / men
                                - f.morale_wounded_impact * outcomes[:, 1] / men, 0.0, 1.0)

@@ -362,7 +362,7 @@ class FrontPhase(_Model):
     label: str = ""
 
 
-ShockKind = Literal["surrender", "desertion", "morale"]
+ShockKind = Literal["surrender", "desertion", "morale", "balance", "credibility", "amnesty", "exchange"]
 
 
 class FrontShock(_Model):
@@ -373,6 +373,13 @@ class FrontShock(_Model):
       any unit's own expected rate, so the contagion of precedent acts on them.
     * ``morale``: on that day the sector's morale moves by ``size`` (−1 to 1; negative lowers it),
       then relaxes back to its target at ``morale_recovery``.
+    * ``balance``: from that day the sector's morale target moves by ``size`` (−1 to 1) for good
+      (the strategic balance as the men see it); shocks add up.
+    * ``credibility``: from that day the captor's credibility of good treatment is ``size`` (0–1).
+    * ``amnesty``: on that day a share ``size`` (0–1) of the deserters still at large return to
+      the front.
+    * ``exchange``: on that day a share ``size`` (0–1) of the prisoners held come back;
+      ``exchanged_return_share`` of them return to the front, the rest are discharged.
     """
 
     date: dt.date
@@ -383,9 +390,13 @@ class FrontShock(_Model):
 
     @model_validator(mode="after")
     def _size_for_kind(self) -> FrontShock:
-        if self.kind in ("surrender", "desertion") and not 0.0 <= self.size <= 1.0:
-            raise ValueError(f"size: expected a share of the sector's men from 0 to 1 for a {self.kind} "
-                             f"shock; got {self.size:g}")
+        what = {"surrender": "a share of the sector's men", "desertion": "a share of the sector's men",
+                "credibility": "the captor's credibility", "amnesty": "a share of the deserters at large",
+                "exchange": "a share of the prisoners held"}
+        if self.kind in what and not 0.0 <= self.size <= 1.0:
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            raise ValueError(f"size: expected {what[self.kind]} from 0 to 1 for {article} {self.kind} shock; "
+                             f"got {self.size:g}")
         return self
 
 
@@ -463,6 +474,7 @@ class Front(_Model):
     deserter_asylum_effect: NonNegative = 0.5
     deserter_recognition: Share = 0.05
     morale_care_impact: NonNegative = 0.5
+    exchanged_return_share: Share = 0.5
     coercion: Share = 0.5
     coercion_effect: NonNegative = 1.0
     hotline_contacts: Rate = 1600 / (365.25 / 12)
