@@ -19,7 +19,7 @@ from exitwave.scenario.schema import (
 NOT_PARAMETERS = {"population.scale", "behaviour.decision_rule", "mobilization.waves",
                   "mobilization.waves[].date", "mobilization.waves[].quota",
                   "mobilization.waves[].allocation", "mobilization.waves[].reservists_only",
-                  "front.phases", "front.default_intensity", "front.casualty_rate", "front.war_end",
+                  "front.phases", "front.shocks", "front.default_intensity", "front.casualty_rate", "front.war_end",
                   "front.war_end.rule", "front.war_end.war_start"}
 
 

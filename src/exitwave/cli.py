@@ -151,6 +151,10 @@ def validate(scenario: Annotated[str, typer.Argument(help="bundled scenario name
         f"{source}: scenario '{sc.name}', {sc.time.n_days} days from {sc.time.start}, "
         f"world '{sim.world.name}' ({sim.world.n_regions} regions, {sim.world.n_crossings} crossings, "
         f"{sim.world.n_countries} countries), {len(sc.policies)} polic{'y' if len(sc.policies) == 1 else 'ies'}"), highlight=False)
+    if sc.front is not None:  # the stability condition of the front's contagion (docs/model.md §6)
+        from exitwave.modules.force import stability_line
+
+        out.print(escape(stability_line(sc.front)), highlight=False)
 
 
 @app.command()

@@ -70,6 +70,10 @@ class Stream(IntEnum):
     HOTLINE_CONVERSION = 35  # the front: surrenders among a unit's hotline contacts
     FRONT_ROUNDING = 36  # the front: offsets of the agent accounting of men-level counts
     FRONT_PICK = 37  # the front: which agents of a unit carry its day's men-level outcomes
+    FRONT_SHOCK = 38  # the front: men of a sector who exit at once in a dated shock
+    OVERRUN = 39  # the front: which units are overrun on a day
+    FRONT_RETURN = 40  # the front: deserters who take an amnesty, prisoners exchanged
+    EXCHANGE_DUTY = 41  # the front: exchanged prisoners who go back to the front
 
 
 @njit(cache=True, inline="always")

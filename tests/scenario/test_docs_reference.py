@@ -8,6 +8,7 @@ from exitwave.scenario.schema import (
     Countermeasures,
     Front,
     FrontPhase,
+    FrontShock,
     Mobilization,
     NewsShock,
     Policy,
@@ -23,7 +24,7 @@ PAGE = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text
 
 def test_every_field_is_documented():
     models = [Scenario, TimeSpan, PopulationSpec, Mobilization, Wave, Policy, Countermeasures, NewsShock,
-              Front, FrontPhase, CasualtyRates, WarEnd]
+              Front, FrontPhase, FrontShock, CasualtyRates, WarEnd]
     missing = []
     for model in models:
         for name, field in model.model_fields.items():

@@ -13,7 +13,7 @@ and the agents are the accounting: every man is in one status every day.
   start and spread evenly over ``ceil(initial_strength / unit_size)`` units.
 * **Men-level draws.** Each day, for unit u with N_u men (``strength``), with keyed binomial draws
   (:mod:`exitwave.kernels.binomial`, one uniform per unit and kind of draw):
-  casualties ``C_u ~ Bin(N_u, 1 − exp(−c(t)))``, c the casualty rate of the day's intensity (Dupuy:
+  casualties ``C_u ~ Bin(e_u·N_u, 1 − exp(−c(t)))`` (e_u the share not tied up caring), c the casualty rate of the day's intensity (Dupuy:
   ~2.8 % a day in heavy combat); killed ``K_u ~ Bin(C_u, killed_share)`` (1 : 3 killed : wounded),
   wounded ``W_u = C_u − K_u``; desertions ``D_u ~ Bin(N_u − C_u, 1 − exp(−h_d,u))``; surrenders
   ``S_u ~ Bin(N_u − C_u − D_u, 1 − exp(−h_s,u))``; hotline contacts (``hotline_contacts`` men a day)
@@ -30,22 +30,38 @@ and the agents are the accounting: every man is in one status every day.
   establishment, the returning wounded to their own group, and within a group the men go to the
   units furthest below establishment (water-filling), so a unit is never swollen by one agent.
 * **Wounded.** The wounded are in care for ``recovery_days``, each tying up ``carers_per_wounded``
-  soldiers; then ``return_to_duty_share`` return to their group and the rest are discharged.
+  men of his unit; then ``return_to_duty_share`` return to their group and the rest are discharged.
   *Soldier-days lost to care* add up the wounded man's own days and his carers'.
 * **Morale** of unit u, m_u ∈ [0, 1]:
   ``m ← m + ρ·(m_target − m) − a_k·K_u/N_u − a_w·W_u/N_u`` with
-  ``m_target = morale_base + pay_morale − a_home·H(t) − a_c·100·E_u``: H is the share of the
-  sending country's men who left in the last 30 days (news of departures at home), E_u the unit's
-  recent desertions and surrenders per man, ``(D_u + S_u) / N_u`` decaying with ``memory_days``,
-  beyond what the baseline rates alone keep in memory — precedent is the unusual, so a unit
-  without shocks stays at its baseline.
-* **Desertion and surrender** hazards per soldier of unit u:
-  ``h_d = d0 · exp(b·(morale_base − m_u)) · X_u · exp(−k·(coercion − 0.5)) · (1 + e·deserter_asylum)``
-  ``h_s = s0 · (credibility / credibility_ref) · exp(b·(morale_base − m_u)) · X_u · c(t)/c_active``
-  with the self-exciting term ``X_u = 1 + c_unit·100·E_u + c_nbr·100·E_neighbours + c_army·100·E_army``
-  (recent precedent raises surrender and desertion: Lehmann & Zhukov 2019). Neighbours are the
-  adjacent units on the line. Coercion (punishment) lowers desertion (Epstein's term); the
-  captor's credibility of good treatment gates surrender (Reiter & Stam; Ferguson).
+  ``m_target = morale_base + pay_morale − a_home·H(t) − a_c·100·x_u``: H is the share of the
+  sending country's men who left in the last 30 days (news of departures at home), x_u the unit's
+  excess exits (below).
+* **Desertion and surrender.** A unit's own hazards per soldier (:func:`own_hazards`), from its
+  own state. Surrender is a choice that needs an opportunity: ``h⁰_s = o_u · σ(v_u)``, o_u the men
+  with a chance to surrender (``surrender_opportunity`` × c(t)/c_active; every man of a unit
+  overrun that day, chance ``overrun_rate`` × c(t)/c_active; carers excluded), σ(v_u) the share
+  who take it (:func:`surrender_choice`: credibility of good treatment against punishment at
+  home, morale, being overrun). Desertion: ``h⁰_d = d0 · exp(b·(morale_base − m_u)) ·
+  exp(−k·(coercion − 0.5)) · (1 + e·refuge(t))``, refuge the protection a deserter can reach
+  that day through open routes and the asylum policies of the day (:func:`deserter_refuge`,
+  from the compiled schedule).
+* **Carers.** Each unit keeps its wounded in care (men); ``carers_per_wounded`` men each are held
+  away from the line (no casualties, no chance to surrender) and the burden lowers the morale
+  target (``morale_care_impact``).
+* **Contagion of excess exits** (:func:`contagion_hazard`; Lehmann & Zhukov 2019: precedent raises
+  surrender). The unit remembers its exits per man, ``E_u ← E_u·e^(−1/τ) + (D_u + S_u)/N_u``, and
+  the exits its own hazards expected, ``Ê_u`` (the same with the expected count); the excess
+  ``x_u = E_u − Ê_u`` (signed: a chance shortfall offsets a chance surplus) adds
+  ``λ_u = (1 − e^(−1/τ))·(n_unit·x_u + n_nbr·(x_(u−1) + x_(u+1))/2 + n_army·x_army)`` to the hazard,
+  shared between desertion and surrender as the own hazards are. Steady fighting, however heavy,
+  raises the own hazards and its exits are expected: it switches no contagion on. The kernel sums
+  to one over the days, so the n are branching ratios and the spectral radius of the excitation
+  matrix is ``n_unit + n_nbr + n_army`` (:func:`branching_ratio`): below 1 every cascade dies out
+  (the schema refuses 1 or more; ``exitwave validate`` prints it with :func:`stability_verdict`).
+* **Dated shocks** (``front.shocks``): on its date a ``surrender`` or ``desertion`` shock takes a
+  share of the fit men of a sector (the first ``units`` share of the units) at once — exits beyond
+  the own rates, so contagion acts on them; a ``morale`` shock moves the sector's morale.
 * **Scale limit.** The men-level dynamics hold at any scale; the accounting needs a front of at
   least ``GROUP_AGENTS`` agents (``front_scale_problem``): a scale above ``max(initial_strength,
   unit_size) / GROUP_AGENTS`` men per agent is refused.
@@ -65,15 +81,18 @@ from exitwave.kernels.selection import selection_keys
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
 from exitwave.random import Stream, stream_key, uniform
-from exitwave.scenario.schema import Front
+from exitwave.scenario.schema import Front, FrontShock
 from exitwave.state import Calendar, State
-from exitwave.vocabulary import Status
+from exitwave.vocabulary import CASE_BY_CASE, CLOSED, GRANT, Status
 
 if TYPE_CHECKING:
+    from exitwave.modules.events import Schedule
     from exitwave.results import Tally
     from exitwave.scenario.schema import Scenario
+    from exitwave.world import World
 
-__all__ = ["Force", "unit_hazards", "decay_memory", "precedent", "usual_memory", "FrontState",
+__all__ = ["Force", "unit_hazards", "own_hazards", "contagion_hazard", "decay_memory", "branching_ratio",
+           "excitation_matrix", "stability_verdict", "stability_line", "NEAR_CRITICAL", "FrontState",
            "INTENSITIES", "GROUP_AGENTS", "front_scale_problem", "check_front_scale", "water_fill"]
 
 INTENSITIES = ("quiet", "active", "heavy")
@@ -94,7 +113,9 @@ class FrontState:
     strength: np.ndarray  # men per unit
     morale: np.ndarray
     memory: np.ndarray  # decayed desertions + surrenders per man of the unit
+    expected: np.ndarray  # the same for the exits the unit's own hazards expected
     army_memory: float
+    army_expected: float
     intensity: np.ndarray  # [day] index into INTENSITIES
     casualty_rate: np.ndarray  # [day] per day
 
@@ -171,31 +192,156 @@ def decay_memory(memory: np.ndarray, memory_days: float) -> np.ndarray:
     return memory * np.exp(-1.0 / memory_days)
 
 
-def usual_memory(front: Front) -> float:
-    """The memory a unit holds in steady state from baseline desertion and surrender alone."""
-    return (front.desertion_rate + front.surrender_rate) / (1.0 - np.exp(-1.0 / front.memory_days))
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # the logistic function, without overflow
 
 
-def precedent(front: Front, memory: np.ndarray | float) -> np.ndarray:
-    """Recent exits beyond the usual flow, per soldier: what counts as precedent."""
-    return np.maximum(np.asarray(memory, dtype=np.float64) - usual_memory(front), 0.0)
+def surrender_choice(front: Front, morale: np.ndarray, overrun: np.ndarray | float = 0.0,
+                     credibility: float | None = None) -> np.ndarray:
+    """Share of the men with an opportunity to surrender who take it (a logistic choice).
+
+    The log-odds weigh the captor's credibility of good treatment (``credibility_effect`` per unit
+    above ``credibility_reference``) against the punishment at home (``coercion_effect`` per unit
+    of ``coercion`` above 0.5: surrender is a crime in the sending state), the unit's morale
+    (``morale_hazard_weight`` per unit below ``morale_base``) and being overrun (+
+    ``overrun_surrender_logodds``: the alternative is death or capture anyway). At the reference
+    the share is ``surrender_rate / surrender_opportunity``.
+    """
+    credibility = front.captor_credibility if credibility is None else credibility
+    reference = front.surrender_rate / front.surrender_opportunity
+    if reference <= 0.0:  # nobody ever chooses to surrender
+        return np.zeros(np.shape(morale))
+    logit = (np.log(reference) - np.log1p(-reference)
+             + front.credibility_effect * (credibility - front.credibility_reference)
+             - front.coercion_effect * (front.coercion - 0.5)
+             + front.morale_hazard_weight * (front.morale_base - morale)
+             + front.overrun_surrender_logodds * overrun)
+    return _sigmoid(logit)
 
 
-def unit_hazards(front: Front, morale: np.ndarray, memory: np.ndarray, army_memory: float,
-                 casualty_rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """(desertion, surrender) hazard per day for a soldier of each unit."""
-    own = precedent(front, memory)
-    neighbours = 0.5 * (np.roll(own, 1) + np.roll(own, -1))
-    excitation = (1.0 + 100.0 * (front.contagion_unit * own + front.contagion_neighbours * neighbours
-                                 + front.contagion_army * precedent(front, army_memory)))
+def own_hazards(front: Front, morale: np.ndarray, casualty_rate: float, refuge: float = 0.0,
+                overrun: np.ndarray | float = 0.0, exposed: np.ndarray | float = 1.0,
+                credibility: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(desertion, surrender) hazard per day for a soldier of each unit from the unit's own state,
+    without contagion: what the unit is expected to lose whatever its neighbours do.
+
+    Desertion: ``desertion_rate`` at the reference, raised by low morale, lowered by punishment
+    (``coercion``), raised by ``refuge`` — the probability of protection a deserter can actually
+    reach (:func:`deserter_refuge`) — with ``deserter_asylum_effect`` per unit of it.
+    Surrender: the men who have an opportunity — contact with the enemy, ``surrender_opportunity``
+    a day in active combat, scaled by the day's casualty rate; every man of a unit that is
+    ``overrun`` (1) — times the share of them who choose to (:func:`surrender_choice`).
+    ``exposed``: the share of each unit's men at the line (carers are not).
+    """
     morale_factor = np.exp(front.morale_hazard_weight * (front.morale_base - morale))
-    desertion = (front.desertion_rate * morale_factor * excitation
+    desertion = (front.desertion_rate * morale_factor
                  * np.exp(-front.coercion_effect * (front.coercion - 0.5))
-                 * (1.0 + front.deserter_asylum_effect * front.deserter_asylum))
+                 * (1.0 + front.deserter_asylum_effect * refuge))
     combat = casualty_rate / max(front.casualty_rate.active, 1e-12)
-    surrender = (front.surrender_rate * (front.captor_credibility / front.credibility_reference)
-                 * morale_factor * excitation * combat)
+    contact = front.surrender_opportunity * combat
+    opportunity = np.minimum(contact + (1.0 - contact) * overrun, 1.0) * exposed
+    surrender = opportunity * surrender_choice(front, morale, overrun, credibility)
     return desertion, surrender
+
+
+def deserter_refuge(schedule: Schedule, world: World, front: Front) -> np.ndarray:
+    """Per day: the best probability of protection a deserter can reach, 0–1.
+
+    A crossing is reachable when the sending state has not closed it and the country behind it
+    has not closed its entry; what it is worth is that country's protection of a deserter —
+    its recognition rate under ``case_by_case``; under ``grant`` 1 when the grant extends to
+    deserters (``front.deserter_asylum``) and ``front.deserter_recognition`` (case by case)
+    otherwise; 0 under ``refuse`` — (a transit state: the same over its relocation key), times
+    the chance of not being detained there (a draft office or an exit ban on wanted men).
+    """
+    days = schedule.asylum.shape[0]
+    grant = np.where(front.deserter_asylum, schedule.recognition, front.deserter_recognition)
+    protection = np.select([schedule.asylum == GRANT, schedule.asylum == CASE_BY_CASE],
+                           [grant, schedule.recognition], 0.0)
+    relocated = np.einsum("dtc,dc->dt", schedule.relocation, protection)
+    protection = np.where(schedule.transit_only, relocated, protection)
+    country = world.crossing_country.astype(np.int64)
+    worth = protection[:, country] * (schedule.entry[:, country] != CLOSED)
+    worth = worth * ~schedule.exit_closed
+    worth = worth * (1.0 - np.maximum(schedule.draft_office, schedule.exit_ban[:, None]))
+    return worth.max(axis=1) if worth.shape[1] else np.zeros(days)
+
+
+def contagion_hazard(front: Front, excess: np.ndarray, army_excess: float) -> np.ndarray:
+    """Extra exit hazard per day of each unit from recent exits beyond the expected ones.
+
+    ``excess``: per unit, (exits − expected exits) per man, each remembered with the kernel
+    e^(−k/memory_days) (the memory); ``army_excess`` the same over the whole army. One excess exit
+    per man in unit v sets off, over its memory, ``contagion_unit`` excess exits per man in v,
+    ``contagion_neighbours / 2`` in each of its two neighbours on the line and ``contagion_army``
+    spread over the army: the kernel is normalised so that these are branching ratios.
+    """
+    neighbours = 0.5 * (np.roll(excess, 1) + np.roll(excess, -1))
+    weight = -np.expm1(-1.0 / front.memory_days)  # the exponential kernel sums to 1 over the days
+    return weight * (front.contagion_unit * excess + front.contagion_neighbours * neighbours
+                     + front.contagion_army * army_excess)
+
+
+def unit_hazards(front: Front, morale: np.ndarray, excess: np.ndarray, army_excess: float,
+                 casualty_rate: float, **own: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(desertion, surrender) hazard per day for a soldier of each unit: the unit's own hazards
+    plus the contagion of excess exits, shared between desertion and surrender as the own
+    hazards are (all to desertion where the unit has none). Never below zero. ``own``: the
+    keywords of :func:`own_hazards` (refuge, overrun, exposed)."""
+    desertion, surrender = own_hazards(front, morale, casualty_rate, **own)
+    own_total = desertion + surrender
+    extra = contagion_hazard(front, excess, army_excess)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(own_total > 0.0, desertion / own_total, 1.0)
+    total = np.maximum(own_total + extra, 0.0)
+    return total * share, total * (1.0 - share)
+
+
+def branching_ratio(front: Front) -> float:
+    """Spectral radius of the excitation kernel: excess exits set off, over all units and days, by
+    one excess exit per man of a unit.
+
+    The kernel matrix is ``B = contagion_unit·I + contagion_neighbours·(S + Sᵀ)/2 +
+    contagion_army·1wᵀ`` (S the shift along the ring of units, w the units' shares of the army's
+    men): non-negative with every row summing to the same value, so its spectral radius is that
+    sum. Below 1 every cascade dies out, with ``1 / (1 − ratio)`` exits in all per excess exit.
+    """
+    return front.contagion_unit + front.contagion_neighbours + front.contagion_army
+
+
+def excitation_matrix(front: Front, strength: np.ndarray) -> np.ndarray:
+    """B[u, v]: excess exits per man of unit u set off by one excess exit per man of unit v, read off
+    :func:`contagion_hazard` by feeding it one unit at a time (``strength``: men per unit)."""
+    n = strength.size
+    total_memory = 1.0 / -np.expm1(-1.0 / front.memory_days)  # Σ_k e^(−k/memory_days)
+    matrix = np.empty((n, n))
+    for v in range(n):
+        impulse = np.zeros(n)
+        impulse[v] = 1.0
+        matrix[:, v] = contagion_hazard(front, impulse, strength[v] / strength.sum()) * total_memory
+    return matrix
+
+
+NEAR_CRITICAL = 0.8
+"""Branching ratios from this value up to 1 are near-critical: one excess exit sets off ≥ 4 more."""
+
+
+def stability_verdict(ratio: float) -> str:
+    """``stable`` below :data:`NEAR_CRITICAL`, ``near-critical`` below 1, ``runaway`` at 1 and above."""
+    if ratio >= 1.0:
+        return "runaway"
+    return "near-critical" if ratio >= NEAR_CRITICAL else "stable"
+
+
+def stability_line(front: Front) -> str:
+    """One sentence for ``exitwave validate``: the branching ratio and its verdict."""
+    ratio = branching_ratio(front)
+    verdict = stability_verdict(ratio)
+    tail = ("every cascade dies out" if ratio < 1 else "a cascade never dies out")
+    amplification = f", {1 / (1 - ratio):.2g} exits in all per unexpected exit" if ratio < 1 else ""
+    return (f"front contagion: branching ratio {ratio:.3g} (unit {front.contagion_unit:g} + neighbouring "
+            f"units {front.contagion_neighbours:g} + army {front.contagion_army:g}) — {verdict}: "
+            f"{tail}{amplification}")
 
 
 class Force(Module):
@@ -211,6 +357,11 @@ class Force(Module):
         Output("wounded", "wounded", "people", kind="counter", good="lower",
                description=_MEN_LEVEL),
         Output("returned_to_duty", "wounded returned to duty", "people", kind="counter", summary=False),
+        Output("deserters_returned", "deserters back at the front (amnesty)", "people", kind="counter",
+               description="deserters at large who came back on the day of an amnesty shock"),
+        Output("prisoners_exchanged", "prisoners exchanged", "people", kind="counter",
+               description="prisoners who came back on the day of an exchange shock (some return to the "
+                           "front, the rest are discharged)"),
         Output("deserted", "deserted", "people", kind="counter",
                description=_MEN_LEVEL),
         Output("surrendered", "surrendered", "people", kind="counter",
@@ -222,6 +373,12 @@ class Force(Module):
                description="each day: the wounded in care × (1 + carers per wounded)"),
         Output("force_strength", "soldiers at the front (at end)", "people",
                description="men in status SOLDIER on the last day"),
+        Output("fighting_strength", "soldiers at the front less their carers (at end)", "people", scaling="none",
+               description="men of the units on the last day, less carers_per_wounded men for each of "
+                           "their wounded in care"),
+        Output("overrun_units", "units overrun", "units", scaling="none",
+               description="unit-days on which a unit was overrun (every man then has the chance to "
+                           "surrender)"),
         Output("mobilized_in_training", "mobilized or recruited, in training (at end)", "people"),
         Output("wounded_in_care", "wounded in care (at end)", "people", good="lower"),
         Output("desertion_share_per_month", "desertions per soldier per month", "share 0–1/month",
@@ -252,7 +409,8 @@ class Force(Module):
         men = np.full(n_units, float(f.initial_strength // n_units))
         men[: f.initial_strength % n_units] += 1.0
         state.front = FrontState(strength=men, morale=np.full(n_units, f.morale_initial),
-                                 memory=np.zeros(n_units), army_memory=0.0, intensity=intensity,
+                                 memory=np.zeros(n_units), expected=np.zeros(n_units), army_memory=0.0,
+                                 army_expected=0.0, intensity=intensity,
                                  casualty_rate=rates[intensity])
         # accounting groups: adjacent units holding at least GROUP_AGENTS agents between them
         per_group = max(1, int(np.ceil(GROUP_AGENTS * self.scale / f.unit_size - 1e-9)))
@@ -264,6 +422,25 @@ class Force(Module):
                              np.arange(self.n_groups * len(OUTCOMES))).reshape(self.n_groups, len(OUTCOMES))
         self.men_out = np.zeros((self.n_groups, len(OUTCOMES)))  # men-level outcomes so far
         self.moved = np.zeros((self.n_groups, len(OUTCOMES)), np.int64)  # agents moved for them
+        # the protection a deserter can reach, day by day, from the routes and policies compiled
+        self.refuge = deserter_refuge(state.schedule, state.world, f)
+        # wounded in care per unit, in men, by the day they fall out of care (a ring of days)
+        self.care_days = max(1, int(np.ceil(f.recovery_days)))
+        self.care_ring = np.zeros((self.care_days, n_units))
+        self.overruns = 0
+        self.shocks: dict[int, list[FrontShock]] = {}
+        for shock in f.shocks:
+            if 0 <= sc.time.day_of(shock.date) < state.n_days:
+                self.shocks.setdefault(sc.time.day_of(shock.date), []).append(shock)
+        # the captor's credibility day by day (dated changes hold from their day on)
+        self.credibility = np.full(state.n_days, f.captor_credibility)
+        for shock in sorted(f.shocks, key=lambda s: s.date):
+            if shock.kind == "credibility":
+                self.credibility[max(0, sc.time.day_of(shock.date)):] = shock.size
+        self.balance = np.zeros(n_units)  # shift of each unit's morale target (strategic balance)
+        for shock in f.shocks:  # a change of the balance dated before the run holds from its start
+            if shock.kind == "balance" and sc.time.day_of(shock.date) < 0:
+                self.balance[self._sector(shock.units)] += shock.size
         self.recruit_order = self._recruit_order(state)
         self.recruit_cursor = 0
         self.recruit_carry = 0.0
@@ -290,12 +467,20 @@ class Force(Module):
         morale = tally.recorder.morale[~np.isnan(tally.recorder.morale)]
         return {
             "force_strength": int(tally.final[Status.SOLDIER]),
+            "fighting_strength": self._fighting_strength(state),
+            "overrun_units": self.overruns,
             "mobilized_in_training": int(tally.final[Status.MOBILIZED]),
             "wounded_in_care": int(tally.final[Status.WOUNDED]),
             **tally.counters(self.outputs),
             "desertion_share_per_month": round(tally.counter("deserted") / max(mean_strength, 1.0) / months, 6),
             "mean_morale": round(float(morale[-1]), 4) if morale.size else None,
         }
+
+    def _fighting_strength(self, state: State) -> int:
+        f, front = self.front, self._front_state(state)
+        assert f is not None
+        carers = np.minimum(f.carers_per_wounded * self.care_ring.sum(axis=0), front.strength)
+        return int(round(float((front.strength - carers).sum())))
 
     @staticmethod
     def _front_state(state: State) -> FrontState:
@@ -381,12 +566,35 @@ class Force(Module):
             state.transition(ready, Status.SOLDIER)
             self._arrive(state, ready)
         self._recover(state, day)
+        for index, shock in enumerate(self.shocks.get(day, [])):
+            if shock.kind in ("amnesty", "exchange"):
+                self._return(state, day, index, shock)
         if at_war:
             self._fight(state, day)
         # wounded burden: the wounded man's own day and his carers'
         in_care = state.status_counts[Status.WOUNDED]
         state.count("soldier_days_lost_to_care", float(in_care) * (1.0 + f.carers_per_wounded))
         self.men_days += float(self._front_state(state).strength.sum())
+
+    def _return(self, state: State, day: int, index: int, shock: FrontShock) -> None:
+        """An amnesty (deserters at large come back to the front) or an exchange of prisoners
+        (``exchanged_return_share`` of those exchanged go back to the front, the rest are
+        discharged); each agent is drawn with a keyed uniform, the returning bring their men to
+        the units furthest below establishment."""
+        f = self.front
+        assert f is not None
+        status = Status.DESERTED if shock.kind == "amnesty" else Status.SURRENDERED
+        pool = np.flatnonzero(state.status == status)
+        back = pool[uniform(state.seed, Stream.FRONT_RETURN, day * 64 + index, pool) < shock.size]
+        if shock.kind == "exchange":
+            state.count("prisoners_exchanged", float(back.size))
+            duty = uniform(state.seed, Stream.EXCHANGE_DUTY, day * 64 + index, back) < f.exchanged_return_share
+            state.transition(back[~duty], Status.DISCHARGED)
+            back = back[duty]
+        else:
+            state.count("deserters_returned", float(back.size))
+        state.transition(back, Status.SOLDIER)
+        self._arrive(state, back)
 
     def _contract_recruitment(self, state: State, day: int) -> None:
         f = self.front
@@ -429,16 +637,47 @@ class Force(Module):
         strength = front.strength
         n = np.floor(strength + 1e-9).astype(np.int64)  # whole men of each unit
         rate = float(front.casualty_rate[day])
+        shocks = self.shocks.get(day, [])
+        # the wounded of each unit still in care, and the men tied up caring for them: away from
+        # the line (no casualties, no chance to surrender), free to desert
+        self.care_ring[day % self.care_days] = 0.0
+        in_care = self.care_ring.sum(axis=0)
+        carers = np.minimum(f.carers_per_wounded * in_care, strength)
+        exposed = np.where(strength > 0, 1.0 - carers / np.maximum(strength, 1e-9), 0.0)
+        # units overrun today (an army-wide chance a unit-day, scaled by the day's combat)
+        combat = rate / max(f.casualty_rate.active, 1e-12)
+        overrun_chance = min(f.overrun_rate * combat, 1.0)
+        overrun = (uniform(seed, Stream.OVERRUN, day, np.arange(n.size)) < overrun_chance).astype(np.float64)
+        refuge = float(self.refuge[day])
+        for shock in shocks:
+            if shock.kind == "morale":  # news of the day moves the sector's morale at once
+                sector = self._sector(shock.units)
+                front.morale[sector] = np.clip(front.morale[sector] + shock.size, 0.0, 1.0)
+            elif shock.kind == "balance":  # the war's prospects as the men see them, for good
+                self.balance[self._sector(shock.units)] += shock.size
+        credibility = float(self.credibility[day])
         # attrition: casualties among the unit's men, killed among the casualties
-        casualties = binomial(seed, Stream.CASUALTY, day, n, -np.expm1(-rate))
+        casualties = binomial(seed, Stream.CASUALTY, day, np.floor(n * exposed + 1e-9).astype(np.int64),
+                              -np.expm1(-rate))
         killed = binomial(seed, Stream.KILLED_SHARE, day, casualties, f.killed_share)
         wounded = casualties - killed
         # desertion, then surrender among the men still fit (own streams, so one lever does not
         # reshuffle the others)
-        h_d, h_s = unit_hazards(f, front.morale, front.memory, front.army_memory, rate)
+        excess = front.memory - front.expected
+        army_excess = front.army_memory - front.army_expected
+        h_d, h_s = unit_hazards(f, front.morale, excess, army_excess, rate, refuge=refuge, overrun=overrun,
+                                exposed=exposed, credibility=credibility)
         fit = n - casualties
         deserted = binomial(seed, Stream.DESERTION, day, fit, -np.expm1(-h_d))
         surrendered = binomial(seed, Stream.SURRENDER, day, fit - deserted, -np.expm1(-h_s))
+        # what the units' own hazards expected of them (no contagion): precedent is the rest
+        # (the expectation over being overrun: an overrun unit's surrenders are precedent)
+        own_d, quiet_s = own_hazards(f, front.morale, rate, refuge=refuge, exposed=exposed, credibility=credibility)
+        _, overrun_s = own_hazards(f, front.morale, rate, refuge=refuge, overrun=1.0, exposed=exposed,
+                                   credibility=credibility)
+        p_d = -np.expm1(-own_d)
+        p_s = (1.0 - overrun_chance) * -np.expm1(-quiet_s) + overrun_chance * -np.expm1(-overrun_s)
+        expected = fit * (p_d + (1.0 - p_d) * p_s)
         # surrender hotline: contacts among the men still at their post
         self.hotline_carry += f.hotline_contacts
         n_contacts = int(self.hotline_carry)
@@ -447,30 +686,56 @@ class Force(Module):
         n_contacts = min(n_contacts, int(at_post.sum()))
         if n_contacts:
             contacts = split_binomial(seed, Stream.HOTLINE, day, n_contacts, at_post.astype(np.float64))
-            p_conv = min(1.0, f.hotline_conversion * f.captor_credibility / f.credibility_reference)
+            # a caller still needs contact with the enemy to surrender, and weighs credibility as
+            # every man does (the conversion is the Ukrainian figure at the reference)
+            choice = surrender_choice(f, np.array([f.morale_base]), credibility=credibility)
+            reference = surrender_choice(f, np.array([f.morale_base]), credibility=f.credibility_reference)
+            p_conv = min(1.0, f.hotline_conversion * float(choice[0] / max(reference[0], 1e-300)) * min(combat, 1.0))
             converts = binomial(seed, Stream.HOTLINE_CONVERSION, day, contacts, p_conv)
             surrendered = surrendered + converts
+            expected = expected + contacts * p_conv  # the hotline's steady flow is no precedent
             state.count("hotline_contacts", n_contacts / scale)
             state.count("hotline_surrenders", float(converts.sum()) / scale)
+        for index, shock in enumerate(shocks):
+            if shock.kind in ("surrender", "desertion"):  # a sector gives up at once
+                at_post = fit - deserted - surrendered
+                in_sector = np.zeros(at_post.size, np.bool_)
+                in_sector[self._sector(shock.units)] = True
+                gone = binomial(seed, Stream.FRONT_SHOCK, day * 64 + index, np.where(in_sector, at_post, 0),
+                                shock.size)
+                if shock.kind == "surrender":
+                    surrendered = surrendered + gone
+                else:
+                    deserted = deserted + gone
         outcomes = np.stack([killed, wounded, deserted, surrendered], axis=1).astype(np.float64)
         for (_, counter), column in zip(OUTCOMES, outcomes.T, strict=True):
             state.count(counter, float(column.sum()) / scale)
 
-        # memory of precedent, then morale, from the men-level counts
+        # memory of exits and of expected exits (per man), then morale, from the men-level counts
         men = np.maximum(strength, 1e-9)
         exits = outcomes[:, 2] + outcomes[:, 3]
         front.memory = decay_memory(front.memory, f.memory_days) + exits / men
-        # (the memory is in exits per man; precedent() subtracts the usual flow)
-        front.army_memory = (front.army_memory * np.exp(-1.0 / f.memory_days)
-                             + exits.sum() / max(float(strength.sum()), 1e-9))
+        front.expected = decay_memory(front.expected, f.memory_days) + expected / men
+        army_men = max(float(strength.sum()), 1e-9)
+        forget = float(np.exp(-1.0 / f.memory_days))
+        front.army_memory = front.army_memory * forget + float(exits.sum()) / army_men
+        front.army_expected = front.army_expected * forget + float(expected.sum()) / army_men
         home_news = self.home_departures.sum() / self.men
         target = (f.morale_base + f.pay_morale - f.morale_home_news_impact * home_news
-                  - f.morale_contagion_impact * 100.0 * precedent(f, front.memory))
+                  - f.morale_contagion_impact * 100.0 * (front.memory - front.expected)
+                  - f.morale_care_impact * in_care / men + self.balance)
         front.morale = np.clip(front.morale + f.morale_recovery * (target - front.morale)
                                - f.morale_killed_impact * outcomes[:, 0] / men
                                - f.morale_wounded_impact * outcomes[:, 1] / men, 0.0, 1.0)
         front.strength = np.maximum(strength - outcomes.sum(axis=1), 0.0)
+        self.care_ring[day % self.care_days] = outcomes[:, 1]  # out of care in recovery_days
+        self.overruns += int(overrun.sum())
         self._account(state, day, outcomes)
+
+    def _sector(self, share: float) -> slice:
+        """The units of a shock's sector: the first ``ceil(share · units)`` units on the line."""
+        n_units = self.group.size
+        return slice(0, max(1, int(np.ceil(share * n_units - 1e-9))))
 
     def _account(self, state: State, day: int, outcomes: np.ndarray) -> None:
         """Move agents to KILLED, WOUNDED, DESERTED, SURRENDERED as the men-level counts say."""

@@ -39,6 +39,7 @@ __all__ = [
     "Rate",
     "Front",
     "FrontPhase",
+    "FrontShock",
     "CasualtyRates",
     "WarEnd",
     "COUNTRY_GROUPS",
@@ -361,6 +362,44 @@ class FrontPhase(_Model):
     label: str = ""
 
 
+ShockKind = Literal["surrender", "desertion", "morale", "balance", "credibility", "amnesty", "exchange"]
+
+
+class FrontShock(_Model):
+    """A dated event at the front, on a sector of the line (the first ``units`` share of its units).
+
+    * ``surrender`` / ``desertion``: on that day a share ``size`` (0–1) of the fit men of the
+      sector surrender or desert at once (a unit overrun or giving up as a whole): exits beyond
+      any unit's own expected rate, so the contagion of precedent acts on them.
+    * ``morale``: on that day the sector's morale moves by ``size`` (−1 to 1; negative lowers it),
+      then relaxes back to its target at ``morale_recovery``.
+    * ``balance``: from that day the sector's morale target moves by ``size`` (−1 to 1) for good
+      (the strategic balance as the men see it); shocks add up.
+    * ``credibility``: from that day the captor's credibility of good treatment is ``size`` (0–1).
+    * ``amnesty``: on that day a share ``size`` (0–1) of the deserters still at large return to
+      the front.
+    * ``exchange``: on that day a share ``size`` (0–1) of the prisoners held come back;
+      ``exchanged_return_share`` of them return to the front, the rest are discharged.
+    """
+
+    date: dt.date
+    kind: ShockKind
+    size: Annotated[float, Field(ge=-1.0, le=1.0)]
+    units: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _size_for_kind(self) -> FrontShock:
+        what = {"surrender": "a share of the sector's men", "desertion": "a share of the sector's men",
+                "credibility": "the captor's credibility", "amnesty": "a share of the deserters at large",
+                "exchange": "a share of the prisoners held"}
+        if self.kind in what and not 0.0 <= self.size <= 1.0:
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            raise ValueError(f"size: expected {what[self.kind]} from 0 to 1 for {article} {self.kind} shock; "
+                             f"got {self.size:g}")
+        return self
+
+
 class CasualtyRates(_Model):
     """Daily casualty rate (killed + wounded, share of strength) by front intensity."""
 
@@ -423,19 +462,47 @@ class Front(_Model):
     desertion_rate: Rate = 0.003 / (365.25 / 12)
     surrender_rate: Rate = 0.0005 / (365.25 / 12)
     morale_hazard_weight: NonNegative = 3.0
-    contagion_unit: NonNegative = 0.5
-    contagion_neighbours: NonNegative = 0.25
-    contagion_army: NonNegative = 0.1
+    contagion_unit: NonNegative = 0.3
+    contagion_neighbours: NonNegative = 0.15
+    contagion_army: NonNegative = 0.05
     memory_days: Positive = 14.0
+    surrender_opportunity: Rate = 0.02
+    credibility_effect: NonNegative = 1.83
+    overrun_rate: Rate = 0.0005
+    overrun_surrender_logodds: NonNegative = 3.0
     captor_credibility: Share = 0.3
     credibility_reference: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
     deserter_asylum: bool = False
     deserter_asylum_effect: NonNegative = 0.5
+    deserter_recognition: Share = 0.05
+    morale_care_impact: NonNegative = 0.5
+    exchanged_return_share: Share = 0.5
     coercion: Share = 0.5
     coercion_effect: NonNegative = 1.0
     hotline_contacts: Rate = 1600 / (365.25 / 12)
     hotline_conversion: Share = 0.0085
+    shocks: list[FrontShock] = []
     war_end: WarEnd = WarEnd()
+
+    @model_validator(mode="after")
+    def _surrender_below_opportunity(self) -> Front:
+        if not self.surrender_rate < self.surrender_opportunity:
+            raise ValueError(
+                "surrender_rate: expected a rate below surrender_opportunity (surrender_rate is the "
+                "surrenders of a day of active combat, surrender_opportunity the men a day who could "
+                f"surrender then; their ratio is the share who choose to); got {self.surrender_rate:g} "
+                f"per day with surrender_opportunity {self.surrender_opportunity:g} per day")
+        return self
+
+    @model_validator(mode="after")
+    def _contagion_below_runaway(self) -> Front:
+        ratio = self.contagion_unit + self.contagion_neighbours + self.contagion_army
+        if ratio >= 1.0:
+            raise ValueError(
+                "contagion_unit + contagion_neighbours + contagion_army: expected a sum below 1 (the "
+                "branching ratio of desertion and surrender contagion: excess exits set off per excess "
+                f"exit; at 1 or more one unexpected exit starts a cascade that never dies out); got {ratio:g}")
+        return self
 
 
 class Scenario(_Model):
