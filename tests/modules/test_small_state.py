@@ -159,6 +159,30 @@ def test_movement_leavers_travel_queue_and_cross_within_capacity() -> None:
             == men.size)  # the men who crossed are TRAVELLING until reception places them
 
 
+def test_movement_men_balk_at_a_queue_longer_than_they_would_wait() -> None:
+    """No artificial backlog: a crossing holds at most its capacity times its arrivals' patience."""
+    patience = 2.0
+    run = tiny_run(modules=[Movement], men=300, days=8, overrides={
+        "behaviour.patience_days": patience, "behaviour.switch_probability": 0.0})
+    state, world = run.state, run.state.world
+    hand_leaving(state, _leavers(run, 200), day=0)
+    per_day = world.exit_capacity / state.pop.scale
+    for day in range(8):
+        run.step()
+        assert_conserved(state, day)
+        # a man joins only while the wait ahead of him is within his patience (exponential,
+        # mean 2 days: beyond 20 days only one man in 20,000)
+        assert (state.queues.sizes <= per_day * 10 * patience + 1).all(), day
+    assert state.counters["balked"] > 0
+    assert state.counters["gave_up"] >= state.counters["balked"]  # no switching: balkers go home
+    # with a patient population nobody balks at the same crossings
+    patient = tiny_run(modules=[Movement], men=300, days=8, overrides={
+        "behaviour.patience_days": 1e9, "behaviour.switch_probability": 0.0})
+    hand_leaving(patient.state, _leavers(patient, 200), day=0)
+    patient.step(8)
+    assert patient.state.counters["balked"] == 0
+
+
 def test_movement_a_closed_exit_turns_the_queue_back_and_offers_no_route() -> None:
     closure_day = 4
     run = tiny_run(modules=[Movement], men=300, days=10, overrides={

@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 
 from exitwave.capacity import DailyCapacity
 from exitwave.modules.protocol import Module
@@ -83,6 +84,18 @@ def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.nd
     return weight, access
 
 
+@njit(cache=True)
+def _joins(queued: float, per_day: float, patience: np.ndarray) -> np.ndarray:
+    """In arrival order: True for a man who joins (the wait ahead of him, queue ÷ capacity, is
+    within his patience); the queue grows with each man who joins."""
+    out = np.zeros(patience.size, np.bool_)
+    for i in range(patience.size):
+        if per_day > 0.0 and queued / per_day <= patience[i]:
+            out[i] = True
+            queued += 1.0
+    return out
+
+
 def _choose(weight_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Row-wise categorical draw; -1 where a row has no positive weight."""
     cumulative = np.cumsum(weight_rows, axis=1)
@@ -118,6 +131,8 @@ class Movement(Module):
         Output("detained_at_border", "summoned men detained at the border", "people", kind="counter"),
         Output("no_route", "decided to leave but had no route", "people", kind="counter", summary=False),
         Output("gave_up", "gave up waiting and went home", "people", kind="counter"),
+        Output("balked", "saw a queue longer than he would wait and did not join it", "people", kind="counter",
+               summary=False, description="then switched crossing or went home"),
         Output("switched_crossing", "switched to another crossing", "people", kind="counter", summary=False),
         Output("turned_back_entry", "turned back by the destination", "people", kind="counter", summary=False),
         Output("turned_back_exit_closed", "turned back by an exit closure", "people", kind="counter",
@@ -196,6 +211,21 @@ class Movement(Module):
         state.turned_home.append(agents[~summoned])
         state.count(counter, float(agents.size))
 
+    def _give_up(self, state: State, quitters: np.ndarray, day: int, stream_day: int,
+                 counter: str | None = None) -> None:
+        """Men who will not wait here: they switch crossing (``switch_probability``) or go home."""
+        if not quitters.size:
+            return
+        if counter:
+            state.count(counter, float(quitters.size))
+        switch = uniform(state.seed, Stream.SWITCH, stream_day, quitters) < state.scenario.behaviour.switch_probability
+        movers = quitters[switch]
+        state.transition(movers, Status.TRAVELLING)
+        state.count("switched_crossing", float(movers.size))
+        stuck = self._send(state, movers, day, stream_day + 200_000, exclude=state.crossing[movers].astype(np.int64))
+        self._go_home(state, stuck, "gave_up")
+        self._go_home(state, quitters[~switch], "gave_up")
+
     # -- the day ---------------------------------------------------------------------------
     def step(self, state: State, day: int) -> None:
         w, _s, b = state.world, state.schedule, state.scenario.behaviour
@@ -212,14 +242,27 @@ class Movement(Module):
             state.due_day[arriving] = day + np.ceil(patience).astype(np.int64)
             where = state.crossing[arriving]
             by_crossing = np.argsort(where, kind="stable")
-            arriving, where = arriving[by_crossing], where[by_crossing]
+            arriving, where, patience = arriving[by_crossing], where[by_crossing], patience[by_crossing]
             cuts = np.searchsorted(where, np.arange(w.n_crossings + 1))
             tags: list[np.ndarray] = []
+            joined: list[np.ndarray] = []
+            balked: list[np.ndarray] = []
             for c in range(w.n_crossings):
                 if cuts[c + 1] > cuts[c]:
-                    positions = state.queues.push(c, arriving[cuts[c]:cuts[c + 1]])
-                    tags.append((c << _POS_BITS) | positions)
-            self.patience.add_many(state.due_day[arriving], np.concatenate(tags))
+                    men = arriving[cuts[c]:cuts[c + 1]]
+                    # A man who sees a queue longer than he would wait does not join it (he balks):
+                    # the queue a crossing can hold is its capacity times its arrivals' patience.
+                    per_day = max(w.exit_capacity[c], 0.0) / state.pop.scale
+                    joins = _joins(float(state.queues.sizes[c]), per_day, patience[cuts[c]:cuts[c + 1]])
+                    balked.append(men[~joins])
+                    men = men[joins]
+                    if men.size:
+                        positions = state.queues.push(c, men)
+                        tags.append((c << _POS_BITS) | positions)
+                        joined.append(men)
+            if tags:
+                self.patience.add_many(state.due_day[np.concatenate(joined)], np.concatenate(tags))
+            self._give_up(state, State.take(balked), day, stream_day=day + 400_000, counter="balked")
 
         # Men whose patience runs out today, by crossing and in queue order (some have left).
         tired = np.sort(self.patience.pop(day))
@@ -243,14 +286,7 @@ class Movement(Module):
 
         # Patience: those still waiting past their limit switch crossing or go home.
         quitters = state.queues.remove(c, tired) if tired.size else tired
-        if quitters.size:
-            switch = uniform(state.seed, Stream.SWITCH, day, quitters) < state.scenario.behaviour.switch_probability
-            movers = quitters[switch]
-            state.transition(movers, Status.TRAVELLING)
-            state.count("switched_crossing", float(movers.size))
-            stuck = self._send(state, movers, day, day + 200_000, exclude=np.full(movers.size, c))
-            self._go_home(state, stuck, "gave_up")
-            self._go_home(state, quitters[~switch], "gave_up")
+        self._give_up(state, quitters, day, stream_day=day)
         if not served.size:
             return
 
