@@ -50,16 +50,27 @@ from exitwave.vocabulary import (
 if TYPE_CHECKING:
     from exitwave.results import Tally
 
-__all__ = ["Movement", "route_table"]
+__all__ = ["Movement", "route_table", "leaver_capacity"]
 
 _POS_BITS = 40  # queue positions below 2**40 (men who ever joined one crossing's queue)
 _POS_MASK = (1 << _POS_BITS) - 1
 
 
-def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def leaver_capacity(state: State) -> np.ndarray:
+    """People a day each crossing passes for leavers: the world's capacity less ordinary traffic,
+    land crossings scaled by ``land_capacity_factor`` (their capacities were derived from reported
+    peaks: a prior around them, calibrated on the window, not a copy of a target)."""
+    w = state.world
+    factor = np.where(w.crossing_mode == AIR, 1.0, state.scenario.behaviour.land_capacity_factor)
+    return np.asarray(w.exit_capacity, dtype=np.float64) * factor
+
+
+def route_table(state: State, day: int, queue_people: np.ndarray,
+                capacity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(weight[region, class, crossing], access[region, class]) for ``day``, given the people
-    queueing at each crossing."""
+    queueing at each crossing and each crossing's capacity for leavers (people/day)."""
     w, b, s = state.world, state.scenario.behaviour, state.schedule
+    capacity = leaver_capacity(state) if capacity is None else capacity
     passport, fly = CLASS_HAS_PASSPORT, CLASS_CAN_FLY
     dest = w.crossing_country.astype(np.int64)
     needs_passport = w.crossing_passport_required | ~w.country_internal_passport_ok[dest]
@@ -72,10 +83,10 @@ def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.nd
     visa = entry == VISA
     reach[:, visa] *= np.minimum(1.0, w.country_visa_share[dest[visa]] * b.visa_holder_odds)[None, :]
     reach[:, s.exit_closed[day]] = 0.0
-    reach[:, w.exit_capacity <= 0] = 0.0
+    reach[:, capacity <= 0] = 0.0
     asylum_open = s.asylum[day, dest] > 0
     value = 1.0 + b.asylum_value * s.recognition[day, dest] * asylum_open
-    wait_days = queue_people / np.maximum(w.exit_capacity, 1.0)
+    wait_days = queue_people / np.maximum(capacity, 1.0)
     distance = np.power(w.region_crossing_km + b.route_distance_offset_km, -b.route_distance_exponent)
     prominence = np.power(np.maximum(w.crossing_capacity, 0.0) / 1000.0, b.route_capacity_exponent)
     opportunity = distance * prominence[None, :]
@@ -154,7 +165,8 @@ class Movement(Module):
         state.departed_by_region = np.zeros(w.n_regions)
         self.capacity = DailyCapacity(w.n_crossings)
         self.route_class = state.route_class
-        self.route_weight, state.access = route_table(state, 0, self.queue_people)
+        self.exit_capacity = leaver_capacity(state)
+        self.route_weight, state.access = route_table(state, 0, self.queue_people, self.exit_capacity)
 
     def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
         w, recorder = state.world, tally.recorder
@@ -252,7 +264,7 @@ class Movement(Module):
                     men = arriving[cuts[c]:cuts[c + 1]]
                     # A man who sees a queue longer than he would wait does not join it (he balks):
                     # the queue a crossing can hold is its capacity times its arrivals' patience.
-                    per_day = max(w.exit_capacity[c], 0.0) / state.pop.scale
+                    per_day = max(self.exit_capacity[c], 0.0) / state.pop.scale
                     joins = _joins(float(state.queues.sizes[c]), per_day, patience[cuts[c]:cuts[c + 1]])
                     balked.append(men[~joins])
                     men = men[joins]
@@ -272,7 +284,8 @@ class Movement(Module):
             if state.queues.sizes[c]:
                 self._serve(state, c, day, tired[tired_cuts[c]:tired_cuts[c + 1]] & _POS_MASK)
         self.queue_people[:] = state.queues.sizes * state.pop.scale
-        self.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1), self.queue_people)
+        self.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1), self.queue_people,
+                                                      self.exit_capacity)
 
     def _serve(self, state: State, c: int, day: int, tired: np.ndarray) -> None:
         """Serve crossing ``c``; ``tired``: queue positions of the men whose patience runs out
@@ -281,7 +294,7 @@ class Movement(Module):
         if s.exit_closed[day, c]:
             self._go_home(state, state.queues.clear(c), "turned_back_exit_closed")
             return
-        n_served = self.capacity.take(c, w.exit_capacity[c], state.pop.scale, int(state.queues.sizes[c]))
+        n_served = self.capacity.take(c, self.exit_capacity[c], state.pop.scale, int(state.queues.sizes[c]))
         served = state.queues.pop(c, n_served)
 
         # Patience: those still waiting past their limit switch crossing or go home.

@@ -281,6 +281,7 @@ class Behaviour(_Model):
     patience_days: Positive = 4.0
     switch_probability: Share = 0.4
     retry_resistance: Annotated[float, Field(ge=1.0, le=100.0)] = 1.0
+    land_capacity_factor: Annotated[float, Field(gt=0.0, le=5.0)] = 1.0
     return_rate: Rate = 0.35 / 450.0
     protected_return_factor: NonNegative = 0.2
     onward_rate: Rate = 0.05
