@@ -509,8 +509,12 @@ def calibrate_cmd(
     out.print(table)
     out.print(f"targets inside the 90 % posterior predictive band: {summary['coverage_90']:.0%}; "
               f"final tolerance {summary['final_epsilon']:.3g}")
+    validation = summary.get("validation")
+    if validation:
+        out.print(f"forecast against {validation['observations']} later observations (not used in the fit): "
+                  f"{validation['coverage_90']:.0%} inside the 90 % band")
     out.print(f"written: [bold]{out_dir}[/] (calibrated.yaml, posterior.csv, fit_report.md, fit.png, "
-              f"forecast.csv, forecast.png, calibration.json)")
+              f"forecast.csv, forecast.png, calibration.json{', validation.csv' if validation else ''})")
 
 
 @app.command("dashboard")

@@ -11,12 +11,14 @@ import pytest
 
 from exitwave.calibration import calibrate, load_targets
 from exitwave.calibration.abc import simulate_targets
+from exitwave.calibration.targets import load_validation, model_values
 from exitwave.errors import InputError
 from exitwave.world import load_world
 from helpers import edit_csv
 
 WORLD = load_world("russia-2022")
 TARGETS = WORLD.folder / "targets.csv"
+VALIDATION = WORLD.folder / "validation.csv"
 
 
 def test_bundled_targets_load_and_stay_inside_the_window():
@@ -39,6 +41,39 @@ def test_a_target_definition_mismatch_is_a_clear_error(tmp_path, row, column, va
     with pytest.raises(InputError) as info:
         load_targets(path, WORLD)
     assert expected in str(info.value) and f"row {row}" in str(info.value)
+
+
+def test_validation_observations_lie_after_the_window_and_the_calibration_never_reads_them(tmp_path):
+    observations = load_validation(VALIDATION, WORLD)
+    assert min(t.date_to for t in observations).isoformat() > "2022-10-02"
+    assert {t.quantity.partition(":")[0] for t in observations} >= {"mobilized", "stock", "exits", "departed"}
+    # a window observation is refused in the validation file, a later one in the targets
+    path = tmp_path / "validation.csv"
+    shutil.copy(VALIDATION, path)
+    edit_csv(path, 2, "date_to", "2022-09-30")
+    with pytest.raises(InputError, match="inside the calibration window"):
+        load_validation(path, WORLD)
+    with pytest.raises(InputError, match="after the calibration window"):
+        load_targets(VALIDATION, WORLD)
+    # the calibration reads targets.csv only: the module never names the validation file
+    source = (Path(calibrate.__code__.co_filename)).read_text()
+    assert "validation" not in source
+
+
+def test_exits_are_entries_less_the_change_of_the_stock():
+    import pandas as pd
+
+    days = pd.date_range("2022-09-21", periods=4, name="date")
+    series = pd.DataFrame({"departed": 0.0, "abroad.KZ": [10.0, 25.0, 30.0, 28.0]}, index=days)
+    for c, cid in enumerate(WORLD.crossing_ids):
+        kz = WORLD.country_ids[WORLD.crossing_country[c]] == "KZ"
+        series[f"crossed.{cid}"] = [10.0, 20.0, 10.0, 0.0] if kz and not any(
+            WORLD.country_ids[WORLD.crossing_country[k]] == "KZ" for k in range(c)) else 0.0
+    exits = next(t for t in load_targets(TARGETS, WORLD) if t.quantity == "exits:KZ")
+    window = exits.__class__(**{**exits.__dict__, "date_from": days[0].date(), "date_to": days[-1].date(),
+                                "baseline_per_day": 0.0})
+    # entries 40, stock from 0 to 28: 12 men left (onward or home)
+    assert model_values([window], series, WORLD, 2.0)[0] == pytest.approx(12.0)
 
 
 def test_abc_recovers_known_parameters_from_synthetic_data():
@@ -70,8 +105,15 @@ def test_fit_report_and_forecast_are_written(tmp_path: Path):
     summary = write_calibration(cal, tmp_path / "cal", k=3, seed=2)
     names = sorted(p.name for p in (tmp_path / "cal").iterdir())
     assert names == ["calibrated.yaml", "calibration.json", "fit.csv", "fit.png", "fit_report.md",
-                     "forecast.csv", "forecast.png", "posterior.csv"]
+                     "forecast.csv", "forecast.png", "posterior.csv", "validation.csv"]
     assert 0.0 <= summary["coverage_90"] <= 1.0
+    # coverage by kind of target, and the forecast held against the later observations
+    assert set(summary["coverage_by_kind"]) >= {"entries", "exits", "queue_vehicles"}
+    validation = summary["validation"]
+    assert validation["read_by_calibration"] is False and validation["file"].endswith("validation.csv")
+    assert validation["observations"] == len(load_validation(VALIDATION, WORLD))
+    assert set(validation["coverage_by_kind"]) >= {"mobilized", "stock", "exits", "departed"}
+    assert "Forecast against later observations" in (tmp_path / "cal" / "fit_report.md").read_text()
     forecast = (tmp_path / "cal" / "forecast.csv").read_text()
     assert "2022-12-" in forecast  # runs to the end of 2022, beyond the window
     from exitwave.scenario.load import load_scenario

@@ -8,6 +8,7 @@ import numpy as np
 
 from exitwave.scenario.load import load_scenario
 from exitwave.state import Status
+from exitwave.vocabulary import AIR
 from helpers import run_small
 
 FINNISH = ["vaalimaa_torfyanovka", "nuijamaa_brusnichnoye", "imatra_svetogorsk", "niirala_vyartsilya",
@@ -114,3 +115,21 @@ def test_a_visa_fee_deters_the_men_who_cannot_pay_it():
     # a zero fee is the lever switched off: identical to the status quo
     assert zero.summary["departed"] == free.summary["departed"]
     assert zero.summary["by_destination"] == free.summary["by_destination"]
+
+
+def test_the_land_capacity_factor_scales_land_crossings_only():
+    factor = 0.5
+    keep: list = []
+    sc = load_scenario("russia-2022", overrides={"behaviour.land_capacity_factor": factor})
+    results = run_small(sc, keep=keep, scale=500, days=30)
+    world = keep[0].world
+    scale = results.summary["scale"]
+    land_busy = 0
+    for c, cid in enumerate(world.crossing_ids):
+        daily = results.series[f"crossed.{cid}"]
+        air = world.crossing_mode[c] == AIR
+        limit = world.exit_capacity[c] * (1.0 if air else factor)
+        assert daily.max() <= limit + scale + 1e-6, cid
+        # the jammed land crossings pass their scaled capacity, well above half the world's
+        land_busy += int(not air and daily.max() > 0.9 * limit > 0)
+    assert land_busy >= 5

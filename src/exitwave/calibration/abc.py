@@ -47,6 +47,7 @@ DEFAULT_PARAMETERS = (
     "behaviour.patience_days",
     "behaviour.people_per_vehicle",
     "behaviour.visa_holder_odds",
+    "behaviour.land_capacity_factor",
 )
 _PER_DAY = {p.name for p in parameters() if p.unit == "per day"}
 

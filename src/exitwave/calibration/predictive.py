@@ -16,14 +16,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from exitwave.calibration.abc import Calibration, _json, _override, write_atomically
-from exitwave.calibration.targets import CALIBRATION_END, model_values
+from exitwave.calibration.targets import (
+    CALIBRATION_END,
+    Target,
+    load_validation,
+    model_values,
+    target_kind,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pandas as pd
 
-__all__ = ["predictive_runs", "fit_table", "forecast_table", "write_calibration"]
+__all__ = ["predictive_runs", "fit_table", "forecast_table", "validation_table", "coverage_by_kind",
+           "write_calibration"]
 
 FORECAST_END = dt.date(2022, 12, 31)
 
@@ -44,13 +51,31 @@ def predictive_runs(cal: Calibration, k: int, seed: int, end: dt.date = FORECAST
 
 
 def fit_table(cal: Calibration, runs: list[tuple[Any, Any, float]]) -> pd.DataFrame:
+    return _band_table(cal.targets, runs, end=CALIBRATION_END)
+
+
+def validation_table(observations: list[Target], runs: list[tuple[Any, Any, float]]) -> pd.DataFrame:
+    """The forecast (the same posterior draws, run past the window) against later observations."""
+    return _band_table(observations, runs, end=None)
+
+
+def coverage_by_kind(table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per kind of quantity (entries, exits, stock …): observations, inside the 90 % band, share."""
+    out: dict[str, dict[str, float]] = {}
+    for kind, rows in table.groupby(table["quantity"].map(target_kind), sort=True):
+        out[str(kind)] = {"targets": int(len(rows)), "inside_90": int(rows["inside_90"].sum()),
+                          "coverage_90": float(rows["inside_90"].mean())}
+    return out
+
+
+def _band_table(targets: list[Target], runs: list[tuple[Any, Any, float]], end: dt.date | None) -> pd.DataFrame:
     import pandas as pd
 
-    values = np.array([model_values(cal.targets, series.loc[:str(CALIBRATION_END)], world, ppv)
+    values = np.array([model_values(targets, series.loc[:str(end)] if end else series, world, ppv)
                        for series, world, ppv in runs])
     p5, p50, p95 = np.percentile(values, [5, 50, 95], axis=0)
     rows = []
-    for j, t in enumerate(cal.targets):
+    for j, t in enumerate(targets):
         rows.append({"target": t.target_id, "quantity": t.quantity, "unit": t.unit,
                      "from": t.date_from.isoformat(), "to": t.date_to.isoformat(),
                      "observed": t.observed, "reliability": t.reliability,
@@ -151,22 +176,50 @@ def _scenario_yaml(cal: Calibration, command: str) -> str:
     return header + yaml.safe_dump(body, sort_keys=False)
 
 
-def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, command: str = "") -> dict[str, Any]:
-    """Run the posterior predictive and forecast; write every output into ``out`` atomically."""
+def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, command: str = "",
+                      validation_path: Path | None = None) -> dict[str, Any]:
+    """Run the posterior predictive and forecast; write every output into ``out`` atomically.
+
+    ``validation_path`` (default: the world's ``validation.csv``, if it has one): observations after
+    the window that the calibration never read; the forecast is held against them
+    (``validation.csv`` in ``out``, a section of the report, coverage in ``calibration.json``).
+    """
+    import hashlib
+
+    from exitwave.scenario.load import load_scenario, resolve_scenario_path
+    from exitwave.world import load_world
+
     runs = predictive_runs(cal, k, seed)
     fit = fit_table(cal, runs)
+    if validation_path is None:
+        sc = load_scenario(cal.scenario)
+        world = load_world(sc.world, relative_to=resolve_scenario_path(cal.scenario).parent)
+        candidate = world.folder / "validation.csv"
+        validation_path = candidate if candidate.is_file() else None
+    else:
+        world = runs[0][1]
+    validation = None
+    if validation_path is not None:
+        validation = validation_table(load_validation(validation_path, world), runs)
     forecast = forecast_table(runs)
     fit_png, forecast_png = _plots(fit, forecast)
     ident = cal.identifiability()
     coverage = float(fit["inside_90"].mean())
     last = cal.history[-1] if cal.history else {}
-    summary = {
+    by_kind = coverage_by_kind(fit)
+    validation_summary: dict[str, Any] | None = None if validation is None else {
+        "file": str(validation_path), "read_by_calibration": False,
+        "sha256": hashlib.sha256(validation_path.read_bytes()).hexdigest() if validation_path else None,
+        "observations": int(len(validation)), "coverage_90": float(validation["inside_90"].mean()),
+        "coverage_by_kind": coverage_by_kind(validation)}
+    summary: dict[str, Any] = {
         "scenario": cal.scenario, "method": cal.method, "seed": cal.seed, "scale": cal.scale,
         "window": ["2022-09-21", CALIBRATION_END.isoformat()], "seconds": round(cal.seconds, 1),
         "simulations": int(sum(g.get("samples", 0) for g in cal.history)),
         "generations": len(cal.history), "final_epsilon": last.get("epsilon"),
         "final_acceptance_rate": last.get("acceptance_rate"),
-        "coverage_90": coverage, "posterior_median": cal.median(), "identifiability": ident,
+        "coverage_90": coverage, "coverage_by_kind": by_kind, "validation": validation_summary,
+        "posterior_median": cal.median(), "identifiability": ident,
         "history": cal.history, "predictive_draws": k, "command": command,
     }
     lines = [f"# Calibration of `{cal.scenario}`", "",
@@ -178,6 +231,9 @@ def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, c
     for r in fit.itertuples():
         lines.append(f"| {r.target} ({r.unit}) | {r.observed:,.0f} | {r.median:,.0f} | {r.p5:,.0f}–{r.p95:,.0f} | "
                      f"{'yes' if r.inside_90 else '**no**'} | {r.reliability} |")
+    lines += ["", "Coverage by kind of target:", "", "| kind | targets | inside the 90 % band |", "|---|---|---|"]
+    for kind, c in by_kind.items():
+        lines.append(f"| {kind} | {c['targets']} | {c['inside_90']} ({c['coverage_90']:.0%}) |")
     lines += ["", "## Parameters", "", "| parameter | prior range | posterior median | sd ratio | verdict |",
               "|---|---|---|---|---|"]
     for name, info in ident.items():
@@ -189,11 +245,26 @@ def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, c
               "![fit](fit.png)", "", "## Forecast to the end of 2022", "",
               "Not fitted to anything after 2 October 2022; hold it against later observations.", "",
               "![forecast](forecast.png)", ""]
+    if validation is not None and validation_summary is not None:
+        v = validation_summary
+        lines += ["## Forecast against later observations", "",
+                  f"`{validation_path}` (never read by the calibration): {v['coverage_90']:.0%} of "
+                  f"{v['observations']} observations inside the 90 % band of the forecast.", "",
+                  "| observation | to | observed | forecast median | 5–95 % | inside | reliability |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in validation.itertuples():
+            lines.append(f"| {r.target} ({r.quantity}) | {r.to} | {r.observed:,.0f} | {r.median:,.0f} | "
+                         f"{r.p5:,.0f}–{r.p95:,.0f} | {'yes' if r.inside_90 else '**no**'} | {r.reliability} |")
+        lines += ["", "| kind | observations | inside the 90 % band |", "|---|---|---|"]
+        for kind, c in v["coverage_by_kind"].items():
+            lines.append(f"| {kind} | {c['targets']} | {c['inside_90']} ({c['coverage_90']:.0%}) |")
+        lines.append("")
     files: dict[str, str | bytes] = {
         "calibrated.yaml": _scenario_yaml(cal, command),
         "posterior.csv": cal.posterior.to_csv(index=False),
         "fit.csv": fit.to_csv(index=False),
         "forecast.csv": forecast.to_csv(index=False),
+        **({"validation.csv": validation.to_csv(index=False)} if validation is not None else {}),
         "calibration.json": _json(summary),
         "fit_report.md": "\n".join(lines),
         "fit.png": fit_png,

@@ -8,7 +8,17 @@ unit, how reliable the source is, and which model quantity it corresponds to:
   figure includes (Georgia counted 5–6 k Russians a day before the decree);
 * ``crossed:<crossing>`` — people through one crossing;
 * ``queue_vehicles:<crossing>`` — the queue at the end of the day divided by
-  ``behaviour.people_per_vehicle`` (the occupancy factor is a parameter of the model).
+  ``behaviour.people_per_vehicle`` (the occupancy factor is a parameter of the model);
+* ``exits:<ISO2>`` — people leaving a country (onward or home): its entries through the world's
+  crossings minus the change of the stock in it, plus ``baseline_per_day`` of ordinary
+  travellers leaving (a gross count such as Kazakhstan's includes them);
+* ``stock:<ISO2>`` — men in the country (a ``snapshot``);
+* ``mobilized`` — men mobilized since the start (cumulative, a ``snapshot``);
+* ``departed`` — men who crossed out since the start (cumulative, a ``snapshot``).
+
+The calibration reads ``targets.csv`` (the window, to 2 October 2022, enforced). The same
+definitions serve ``validation.csv``: later observations that the calibration never reads and
+against which the forecast is checked (:func:`load_validation`; every row ends after the window).
 
 Definitions must match: a queue in vehicles is never compared with people, and trips (FSB
 counts) are not persons. Reliability sets the uncertainty on a log scale: verified ±20 %,
@@ -33,11 +43,20 @@ if TYPE_CHECKING:
 
     from exitwave.world import World
 
-__all__ = ["Target", "load_targets", "model_values", "RELIABILITY_SD", "CALIBRATION_END"]
+__all__ = ["Target", "load_targets", "load_validation", "model_values", "target_kind", "RELIABILITY_SD",
+           "CALIBRATION_END"]
 
 RELIABILITY_SD = {"verified": math.log(1.2), "secondary": math.log(1.35), "unverified": math.log(1.6)}
 CALIBRATION_END = dt.date(2022, 10, 2)  # the calibration window ends here (data discipline)
-_UNITS = {"entries": "persons", "crossed": "persons", "queue_vehicles": "vehicles"}
+_UNITS = {"entries": "persons", "crossed": "persons", "queue_vehicles": "vehicles", "exits": "persons",
+          "stock": "persons", "mobilized": "persons", "departed": "persons"}
+_COUNTRY_KINDS = ("entries", "exits", "stock")
+_CUMULATIVE = ("mobilized", "departed")  # no name after the kind; snapshots of a running total
+
+
+def target_kind(quantity: str) -> str:
+    """The kind of a target's quantity: entries, exits, stock, crossed, queue_vehicles …"""
+    return quantity.partition(":")[0]
 
 
 @dataclass(frozen=True)
@@ -59,10 +78,16 @@ class Target:
         return RELIABILITY_SD[self.reliability]
 
 
-def load_targets(path: Path, world: World) -> list[Target]:
+def load_validation(path: Path, world: World) -> list[Target]:
+    """Read a table of observations after the window (each row must end after 2 October 2022)."""
+    return load_targets(path, world, validation=True)
+
+
+def load_targets(path: Path, world: World, *, validation: bool = False) -> list[Target]:
     """Read and check a targets table against the world and the definitions above."""
     if not path.is_file():
-        raise InputError(str(path), "", "file not found: this world has no calibration targets")
+        raise InputError(str(path), "", "file not found: this world has no "
+                         + ("validation observations" if validation else "calibration targets"))
     targets = []
     with path.open(newline="", encoding="utf-8-sig") as handle:
         for row_number, row in enumerate(csv.DictReader(handle), start=2):
@@ -74,12 +99,16 @@ def load_targets(path: Path, world: World) -> list[Target]:
             unit = row.get("unit", "")
             if kind not in _UNITS:
                 raise InputError(str(path), where("quantity"),
-                                 f"expected entries:<ISO2>, crossed:<crossing> or queue_vehicles:<crossing>, got {quantity!r}")
+                                 "expected entries:<ISO2>, exits:<ISO2>, stock:<ISO2>, crossed:<crossing>, "
+                                 f"queue_vehicles:<crossing>, mobilized or departed, got {quantity!r}")
+            if (kind in _CUMULATIVE) != (name == ""):
+                raise InputError(str(path), where("quantity"), f"{kind} takes no name after it" if name
+                                 else f"expected {kind}:<name>, got {quantity!r}")
             if unit != _UNITS[kind]:
                 raise InputError(str(path), where("unit"),
                                  f"{quantity} is counted in {_UNITS[kind]}, but the observation is in {unit!r}: "
                                  f"definitions must match (vehicles are not people; trips are not persons)")
-            if kind == "entries" and name != "EU" and name not in world.country_ids:
+            if kind in _COUNTRY_KINDS and not (kind == "entries" and name == "EU") and name not in world.country_ids:
                 raise InputError(str(path), where("quantity"), f"unknown country {name!r}")
             if kind in ("crossed", "queue_vehicles") and name not in world.crossing_ids:
                 raise InputError(str(path), where("quantity"), f"unknown crossing {name!r}")
@@ -90,10 +119,14 @@ def load_targets(path: Path, world: World) -> list[Target]:
                 baseline = float(row.get("baseline_per_day") or 0)
             except (KeyError, ValueError) as err:
                 raise InputError(str(path), f"row {row_number}", f"expected dates and numbers: {err}") from err
-            if end > CALIBRATION_END:
+            if end > CALIBRATION_END and not validation:
                 raise InputError(str(path), where("date_to"),
                                  f"{end} is after the calibration window (to {CALIBRATION_END}); later "
-                                 f"observations are kept for checking forecasts")
+                                 f"observations are kept for checking forecasts (validation.csv)")
+            if end <= CALIBRATION_END and validation:
+                raise InputError(str(path), where("date_to"),
+                                 f"{end} is inside the calibration window (to {CALIBRATION_END}): a validation "
+                                 "observation must end after it (window data belong in targets.csv)")
             if end < start or observed <= 0:
                 raise InputError(str(path), where("observed"), "expected date_to ≥ date_from and a positive observation")
             reliability = row.get("reliability", "")
@@ -102,6 +135,8 @@ def load_targets(path: Path, world: World) -> list[Target]:
             statistic = row.get("statistic", "sum")
             if statistic not in ("sum", "snapshot"):
                 raise InputError(str(path), where("statistic"), "expected sum or snapshot")
+            if (kind in ("stock", *_CUMULATIVE)) and statistic != "snapshot":
+                raise InputError(str(path), where("statistic"), f"{kind} is a level on a day: expected snapshot")
             targets.append(Target(row["target_id"], quantity, unit, start, end, statistic, observed,
                                   baseline, reliability, row.get("note", "")))
     return targets
@@ -113,6 +148,18 @@ def _daily(series: pd.DataFrame, quantity: str, world: World, people_per_vehicle
         return series[f"crossed.{name}"]
     if kind == "queue_vehicles":
         return series[f"queue_length.{name}"] / people_per_vehicle
+    if kind == "mobilized":
+        from exitwave.modules.mobilization import MOBILIZED_COUNTERS
+
+        return sum((series[c] for c in MOBILIZED_COUNTERS if c in series), series["departed"] * 0.0)
+    if kind == "departed":
+        return series["departed"]
+    if kind in ("stock", "exits"):
+        stock = series[f"abroad.{name}"] if f"abroad.{name}" in series else series["departed"] * 0.0
+        if kind == "stock":
+            return stock
+        entries = _daily(series, f"entries:{name}", world, people_per_vehicle)
+        return entries - stock.diff().fillna(stock.iloc[0])
     members = ({world.country_ids[k] for k in np.flatnonzero(world.country_eu)} if name == "EU" else {name})
     columns = [f"crossed.{cid}" for c, cid in enumerate(world.crossing_ids)
                if world.country_ids[world.crossing_country[c]] in members]

@@ -106,13 +106,16 @@ class Decision(Module):
 
     def step(self, state: State, day: int) -> None:
         heap = state.heap
+        b = state.scenario.behaviour
         leaving: list[np.ndarray] = []
         # Men back home (turned back, gave up) get a fresh resistance and rejoin their heap.
         back = state.take(state.turned_home)
         back = back[state.status[back] == Status.AT_HOME]
         if back.size:
             attempt = state.attempts[back].astype(np.int64)
-            fresh = exponential(state.seed, Stream.RESISTANCE, 0, back * 256 + attempt)
+            # A man back from the border has learnt what it costs (days in a queue, money): he needs
+            # retry_resistance times a fresh resistance before he sets out again.
+            fresh = exponential(state.seed, Stream.RESISTANCE, 0, back * 256 + attempt) * b.retry_resistance
             state.key[back] = heap.level[state.decision_group[back]] + fresh / individual_weight(state, back)
             heap_insert(back, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
         # Men at home: advance each group's cumulative hazard, pop the triggers it passed.

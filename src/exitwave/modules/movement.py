@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 
 from exitwave.capacity import DailyCapacity
 from exitwave.modules.protocol import Module
@@ -49,16 +50,27 @@ from exitwave.vocabulary import (
 if TYPE_CHECKING:
     from exitwave.results import Tally
 
-__all__ = ["Movement", "route_table"]
+__all__ = ["Movement", "route_table", "leaver_capacity"]
 
 _POS_BITS = 40  # queue positions below 2**40 (men who ever joined one crossing's queue)
 _POS_MASK = (1 << _POS_BITS) - 1
 
 
-def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def leaver_capacity(state: State) -> np.ndarray:
+    """People a day each crossing passes for leavers: the world's capacity less ordinary traffic,
+    land crossings scaled by ``land_capacity_factor`` (their capacities were derived from reported
+    peaks: a prior around them, calibrated on the window, not a copy of a target)."""
+    w = state.world
+    factor = np.where(w.crossing_mode == AIR, 1.0, state.scenario.behaviour.land_capacity_factor)
+    return np.asarray(w.exit_capacity, dtype=np.float64) * factor
+
+
+def route_table(state: State, day: int, queue_people: np.ndarray,
+                capacity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(weight[region, class, crossing], access[region, class]) for ``day``, given the people
-    queueing at each crossing."""
+    queueing at each crossing and each crossing's capacity for leavers (people/day)."""
     w, b, s = state.world, state.scenario.behaviour, state.schedule
+    capacity = leaver_capacity(state) if capacity is None else capacity
     passport, fly = CLASS_HAS_PASSPORT, CLASS_CAN_FLY
     dest = w.crossing_country.astype(np.int64)
     needs_passport = w.crossing_passport_required | ~w.country_internal_passport_ok[dest]
@@ -71,16 +83,28 @@ def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.nd
     visa = entry == VISA
     reach[:, visa] *= np.minimum(1.0, w.country_visa_share[dest[visa]] * b.visa_holder_odds)[None, :]
     reach[:, s.exit_closed[day]] = 0.0
-    reach[:, w.exit_capacity <= 0] = 0.0
+    reach[:, capacity <= 0] = 0.0
     asylum_open = s.asylum[day, dest] > 0
     value = 1.0 + b.asylum_value * s.recognition[day, dest] * asylum_open
-    wait_days = queue_people / np.maximum(w.exit_capacity, 1.0)
+    wait_days = queue_people / np.maximum(capacity, 1.0)
     distance = np.power(w.region_crossing_km + b.route_distance_offset_km, -b.route_distance_exponent)
     prominence = np.power(np.maximum(w.crossing_capacity, 0.0) / 1000.0, b.route_capacity_exponent)
     opportunity = distance * prominence[None, :]
     weight = (reach * value * np.exp(-wait_days / b.wait_tolerance_days))[None, :, :] * opportunity[:, None, :]
     access = weight.sum(axis=2) / opportunity.sum(axis=1)[:, None]
     return weight, access
+
+
+@njit(cache=True)
+def _joins(queued: float, per_day: float, patience: np.ndarray) -> np.ndarray:
+    """In arrival order: True for a man who joins (the wait ahead of him, queue ÷ capacity, is
+    within his patience); the queue grows with each man who joins."""
+    out = np.zeros(patience.size, np.bool_)
+    for i in range(patience.size):
+        if per_day > 0.0 and queued / per_day <= patience[i]:
+            out[i] = True
+            queued += 1.0
+    return out
 
 
 def _choose(weight_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -118,6 +142,8 @@ class Movement(Module):
         Output("detained_at_border", "summoned men detained at the border", "people", kind="counter"),
         Output("no_route", "decided to leave but had no route", "people", kind="counter", summary=False),
         Output("gave_up", "gave up waiting and went home", "people", kind="counter"),
+        Output("balked", "saw a queue longer than he would wait and did not join it", "people", kind="counter",
+               summary=False, description="then switched crossing or went home"),
         Output("switched_crossing", "switched to another crossing", "people", kind="counter", summary=False),
         Output("turned_back_entry", "turned back by the destination", "people", kind="counter", summary=False),
         Output("turned_back_exit_closed", "turned back by an exit closure", "people", kind="counter",
@@ -139,7 +165,8 @@ class Movement(Module):
         state.departed_by_region = np.zeros(w.n_regions)
         self.capacity = DailyCapacity(w.n_crossings)
         self.route_class = state.route_class
-        self.route_weight, state.access = route_table(state, 0, self.queue_people)
+        self.exit_capacity = leaver_capacity(state)
+        self.route_weight, state.access = route_table(state, 0, self.queue_people, self.exit_capacity)
 
     def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
         w, recorder = state.world, tally.recorder
@@ -196,6 +223,21 @@ class Movement(Module):
         state.turned_home.append(agents[~summoned])
         state.count(counter, float(agents.size))
 
+    def _give_up(self, state: State, quitters: np.ndarray, day: int, stream_day: int,
+                 counter: str | None = None) -> None:
+        """Men who will not wait here: they switch crossing (``switch_probability``) or go home."""
+        if not quitters.size:
+            return
+        if counter:
+            state.count(counter, float(quitters.size))
+        switch = uniform(state.seed, Stream.SWITCH, stream_day, quitters) < state.scenario.behaviour.switch_probability
+        movers = quitters[switch]
+        state.transition(movers, Status.TRAVELLING)
+        state.count("switched_crossing", float(movers.size))
+        stuck = self._send(state, movers, day, stream_day + 200_000, exclude=state.crossing[movers].astype(np.int64))
+        self._go_home(state, stuck, "gave_up")
+        self._go_home(state, quitters[~switch], "gave_up")
+
     # -- the day ---------------------------------------------------------------------------
     def step(self, state: State, day: int) -> None:
         w, _s, b = state.world, state.schedule, state.scenario.behaviour
@@ -212,14 +254,27 @@ class Movement(Module):
             state.due_day[arriving] = day + np.ceil(patience).astype(np.int64)
             where = state.crossing[arriving]
             by_crossing = np.argsort(where, kind="stable")
-            arriving, where = arriving[by_crossing], where[by_crossing]
+            arriving, where, patience = arriving[by_crossing], where[by_crossing], patience[by_crossing]
             cuts = np.searchsorted(where, np.arange(w.n_crossings + 1))
             tags: list[np.ndarray] = []
+            joined: list[np.ndarray] = []
+            balked: list[np.ndarray] = []
             for c in range(w.n_crossings):
                 if cuts[c + 1] > cuts[c]:
-                    positions = state.queues.push(c, arriving[cuts[c]:cuts[c + 1]])
-                    tags.append((c << _POS_BITS) | positions)
-            self.patience.add_many(state.due_day[arriving], np.concatenate(tags))
+                    men = arriving[cuts[c]:cuts[c + 1]]
+                    # A man who sees a queue longer than he would wait does not join it (he balks):
+                    # the queue a crossing can hold is its capacity times its arrivals' patience.
+                    per_day = max(self.exit_capacity[c], 0.0) / state.pop.scale
+                    joins = _joins(float(state.queues.sizes[c]), per_day, patience[cuts[c]:cuts[c + 1]])
+                    balked.append(men[~joins])
+                    men = men[joins]
+                    if men.size:
+                        positions = state.queues.push(c, men)
+                        tags.append((c << _POS_BITS) | positions)
+                        joined.append(men)
+            if tags:
+                self.patience.add_many(state.due_day[np.concatenate(joined)], np.concatenate(tags))
+            self._give_up(state, State.take(balked), day, stream_day=day + 400_000, counter="balked")
 
         # Men whose patience runs out today, by crossing and in queue order (some have left).
         tired = np.sort(self.patience.pop(day))
@@ -229,7 +284,8 @@ class Movement(Module):
             if state.queues.sizes[c]:
                 self._serve(state, c, day, tired[tired_cuts[c]:tired_cuts[c + 1]] & _POS_MASK)
         self.queue_people[:] = state.queues.sizes * state.pop.scale
-        self.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1), self.queue_people)
+        self.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1), self.queue_people,
+                                                      self.exit_capacity)
 
     def _serve(self, state: State, c: int, day: int, tired: np.ndarray) -> None:
         """Serve crossing ``c``; ``tired``: queue positions of the men whose patience runs out
@@ -238,19 +294,12 @@ class Movement(Module):
         if s.exit_closed[day, c]:
             self._go_home(state, state.queues.clear(c), "turned_back_exit_closed")
             return
-        n_served = self.capacity.take(c, w.exit_capacity[c], state.pop.scale, int(state.queues.sizes[c]))
+        n_served = self.capacity.take(c, self.exit_capacity[c], state.pop.scale, int(state.queues.sizes[c]))
         served = state.queues.pop(c, n_served)
 
         # Patience: those still waiting past their limit switch crossing or go home.
         quitters = state.queues.remove(c, tired) if tired.size else tired
-        if quitters.size:
-            switch = uniform(state.seed, Stream.SWITCH, day, quitters) < state.scenario.behaviour.switch_probability
-            movers = quitters[switch]
-            state.transition(movers, Status.TRAVELLING)
-            state.count("switched_crossing", float(movers.size))
-            stuck = self._send(state, movers, day, day + 200_000, exclude=np.full(movers.size, c))
-            self._go_home(state, stuck, "gave_up")
-            self._go_home(state, quitters[~switch], "gave_up")
+        self._give_up(state, quitters, day, stream_day=day)
         if not served.size:
             return
 

@@ -224,11 +224,14 @@ class PopulationSpec(_Model):
 
 
 class Wave(_Model):
-    """A call-up wave: summonses go out over ``summons_days`` from ``date``."""
+    """A call-up wave: a quota of men, planned over ``pace_days`` from ``date``, summonses served
+    (at most ``capacity_per_day`` a day) while the decree runs (``summons_days``)."""
 
     date: dt.date
     quota: Annotated[int, Field(ge=0)]
     summons_days: Annotated[int, Field(ge=1)] = 30
+    pace_days: Annotated[int, Field(ge=1)] = 30
+    capacity_per_day: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 20000.0
     oversummons: Annotated[float, Field(ge=1.0)] = 1.3
     allocation: Literal["reservist_pool", "weighted"] = "weighted"
     reservists_only: bool = True
@@ -240,6 +243,8 @@ class Mobilization(_Model):
     response_days: Positive = 3.0
     hide_rate: Rate = 0.02
     enforcement_rate: Rate = 0.005
+    exempt_share: Share = 0.1
+    unwilling_share: Share = 0.45
 
 
 class NewsShock(_Model):
@@ -276,6 +281,8 @@ class Behaviour(_Model):
     visa_holder_odds: Annotated[float, Field(ge=1.0, le=50.0)] = 5.0
     patience_days: Positive = 4.0
     switch_probability: Share = 0.4
+    retry_resistance: Annotated[float, Field(ge=1.0, le=100.0)] = 1.0
+    land_capacity_factor: Annotated[float, Field(gt=0.0, le=5.0)] = 1.0
     return_rate: Rate = 0.35 / 450.0
     protected_return_factor: NonNegative = 0.2
     onward_rate: Rate = 0.05
