@@ -70,6 +70,7 @@ class Stream(IntEnum):
     HOTLINE_CONVERSION = 35  # the front: surrenders among a unit's hotline contacts
     FRONT_ROUNDING = 36  # the front: offsets of the agent accounting of men-level counts
     FRONT_PICK = 37  # the front: which agents of a unit carry its day's men-level outcomes
+    CASCADE = 38  # information: whether a contact's arrival abroad persuades a man, and when he goes
 
 
 @njit(cache=True, inline="always")

@@ -261,6 +261,10 @@ class Behaviour(_Model):
     non_reservist_threat: Share = 0.5
     callup_news_half_life_days: Positive = 7.0
     network_odds_per_contact_abroad: Annotated[float, Field(ge=1.0, le=10.0)] = 1.4
+    cascade_persuasion: Share = 0.0
+    cascade_delay_days: Positive = 14.0
+    cascade_safety_weight: Share = 0.5
+    cascade_exodus_weight: NonNegative = 0.0
     access_weight: NonNegative = 1.0
     cost_weight: NonNegative = 1.5
     no_passport_cost: NonNegative = 1.0
