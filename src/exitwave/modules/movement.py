@@ -71,12 +71,16 @@ def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.nd
     visa = entry == VISA
     reach[:, visa] *= np.minimum(1.0, w.country_visa_share[dest[visa]] * b.visa_holder_odds)[None, :]
     reach[:, s.exit_closed[day]] = 0.0
-    reach[:, w.exit_capacity <= 0] = 0.0
+    # A holding point (an embassy) takes men in while it passes nobody; they wait for release.
+    holding = w.crossing_holding if w.crossing_holding.size else np.zeros(w.n_crossings, bool)
+    reach[:, (s.exit_capacity[day] <= 0) & ~holding] = 0.0
     asylum_open = s.asylum[day, dest] > 0
     value = 1.0 + b.asylum_value * s.recognition[day, dest] * asylum_open
-    wait_days = queue_people / np.maximum(w.exit_capacity, 1.0)
+    wait_days = np.where(holding, 0.0, queue_people / np.maximum(s.exit_capacity[day], 1.0))
     distance = np.power(w.region_crossing_km + b.route_distance_offset_km, -b.route_distance_exponent)
-    prominence = np.power(np.maximum(w.crossing_capacity, 0.0) / 1000.0, b.route_capacity_exponent)
+    # How well known a route is: its capacity today (a holding point: its capacity at release).
+    known = np.where(holding, s.capacity.max(axis=0), s.capacity[day]) if holding.any() else s.capacity[day]
+    prominence = np.power(np.maximum(known, 0.0) / 1000.0, b.route_capacity_exponent)
     opportunity = distance * prominence[None, :]
     weight = (reach * value * np.exp(-wait_days / b.wait_tolerance_days))[None, :, :] * opportunity[:, None, :]
     access = weight.sum(axis=2) / opportunity.sum(axis=1)[:, None]
@@ -209,8 +213,10 @@ class Movement(Module):
             order = np.argsort(uniform(state.seed, Stream.QUEUE_ORDER, day, arriving), kind="stable")
             arriving = arriving[order]
             patience = exponential(state.seed, Stream.PATIENCE, day, arriving) * b.patience_days
-            state.due_day[arriving] = day + np.ceil(patience).astype(np.int64)
             where = state.crossing[arriving]
+            if w.crossing_holding.any():  # at a holding point men wait for the release date
+                patience[w.crossing_holding[where]] = state.n_days + 1
+            state.due_day[arriving] = day + np.ceil(patience).astype(np.int64)
             by_crossing = np.argsort(where, kind="stable")
             arriving, where = arriving[by_crossing], where[by_crossing]
             cuts = np.searchsorted(where, np.arange(w.n_crossings + 1))
@@ -238,7 +244,7 @@ class Movement(Module):
         if s.exit_closed[day, c]:
             self._go_home(state, state.queues.clear(c), "turned_back_exit_closed")
             return
-        n_served = self.capacity.take(c, w.exit_capacity[c], state.pop.scale, int(state.queues.sizes[c]))
+        n_served = self.capacity.take(c, s.exit_capacity[day, c], state.pop.scale, int(state.queues.sizes[c]))
         served = state.queues.pop(c, n_served)
 
         # Patience: those still waiting past their limit switch crossing or go home.

@@ -232,4 +232,6 @@ def load_scenario(
     data = _resolved_dict(path)
     if overrides:
         data = apply_overrides(data, overrides)
-    return validate_dict(data, str(path))
+    scenario = validate_dict(data, str(path))
+    scenario._source_file = str(path)  # where a relative world path is found
+    return scenario

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -198,10 +199,12 @@ class TimeSpan(_Model):
 
 
 class PopulationSpec(_Model):
-    """Men of mobilizable age in the sending country; each agent stands for ``scale`` men."""
+    """Who may leave: men of mobilizable age (``sexes: men``, the default) or all adults of the
+    ages (``sexes: all``, an exodus without a call-up); each agent stands for ``scale`` people."""
 
-    age_min: Annotated[int, Field(ge=14, le=80)] = 18
-    age_max: Annotated[int, Field(ge=14, le=80)] = 59
+    sexes: Literal["men", "all"] = "men"
+    age_min: Annotated[int, Field(ge=14, le=100)] = 18
+    age_max: Annotated[int, Field(ge=14, le=100)] = 59
     scale: Annotated[float, Field(ge=1.0)] = 100.0
     reservist_share: Share = 0.65
     passport_share: Share = 0.30
@@ -352,6 +355,7 @@ class Countermeasures(_Model):
     draft_offices: list[DraftOffice] = []
     exit_ban_summoned: ExitBan | None = None
     exit_closure: ExitClosure | None = None
+    exit_closures: list[ExitClosure] = []  # any number of further closure windows
 
 
 Intensity = Literal["quiet", "active", "heavy"]
@@ -458,6 +462,15 @@ class Scenario(_Model):
     modules: list[Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", max_length=200)]] = Field(
         default=[], description="extra mechanism modules, as import paths 'package.module:ClassName'; each "
                                 "runs after the module its class names in `after` (docs/architecture.md)")
+
+    # The file it was loaded from (load_scenario sets it): a relative world path is found next
+    # to that file from Python too, without passing source= to Simulation.
+    _source_file: str | None = PrivateAttr(default=None)
+
+    @property
+    def source_file(self) -> str | None:
+        """The scenario file this was loaded from, or None (built in code or validated from a dict)."""
+        return self._source_file
 
     @field_validator("name")
     @classmethod
