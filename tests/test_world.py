@@ -310,3 +310,15 @@ def test_all_adults_need_a_women_column(ruritania: Path) -> None:
     w = load_world(str(ruritania))
     men, everyone = men_by_age(w, 20, 29).sum(), men_by_age(w, 20, 29, "all").sum()
     assert everyone - men == pytest.approx(200_000)
+
+
+def test_the_gdr_1989_world() -> None:
+    w = load_world("gdr-1989")
+    assert "gdr-1989" in bundled_worlds() and w.sending_country == "DD"
+    assert w.n_regions == 15 and w.age_women.size == w.age_men.size
+    assert {w.country_ids[c] for c in w.crossing_country} == {"DE"}  # every route ends in the FRG
+    hungary = w.crossing_index("hungary_austria")
+    assert [w.country_ids[k] for k in w.crossing_via[hungary]] == ["CS", "HU", "AT"]
+    assert w.crossing_holding[w.crossing_index("prague_embassy")]
+    assert str(w.crossing_open_from[w.crossing_index("berlin_wall")]) == "1989-11-09"
+    assert w.calibration["end"].isoformat() == "1989-04-30"

@@ -114,3 +114,19 @@ def test_a_visa_fee_deters_the_men_who_cannot_pay_it():
     # a zero fee is the lever switched off: identical to the status quo
     assert zero.summary["departed"] == free.summary["departed"]
     assert zero.summary["by_destination"] == free.summary["by_destination"]
+
+
+def test_a_holding_point_keeps_its_occupants_until_the_release_date() -> None:
+    """The Prague embassy of the gdr-1989 world (holding: true) passes nobody before 30 Sep 1989,
+    keeps its occupants through the ČSSR closure of 3 Oct, and releases them on its dates."""
+    from helpers import run_small
+
+    series = run_small("gdr-1989", scale=5000, days=281).series  # to 8 Oct 1989
+    crossed = series["crossed.prague_embassy"]
+    queue = series["queue_length.prague_embassy"]
+    assert crossed.loc[:"1989-09-29"].sum() == 0
+    assert queue.loc["1989-09-29"] > 0  # people waited there, patience or not
+    assert crossed.loc["1989-09-30":"1989-10-01"].sum() > 0
+    assert crossed.loc["1989-10-02":"1989-10-03"].sum() == 0
+    assert queue.loc["1989-10-03"] >= 0 and crossed.loc["1989-10-04":"1989-10-05"].sum() >= 0
+    assert series["crossed.berlin_wall"].sum() == 0  # not open before 9 Nov

@@ -241,7 +241,8 @@ class Movement(Module):
         """Serve crossing ``c``; ``tired``: queue positions of the men whose patience runs out
         today (increasing; those already served or gone are skipped)."""
         w, s, b = state.world, state.schedule, state.scenario.behaviour
-        if s.exit_closed[day, c]:
+        holding = w.crossing_holding.size and w.crossing_holding[c]
+        if s.exit_closed[day, c] and not holding:  # a holding point keeps its occupants till release
             self._go_home(state, state.queues.clear(c), "turned_back_exit_closed")
             return
         n_served = self.capacity.take(c, s.exit_capacity[day, c], state.pop.scale, int(state.queues.sizes[c]))

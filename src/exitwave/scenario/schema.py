@@ -472,6 +472,15 @@ class Scenario(_Model):
         """The scenario file this was loaded from, or None (built in code or validated from a dict)."""
         return self._source_file
 
+    def __eq__(self, other: object) -> bool:
+        # Equal scenarios have equal fields; where each was read from does not make them differ.
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return super().__hash__()
+
     @field_validator("name")
     @classmethod
     def _safe_name(cls, name: str) -> str:
