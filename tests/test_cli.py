@@ -98,8 +98,18 @@ _overlapping_age_bands = _world_cell("age_pyramid.csv", 3, "age_from", "18")
 
 def _travel_days_overflow(case: Path) -> str:
     world = copy_world(case)
-    (world / "world.yaml").write_text("name: w\nsending_country: RU\nspeed_km_per_day: {road: 0.001}\n",
-                                      encoding="utf-8")
+    readers = (world / "world.yaml").read_text(encoding="utf-8").split("documentation_columns:")[1]
+    (world / "world.yaml").write_text("name: w\nsending_country: RU\nspeed_km_per_day: {road: 0.001}\n"
+                                      f"documentation_columns:{readers}", encoding="utf-8")
+    return scenario_on_copied_world(case)
+
+
+def _unknown_world_column(case: Path) -> str:
+    """A date column the format does not know (it was silently ignored: issue 15)."""
+    path = copy_world(case) / "crossings.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",opening_date"] + [line + "," for line in lines[1:]]) + "\n",
+                    encoding="utf-8")
     return scenario_on_copied_world(case)
 
 
@@ -134,13 +144,16 @@ CASES = [
          "scenario.yaml", "policies[0].country",
          ["unknown country 'XX'", "expected an ISO2 code from the world's countries.csv", "EU"]),
     Case("missing_scenario_file", lambda case: "missing.yaml", "missing.yaml", "", ["file not found"]),
+    Case("unknown_world_column", _unknown_world_column,
+         os.path.join("world", "crossings.csv"), "opening_date",
+         ["unknown column", "open_from", "documentation_columns"]),
     Case("missing_world_file", _missing_world_file,
          os.path.join("world", "regions.csv"), "", ["file not found", "required by the world format"]),
     Case("rate_without_unit", _write(GOOD + "mobilization:\n  hide_rate: 0.03\n"),
          "scenario.yaml", "mobilization.hide_rate",
          ["expected a rate with its unit", "'0.3 per month'", "got 0.03"]),
     Case("unknown_world_folder", _write(GOOD.replace("world: russia-2022", "world: ./no-such-world")),
-         "./no-such-world", "world", ["expected a world folder with a world.yaml", "bundled: russia-2022"]),
+         "./no-such-world", "world", ["expected a world folder with a world.yaml", "russia-2022"]),
     Case("name_leaves_the_out_folder", _write("name: ../escaped\ntime: {start: 2022-09-14, days: 5}\n"),
          "scenario.yaml", "name", ["expected a name of 1 to 100 letters", "got '../escaped'"]),
     Case("name_with_a_nul", _write('name: "a\\0b"\ntime: {start: 2022-09-14, days: 5}\n'),

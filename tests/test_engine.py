@@ -173,3 +173,11 @@ def test_check_runs_checks_the_first_and_the_last_seed() -> None:
         check_runs("russia-2022", seeds=range(2**63 - 2, 2**63 + 1))
     with pytest.raises(InputError, match="greater than or equal to 0"):
         check_runs("russia-2022", seeds=range(-1, 3))
+
+
+def test_a_scenario_file_with_a_relative_world_runs_from_python_without_source(tmp_path, monkeypatch) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "scenarios" / "ruritania-callup.yaml"
+    monkeypatch.chdir(tmp_path)  # ../worlds/ruritania means nothing from here
+    scenario = load_scenario(example)
+    assert scenario.source_file == str(example)
+    assert Simulation(scenario, scale=2000, days=3).world.name == "ruritania"

@@ -16,7 +16,7 @@ from exitwave.scenario.schema import (
 )
 
 # Choices and scenario inputs rather than model parameters (dates, rules, lists, the scale).
-NOT_PARAMETERS = {"population.scale", "behaviour.decision_rule", "mobilization.waves",
+NOT_PARAMETERS = {"population.scale", "population.sexes", "behaviour.decision_rule", "mobilization.waves",
                   "mobilization.waves[].date", "mobilization.waves[].quota",
                   "mobilization.waves[].allocation", "mobilization.waves[].reservists_only",
                   "front.phases", "front.shocks", "front.default_intensity", "front.casualty_rate", "front.war_end",

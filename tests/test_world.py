@@ -66,7 +66,7 @@ def test_an_unknown_world_says_where_it_looked(tmp_path: Path, monkeypatch: pyte
     assert info.value.field == "world"
     assert str(tmp_path / "scenarios" / "atlantis" / "world.yaml") in info.value.expected
     assert str(tmp_path / "atlantis" / "world.yaml") in info.value.expected
-    assert "bundled: russia-2022" in info.value.expected
+    assert "bundled: " in info.value.expected and "russia-2022" in info.value.expected
 
 
 def test_onward_csv_is_optional(world_copy: Path) -> None:
@@ -179,7 +179,8 @@ def test_a_table_without_rows(world_copy: Path) -> None:
 ])
 def test_a_bad_world_yaml(tmp_path: Path, world_copy: Path, line: str, field: str, words: str) -> None:
     sending = "" if line.startswith("sending_country") else "sending_country: RU\n"
-    (world_copy / "world.yaml").write_text(f"name: w\n{sending}{line}\n", encoding="utf-8")
+    readers = "documentation_columns: [men_16_61_census2021, federal_district, capital, land_border_with_russia]\n"
+    (world_copy / "world.yaml").write_text(f"name: w\n{sending}{readers}{line}\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_world(str(world_copy))
     assert (info.value.file, info.value.field) == (str(world_copy / "world.yaml"), field)
@@ -203,3 +204,121 @@ def test_an_alias_bomb_in_world_yaml_is_refused_at_once(world_copy: Path) -> Non
         load_world(str(world_copy))
     assert time.perf_counter() - started < 2.0
     assert info.value.file == str(world_copy / "world.yaml") and "lol" not in str(info.value)
+
+
+# --- the general format (issue 15): dated crossings, transit, capacity schedules, all adults ----
+RURITANIA = Path(__file__).resolve().parents[1] / "examples" / "worlds" / "ruritania"
+
+
+@pytest.fixture
+def ruritania(tmp_path: Path) -> Path:
+    folder = tmp_path / "r"
+    shutil.copytree(RURITANIA, folder)
+    return folder
+
+
+def add_column(path: Path, column: str, values: dict[int, str]) -> None:
+    """Append ``column``; ``values`` by file row (header = row 1), others empty."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[0].append(column)
+    for i, row in enumerate(rows[1:], start=2):
+        row.append(values.get(i, ""))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def schedule_of(folder: Path, extra: dict | None = None):  # noqa: ANN201 - (Schedule, World)
+    from exitwave.modules.events import compile_schedule
+    from exitwave.scenario.load import load_scenario
+
+    world = load_world(str(folder))
+    sc = load_scenario(RURITANIA.parents[1] / "scenarios" / "ruritania-callup.yaml",
+                       overrides={"world": str(folder), "policies": [], **(extra or {})})
+    return compile_schedule(sc, world), world
+
+
+def test_an_unknown_column_is_an_error_naming_file_and_column(ruritania: Path) -> None:
+    add_column(ruritania / "crossings.csv", "opens", {2: "2030-03-05"})
+    with pytest.raises(InputError) as info:
+        load_world(str(ruritania))
+    assert (info.value.file, info.value.field) == (str(ruritania / "crossings.csv"), "opens")
+    assert "unknown column" in info.value.expected
+
+
+def test_columns_for_readers_are_allowed_when_declared(ruritania: Path) -> None:
+    add_column(ruritania / "regions.csv", "district", {})
+    add_column(ruritania / "crossings.csv", "capacity_basis", {})  # *_basis: always for readers
+    with pytest.raises(InputError, match="unknown column"):
+        load_world(str(ruritania))
+    with (ruritania / "world.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("documentation_columns: [district]\n")
+    assert load_world(str(ruritania)).n_regions == 4
+
+
+def test_crossings_open_and_close_on_their_dates(ruritania: Path) -> None:
+    # zenda_pass (row 3) opens on day 5; hentzau_gate (row 4) is open until day 9 inclusive
+    add_column(ruritania / "crossings.csv", "open_from", {3: "2030-03-06"})
+    add_column(ruritania / "crossings.csv", "open_until", {4: "2030-03-10"})
+    s, w = schedule_of(ruritania)
+    zenda, hentzau = w.crossing_index("zenda_pass"), w.crossing_index("hentzau_gate")
+    assert s.exit_closed[:5, zenda].all() and not s.exit_closed[5:, zenda].any()
+    assert not s.exit_closed[:10, hentzau].any() and s.exit_closed[10:, hentzau].all()
+    edit_csv(ruritania / "crossings.csv", 3, "open_until", "2030-03-01")  # before its open_from
+    with pytest.raises(InputError) as info:
+        load_world(str(ruritania))
+    assert info.value.field == "row 3, column open_until"
+
+
+def test_a_route_through_a_transit_country_closes_with_it(ruritania: Path) -> None:
+    # Strelsau Bridge leads to Syldavia through Borduria: Borduria's closure shuts it
+    add_column(ruritania / "crossings.csv", "via", {2: "XB"})
+    s, w = schedule_of(ruritania, {"policies": [{"country": "XB", "from": "2030-03-10", "entry": "closed"}]})
+    bridge = w.crossing_index("strelsau_bridge")
+    assert not s.exit_closed[:9, bridge].any() and s.exit_closed[9:, bridge].all()
+    edit_csv(ruritania / "crossings.csv", 2, "via", "XB;QQ")
+    with pytest.raises(InputError, match="transit country 'QQ'"):
+        load_world(str(ruritania))
+
+
+def test_capacity_follows_its_schedule(ruritania: Path) -> None:
+    (ruritania / "capacity.csv").write_text(
+        "crossing_id,from,capacity_per_day,background_per_day,source\n"
+        "zenda_pass,2030-03-11,5000,100,test\nzenda_pass,2030-03-21,0,0,test\n", encoding="utf-8")
+    s, w = schedule_of(ruritania)
+    c = w.crossing_index("zenda_pass")
+    assert s.exit_capacity[:10, c].tolist() == [600.0] * 10  # 900 less 300 of ordinary traffic
+    assert s.exit_capacity[10:20, c].tolist() == [4900.0] * 10
+    assert not s.exit_capacity[20:, c].any()
+
+
+def test_any_number_of_closure_windows() -> None:
+    s, w = schedule_of(RURITANIA, {"countermeasures": {"exit_closures": [
+        {"from": "2030-03-03", "until": "2030-03-04"}, {"from": "2030-03-11", "crossings": ["zenda_pass"]}]}})
+    assert s.exit_closed[2:4].all() and not s.exit_closed[[0, 1, 4, 9]].any()
+    assert s.exit_closed[10:, w.crossing_index("zenda_pass")].all()
+    assert not s.exit_closed[10:, w.crossing_index("hentzau_gate")].any()
+
+
+def test_all_adults_need_a_women_column(ruritania: Path) -> None:
+    from exitwave.population import men_by_age
+
+    w = load_world(str(ruritania))
+    with pytest.raises(InputError, match="women column"):
+        men_by_age(w, 18, 59, "all")
+    add_column(ruritania / "age_pyramid.csv", "women", {i: "100000" for i in range(2, 12)})
+    w = load_world(str(ruritania))
+    men, everyone = men_by_age(w, 20, 29).sum(), men_by_age(w, 20, 29, "all").sum()
+    assert everyone - men == pytest.approx(200_000)
+
+
+def test_the_gdr_1989_world() -> None:
+    w = load_world("gdr-1989")
+    assert "gdr-1989" in bundled_worlds() and w.sending_country == "DD"
+    assert w.n_regions == 15 and w.age_women.size == w.age_men.size
+    assert {w.country_ids[c] for c in w.crossing_country} == {"DE"}  # every route ends in the FRG
+    hungary = w.crossing_index("hungary_austria")
+    assert [w.country_ids[k] for k in w.crossing_via[hungary]] == ["CS", "HU", "AT"]
+    assert w.crossing_holding[w.crossing_index("prague_embassy")]
+    assert str(w.crossing_open_from[w.crossing_index("berlin_wall")]) == "1989-11-09"
+    assert w.calibration["end"].isoformat() == "1989-04-30"

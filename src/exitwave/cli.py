@@ -479,7 +479,7 @@ def calibrate_cmd(
     workers: Workers = 1,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (pyabc's Dask sampler)")] = None,
 ) -> None:
-    """Calibrate on 21 Sep – 2 Oct 2022: posterior, fit report, forecast to the end of 2022."""
+    """Calibrate on the world's window (world.yaml calibration:; Russia: 21 Sep – 2 Oct 2022): posterior, fit report, forecast to the end of that year."""
     import shlex
     import time
 

@@ -55,6 +55,7 @@ class Simulation:
     def __init__(self, scenario: Scenario, *, seed: int | None = None, scale: float | None = None,
                  days: int | None = None, source: str | Path | None = None,
                  full_check_every: int = 0, modules: Sequence[Any] = ()) -> None:
+        source = source or scenario.source_file  # a scenario loaded from a file remembers it
         self.source = Path(source) if source else None
         label = str(self.source) if self.source else scenario.name
         # the run's options are validated like the file's fields (a NaN scale, 0 days or a seed
@@ -86,7 +87,7 @@ class Simulation:
         one agent standing for everybody, whatever scale was asked), nor leave a front of fewer
         than ``GROUP_AGENTS`` agents (``exitwave.modules.force.front_scale_problem``)."""
         spec = self.scenario.population
-        men = float(men_by_age(self.world, spec.age_min, spec.age_max).sum())
+        men = float(men_by_age(self.world, spec.age_min, spec.age_max, spec.sexes).sum())
         if not spec.scale <= men:
             field = "--scale (population.scale)" if scale_option else "population.scale"
             if men > 0:

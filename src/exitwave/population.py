@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from exitwave.errors import InputError
 from exitwave.random import Stream, stream_key, uniform_at
 from exitwave.scenario.schema import PopulationSpec
 from exitwave.world import World
@@ -62,11 +63,18 @@ class Population:
 
 
 
-def men_by_age(world: World, age_min: int, age_max: int) -> np.ndarray:
-    """Men per single year of age from ``age_min`` to ``age_max`` (national, people)."""
+def men_by_age(world: World, age_min: int, age_max: int, sexes: str = "men") -> np.ndarray:
+    """People per single year of age from ``age_min`` to ``age_max`` (national): men, or with
+    ``sexes="all"`` men and women (the age pyramid's ``women`` column)."""
     years = np.arange(age_min, age_max + 1)
     men = np.zeros(years.shape[0])
-    for lo, hi, count in zip(world.age_from, world.age_to, world.age_men, strict=True):
+    counts = world.age_men
+    if sexes == "all":
+        if world.age_women.size == 0:
+            raise InputError(str(world.folder / "age_pyramid.csv"), "women",
+                             "population.sexes is 'all': expected a women column in the age pyramid")
+        counts = world.age_men + world.age_women
+    for lo, hi, count in zip(world.age_from, world.age_to, counts, strict=True):
         per_year = count / (hi - lo + 1)
         men[(years >= lo) & (years <= hi)] += per_year
     return men
@@ -127,10 +135,11 @@ def _attributes(seed: int, region: np.ndarray, age: np.ndarray, means_index: np.
 def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
     """Build the agent table from the world's regional and age tables."""
     years = np.arange(spec.age_min, spec.age_max + 1)
-    by_age = men_by_age(world, spec.age_min, spec.age_max)
+    by_age = men_by_age(world, spec.age_min, spec.age_max, spec.sexes)
     total_men = by_age.sum()
     n = max(1, int(round(total_men / spec.scale)))
-    men_weight = world.region_population * world.region_male_share
+    # Agents are men (a call-up concerns them) or, with sexes: all, every adult of the ages
+    men_weight = world.region_population * (world.region_male_share if spec.sexes == "men" else 1.0)
     per_region = largest_remainder(n, men_weight)
     region = np.repeat(np.arange(world.n_regions, dtype=np.int16), per_region)
     age = np.empty(n, dtype=np.uint8)

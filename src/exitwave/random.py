@@ -74,6 +74,7 @@ class Stream(IntEnum):
     OVERRUN = 39  # the front: which units are overrun on a day
     FRONT_RETURN = 40  # the front: deserters who take an amnesty, prisoners exchanged
     EXCHANGE_DUTY = 41  # the front: exchanged prisoners who go back to the front
+    CASCADE = 42  # information: whether a contact's arrival abroad persuades a man, and when he goes
 
 
 @njit(cache=True, inline="always")

@@ -212,7 +212,8 @@ def tiny_run(scenario: Scenario | str | Path | None = None, *, men: int = 300, s
         raise ValueError(f"men must be at least 1, got {men}")
     loaded, source = _load(scenario, overrides, source)
     world = load_world(loaded.world, relative_to=source.parent if source else None)
-    total_men = float(men_by_age(world, loaded.population.age_min, loaded.population.age_max).sum())
+    total_men = float(men_by_age(world, loaded.population.age_min, loaded.population.age_max,
+                                     loaded.population.sexes).sum())
     sc = loaded.model_copy(update={
         "seed": seed,
         "world": str(world.folder.resolve()),

@@ -8,6 +8,7 @@ integer (region, crossing, country).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 import os
 import re
@@ -90,6 +91,15 @@ class World:
     region_crossing_days: np.ndarray = field(repr=False)  # [region, crossing] whole days
     country_country_days: np.ndarray = field(repr=False)  # [country, country] whole days
     sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # optional parts of the format (docs/world-format.md); defaults: always open, fixed capacity
+    age_women: np.ndarray = field(default_factory=lambda: np.zeros(0))  # people; empty: no women column
+    crossing_open_from: list[dt.date | None] = field(default_factory=list)  # per crossing
+    crossing_open_until: list[dt.date | None] = field(default_factory=list)  # per crossing, last open day
+    crossing_via: list[list[int]] = field(default_factory=list)  # transit countries (index) per crossing
+    crossing_holding: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # men wait for release
+    capacity_changes: list[tuple[int, dt.date, float, float]] = field(default_factory=list)
+    """(crossing, from date, capacity_per_day, background_per_day) rows of capacity.csv, by date."""
+    calibration: dict[str, Any] = field(default_factory=dict, repr=False)  # world.yaml calibration:
 
     @property
     def exit_capacity(self) -> np.ndarray:
@@ -147,10 +157,22 @@ def _world_folder(name_or_path: str, relative_to: Path | None) -> Path:
     )
 
 
-class _Table:
-    """A CSV table read with the csv module; values parsed with file/row/column in errors."""
+DOCUMENTATION_COLUMNS = ("source", "source_title", "source_url", "note")
+"""Columns any world table may carry for readers (the loader keeps ``source`` for citations);
+so may any column ending in ``_basis`` or ``_note`` and those listed in world.yaml's
+``documentation_columns``."""
 
-    def __init__(self, path: Path, required: list[str]) -> None:
+
+class _Table:
+    """A CSV table read with the csv module; values parsed with file/row/column in errors.
+
+    ``optional``: the other columns the format reads; any column neither required, optional nor
+    documentation (:data:`DOCUMENTATION_COLUMNS`, ``*_basis``, ``*_note``, ``extra``) is an error,
+    as an unknown key in a scenario is: a misspelt or unsupported column must not be ignored.
+    """
+
+    def __init__(self, path: Path, required: list[str], optional: tuple[str, ...] = (),
+                 extra: tuple[str, ...] = ()) -> None:
         self.path = path
         if not path.is_file():
             raise InputError(str(path), "", "file not found (required by the world format)")
@@ -164,6 +186,13 @@ class _Table:
             raise InputError(str(path), missing[0], f"required column is missing (have: {', '.join(self.columns)})")
         if not self.rows:
             raise InputError(str(path), "", "the table has no rows")
+        known = set(required) | set(optional) | set(DOCUMENTATION_COLUMNS) | set(extra)
+        for column in self.columns:
+            if column not in known and not column.endswith(("_basis", "_note")):
+                raise InputError(str(path), column or "(empty header)",
+                                 f"unknown column (expected {', '.join(required + list(optional))}; "
+                                 f"for readers: {', '.join(DOCUMENTATION_COLUMNS)}, *_basis, *_note, "
+                                 "or a name listed in world.yaml documentation_columns)")
 
     def _raw(self, row: int, column: str) -> str:
         return (self.rows[row].get(column) or "").strip()
@@ -210,6 +239,21 @@ class _Table:
                 out[i] = default
             else:
                 raise InputError(str(self.path), f"row {i + 2}, column {column}", f"expected true or false, got {raw!r}")
+        return out
+
+    def date(self, column: str) -> list[dt.date | None]:
+        """ISO dates (YYYY-MM-DD); an empty cell or a missing column is ``None``."""
+        out: list[dt.date | None] = []
+        for i in range(len(self.rows)):
+            raw = self._raw(i, column) if column in self.columns else ""
+            if raw == "":
+                out.append(None)
+                continue
+            try:
+                out.append(dt.date.fromisoformat(raw))
+            except ValueError:
+                raise InputError(str(self.path), f"row {i + 2}, column {column}",
+                                 f"expected a date as YYYY-MM-DD, got {raw!r}") from None
         return out
 
     def choice(self, column: str, allowed: tuple[str, ...]) -> np.ndarray:
@@ -274,7 +318,8 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     meta = read_file(meta_path) or {}  # bounded: size, nesting, alias expansion
     if not isinstance(meta, dict):
         raise InputError(str(meta_path), "", "expected a mapping")
-    known = {"name", "description", "sending_country", "detour_factor", "speed_km_per_day"}
+    known = {"name", "description", "sending_country", "detour_factor", "speed_km_per_day",
+             "documentation_columns", "calibration"}
     for key in meta:
         if key not in known:
             raise InputError(str(meta_path), str(key), f"unknown field (expected one of {', '.join(sorted(known))})")
@@ -295,10 +340,24 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
                              f"expected a positive, finite speed, got {speed!r}")
         speeds[mode] = float(speed)
 
-    regions = _Table(folder / "regions.csv", ["region_id", "name", "lat", "lon", "population"])
-    ages = _Table(folder / "age_pyramid.csv", ["age_from", "age_to", "men"])
-    crossings = _Table(folder / "crossings.csv", ["crossing_id", "name", "to_country", "mode", "lat", "lon", "capacity_per_day"])
-    countries = _Table(folder / "countries.csv", ["iso2", "name", "lat", "lon", "entry"])
+    extra = meta.get("documentation_columns") or []
+    if not isinstance(extra, list) or not all(isinstance(c, str) and c for c in extra):
+        raise InputError(str(meta_path), "documentation_columns",
+                         f"expected a list of column names kept for readers, got {extra!r}")
+    extra = tuple(extra)
+    calibration = meta.get("calibration") or {}
+    if not isinstance(calibration, dict) or set(calibration) - {"start", "end", "targets"}:
+        raise InputError(str(meta_path), "calibration",
+                         "expected a mapping with start, end (dates of the calibration window) and targets "
+                         f"(a file in the world folder), got {calibration!r}")
+    regions = _Table(folder / "regions.csv", ["region_id", "name", "lat", "lon", "population"],
+                     ("male_share", "urban_share", "means_index", "callup_weight"), extra)
+    ages = _Table(folder / "age_pyramid.csv", ["age_from", "age_to", "men"], ("women",), extra)
+    crossings = _Table(folder / "crossings.csv", ["crossing_id", "name", "to_country", "mode", "lat", "lon", "capacity_per_day"],
+                       ("background_per_day", "passport_required", "open_from", "open_until", "via", "holding"), extra)
+    countries = _Table(folder / "countries.csv", ["iso2", "name", "lat", "lon", "entry"],
+                       ("eu", "nato", "schengen", "population", "gdp_usd_bn", "unemployment_rate_pct",
+                        "internal_passport_ok", "visa_share"), extra)
 
     country_ids = _unique(countries, "iso2")
     for i, iso in enumerate(country_ids):
@@ -315,7 +374,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     onward = np.zeros((n_c, n_c))
     onward_path = folder / "onward.csv"
     if onward_path.exists():
-        table = _Table(onward_path, ["from_country", "to_country", "share"])
+        table = _Table(onward_path, ["from_country", "to_country", "share"], (), extra)
         shares = table.number("share", low=0.0, high=1.0)
         for i, (a, b) in enumerate(zip(table.text("from_country"), table.text("to_country"), strict=True)):
             for column, iso in (("from_country", a), ("to_country", b)):
@@ -352,6 +411,37 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
                          f"{kk_days.max():,.0f} days at {speeds['air']:g} km/day")
     kk_days = kk_days.astype(np.int16)
 
+    crossing_ids = _unique(crossings, "crossing_id")
+    open_from, open_until = crossings.date("open_from"), crossings.date("open_until")
+    for i, (opens, closes) in enumerate(zip(open_from, open_until, strict=True)):
+        if opens is not None and closes is not None and closes < opens:
+            raise InputError(str(crossings.path), f"row {i + 2}, column open_until",
+                             f"expected a date on or after open_from ({opens}), got {closes}")
+    via: list[list[int]] = []
+    for i in range(len(crossings.rows)):
+        raw = crossings._raw(i, "via") if "via" in crossings.columns else ""
+        codes = [c.strip() for c in raw.split(";") if c.strip()]
+        for code in codes:
+            if code not in country_ids:
+                raise InputError(str(crossings.path), f"row {i + 2}, column via",
+                                 f"transit country {code!r} is not in countries.csv (list codes separated by ';')")
+        via.append([country_ids.index(c) for c in codes])
+    changes: list[tuple[int, dt.date, float, float]] = []
+    capacity_path = folder / "capacity.csv"
+    if capacity_path.exists():
+        cap = _Table(capacity_path, ["crossing_id", "from", "capacity_per_day"], ("background_per_day",), extra)
+        ids, starts = cap.text("crossing_id"), cap.date("from")
+        values = cap.number("capacity_per_day", low=0)
+        backgrounds = cap.number("background_per_day", default=0.0, low=0)
+        for i, (cid, start) in enumerate(zip(ids, starts, strict=True)):
+            if cid not in crossing_ids:
+                raise InputError(str(capacity_path), f"row {i + 2}, column crossing_id",
+                                 f"crossing {cid!r} is not in crossings.csv")
+            if start is None:
+                raise InputError(str(capacity_path), f"row {i + 2}, column from", "a date is required")
+            changes.append((crossing_ids.index(cid), start, float(values[i]), float(backgrounds[i])))
+        changes.sort(key=lambda row: (row[1], row[0]))
+
     age_from, age_to = ages.number("age_from", low=0, high=120), ages.number("age_to", low=0, high=120)
     if np.any(age_to < age_from):
         bad = int(np.flatnonzero(age_to < age_from)[0])
@@ -376,7 +466,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         age_from=age_from.astype(np.int64),
         age_to=age_to.astype(np.int64),
         age_men=ages.number("men", low=0),
-        crossing_ids=_unique(crossings, "crossing_id"),
+        crossing_ids=crossing_ids,
         crossing_names=crossings.text("name"),
         crossing_country=np.array([country_ids.index(c) for c in to_country], dtype=np.int16),
         crossing_mode=mode,
@@ -408,4 +498,11 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
             "countries.csv": countries.sources(),
             "age_pyramid.csv": ages.sources(),
         },
+        age_women=ages.number("women", low=0) if "women" in ages.columns else np.zeros(0),
+        crossing_open_from=open_from,
+        crossing_open_until=open_until,
+        crossing_via=via,
+        crossing_holding=crossings.boolean("holding", default=False),
+        capacity_changes=changes,
+        calibration=calibration,
     )

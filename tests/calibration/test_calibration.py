@@ -120,3 +120,22 @@ def test_fit_report_and_forecast_are_written(tmp_path: Path):
 
     calibrated = load_scenario(str(tmp_path / "cal" / "calibrated.yaml"))
     assert calibrated.behaviour.threat_weight == pytest.approx(cal.median()["behaviour.threat_weight"], abs=1e-5)
+
+
+def test_the_calibration_window_and_targets_come_from_the_world(tmp_path) -> None:
+    import datetime as dt
+
+    from exitwave.calibration.targets import calibration_window, load_targets, targets_file
+    from exitwave.errors import InputError
+    from exitwave.world import load_world
+
+    gdr, russia = load_world("gdr-1989"), load_world("russia-2022")
+    assert calibration_window(gdr) == (dt.date(1989, 1, 1), dt.date(1989, 4, 30))
+    assert calibration_window(russia) == (dt.date(2022, 9, 21), dt.date(2022, 10, 2))  # the default
+    assert targets_file(gdr).name == "targets.csv"
+    assert all(t.date_to <= dt.date(1989, 4, 30) for t in load_targets(targets_file(gdr), gdr))
+    late = tmp_path / "targets.csv"
+    text = targets_file(gdr).read_text(encoding="utf-8").replace("1989-04-30", "1989-05-15")
+    late.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="after the calibration window"):
+        load_targets(late, gdr)

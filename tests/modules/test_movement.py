@@ -133,3 +133,19 @@ def test_the_land_capacity_factor_scales_land_crossings_only():
         # the jammed land crossings pass their scaled capacity, well above half the world's
         land_busy += int(not air and daily.max() > 0.9 * limit > 0)
     assert land_busy >= 5
+
+
+def test_a_holding_point_keeps_its_occupants_until_the_release_date() -> None:
+    """The Prague embassy of the gdr-1989 world (holding: true, capacity 0 until 30 Sep 1989) is
+    chosen although it passes nobody, keeps its occupants past their patience, and releases them
+    on its date (an ordinary crossing of capacity 0 is never chosen)."""
+    from helpers import run_small
+
+    series = run_small("gdr-1989", scale=5000, days=281).series  # to 8 Oct 1989
+    crossed = series["crossed.prague_embassy"]
+    queue = series["queue_length.prague_embassy"]
+    assert crossed.loc[:"1989-09-29"].sum() == 0
+    assert queue.loc["1989-09-29"] > 0  # people waited there, patience or not
+    assert crossed.loc["1989-09-30":"1989-10-01"].sum() > 0
+    assert crossed.loc["1989-10-02":"1989-10-03"].sum() == 0  # capacity 0 again until 4 Oct
+    assert series["crossed.berlin_wall"].sum() == 0  # not open before 9 Nov

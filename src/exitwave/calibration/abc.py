@@ -1,4 +1,4 @@
-"""Calibration on the 21 Sep – 2 Oct 2022 window: ABC-SMC (pyabc) gives a posterior, not a point.
+"""Calibration on a world's window (Russia: 21 Sep – 2 Oct 2022): ABC-SMC (pyabc) gives a posterior, not a point.
 
 The model is run from the scenario's start to the end of the calibration window at a modest scale;
 its values for the targets (``targets.py``) are compared with the observations on a log scale,
@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from exitwave.calibration.targets import CALIBRATION_END, Target, load_targets, model_values
+from exitwave.calibration.targets import (
+    CALIBRATION_END,
+    CALIBRATION_START,
+    Target,
+    calibration_window,
+    load_targets,
+    model_values,
+    targets_file,
+)
 from exitwave.errors import InputError
 from exitwave.registry import parameters
 
@@ -57,13 +65,13 @@ def _override(name: str, value: float) -> Any:
 
 
 def simulate_targets(scenario: str, values: dict[str, float], targets: list[Target], seed: int,
-                     scale: float) -> np.ndarray:
-    """Run the scenario to the end of the window with ``values`` and return its target values."""
+                     scale: float, end: dt.date = CALIBRATION_END) -> np.ndarray:
+    """Run the scenario to the end of the window (``end``) with ``values`` and return its target values."""
     from exitwave.engine import Simulation
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
     sc = load_scenario(scenario, overrides={k: _override(k, v) for k, v in values.items()})
-    days = (CALIBRATION_END - sc.time.start).days + 1
+    days = (end - sc.time.start).days + 1
     sim = Simulation(sc, seed=seed, scale=scale, days=days, source=resolve_scenario_path(scenario))
     results = sim.run()
     return model_values(targets, results.series, sim.world, sim.scenario.behaviour.people_per_vehicle)
@@ -89,6 +97,7 @@ class Calibration:
     method: str = "abc-smc"
     seed: int = 1
     scale: float = 500.0
+    window: tuple[dt.date, dt.date] = (CALIBRATION_START, CALIBRATION_END)  # the world's window
 
     def median(self) -> dict[str, float]:
         """Weighted posterior median of each parameter."""
@@ -112,7 +121,7 @@ class Calibration:
             sd = float(math.sqrt(max((w * (x - mean) ** 2).sum(), 0.0)))
             ratio = sd / ((hi - lo) / math.sqrt(12))
             out[name] = {"posterior_sd": sd, "prior_sd": (hi - lo) / math.sqrt(12), "ratio": ratio,
-                         "verdict": "constrained by the 2022 data" if ratio < 0.5 else "remains an assumption"}
+                         "verdict": f"constrained by the {self.window[1].year} data" if ratio < 0.5 else "remains an assumption"}
         return out
 
     def draw(self, k: int, seed: int) -> list[dict[str, float]]:
@@ -135,10 +144,12 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
 
     sc = load_scenario(scenario)
     source = resolve_scenario_path(scenario)
-    days = (CALIBRATION_END - sc.time.start).days + 1
+    world = load_world(sc.world, relative_to=source.parent)
+    window = calibration_window(world)  # the world's window (Russia 2022 when it names none)
+    days = (window[1] - sc.time.start).days + 1
     if days < 1:
         raise InputError(str(source), "time.start", f"expected a start on or before the end of the "
-                                                    f"calibration window ({CALIBRATION_END}); got {sc.time.start}")
+                                                    f"calibration window ({window[1]}); got {sc.time.start}")
     check_runs(sc, seeds=[seed], scale=scale, days=days, source=source)  # bad options fail before any run
     if population < 1:
         raise InputError("--population", "", f"expected at least 1 particle; got {population}")
@@ -147,8 +158,7 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
         raise InputError("--budget", "", f"expected at least {least} simulations"
                          + (f" (--population: the first generation runs {population})" if least > 1 else "")
                          + f"; got {budget}")
-    world = load_world(sc.world, relative_to=source.parent)
-    targets = load_targets(targets_path or world.folder / "targets.csv", world)
+    targets = load_targets(targets_path or targets_file(world), world)
     if observed is not None:
         targets = [Target(t.target_id, t.quantity, t.unit, t.date_from, t.date_to, t.statistic,
                           float(v), t.baseline_per_day, t.reliability, t.note) for t, v in zip(targets, observed, strict=True)]
@@ -159,7 +169,7 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
     bounds = {n: (registry[n].low, registry[n].high) for n in names}
     started = time.perf_counter()
     if method == "optuna":
-        return _optuna(scenario, list(names), bounds, targets, budget, seed, scale, started)
+        return _optuna(scenario, list(names), bounds, targets, budget, seed, scale, started, window)
     if method != "abc-smc":
         raise InputError("--method", "method", f"expected abc-smc or optuna, got {method!r}")
 
@@ -176,7 +186,7 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
         # pyabc draws from numpy's global random state, seeded below: so does the model's seed
         run_seed = int(np.random.randint(1, 2**31 - 1))  # noqa: NPY002
         values = {n: float(p[n]) for n in names}
-        return {"y": simulate_targets(scenario, values, targets, run_seed, scale)}
+        return {"y": simulate_targets(scenario, values, targets, run_seed, scale, window[1])}
 
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo) for n, (lo, hi) in bounds.items()})
     client = None
@@ -210,11 +220,12 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
             client.close()
     return Calibration(scenario=scenario, names=list(names), bounds=bounds, posterior=frame.reset_index(drop=True),
                        targets=targets, history=generations, seconds=time.perf_counter() - started,
-                       method=method, seed=seed, scale=scale)
+                       method=method, seed=seed, scale=scale, window=window)
 
 
 def _optuna(scenario: str, names: list[str], bounds: dict[str, tuple[float, float]], targets: list[Target],
-            budget: int, seed: int, scale: float, started: float) -> Calibration:
+            budget: int, seed: int, scale: float, started: float,
+            window: tuple[dt.date, dt.date] = (CALIBRATION_START, CALIBRATION_END)) -> Calibration:
     try:
         import optuna
     except ImportError as err:
@@ -225,7 +236,7 @@ def _optuna(scenario: str, names: list[str], bounds: dict[str, tuple[float, floa
 
     def objective(trial: Any) -> float:
         values = {n: trial.suggest_float(n, *bounds[n]) for n in names}
-        return distance(simulate_targets(scenario, values, targets, seed, scale), targets)
+        return distance(simulate_targets(scenario, values, targets, seed, scale, window[1]), targets)
 
     study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
     study.optimize(objective, n_trials=budget)
@@ -233,7 +244,8 @@ def _optuna(scenario: str, names: list[str], bounds: dict[str, tuple[float, floa
     best["weight"] = 1.0
     return Calibration(scenario=scenario, names=names, bounds=bounds, posterior=best, targets=targets,
                        history=[{"t": 0, "epsilon": float(study.best_value), "samples": budget}],
-                       seconds=time.perf_counter() - started, method="optuna", seed=seed, scale=scale)
+                       seconds=time.perf_counter() - started, method="optuna", seed=seed, scale=scale,
+                       window=window)
 
 
 def write_atomically(folder: Path, files: dict[str, str | bytes]) -> Path:

@@ -16,13 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from exitwave.calibration.abc import Calibration, _json, _override, write_atomically
-from exitwave.calibration.targets import (
-    CALIBRATION_END,
-    Target,
-    load_validation,
-    model_values,
-    target_kind,
-)
+from exitwave.calibration.targets import Target, load_validation, model_values, target_kind
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,8 +29,22 @@ __all__ = ["predictive_runs", "fit_table", "forecast_table", "validation_table",
 FORECAST_END = dt.date(2022, 12, 31)
 
 
-def predictive_runs(cal: Calibration, k: int, seed: int, end: dt.date = FORECAST_END) -> list[tuple[Any, Any, float]]:
-    """(series, world) of ``k`` runs drawn from the posterior, from the start to ``end``."""
+def forecast_end(cal: Calibration) -> dt.date:
+    """Last day of the forecast: the end of the calibration window's year (2022 for Russia)."""
+    return dt.date(cal.window[1].year, 12, 31)
+
+
+def window_text(cal: Calibration) -> str:
+    """The window in words: ``21 Sep – 2 Oct 2022``."""
+    a, b = cal.window
+    first = f"{a.day} {a:%b}" + ("" if a.year == b.year else f" {a.year}")
+    return f"{first} – {b.day} {b:%b %Y}"
+
+
+def predictive_runs(cal: Calibration, k: int, seed: int, end: dt.date | None = None) -> list[tuple[Any, Any, float]]:
+    """(series, world) of ``k`` runs drawn from the posterior, from the start to ``end``
+    (default: :func:`forecast_end`)."""
+    end = end or forecast_end(cal)
     from exitwave.engine import Simulation
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
@@ -51,7 +59,7 @@ def predictive_runs(cal: Calibration, k: int, seed: int, end: dt.date = FORECAST
 
 
 def fit_table(cal: Calibration, runs: list[tuple[Any, Any, float]]) -> pd.DataFrame:
-    return _band_table(cal.targets, runs, end=CALIBRATION_END)
+    return _band_table(cal.targets, runs, end=cal.window[1])
 
 
 def validation_table(observations: list[Target], runs: list[tuple[Any, Any, float]]) -> pd.DataFrame:
@@ -113,7 +121,7 @@ def forecast_table(runs: list[tuple[Any, Any, float]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _plots(fit: pd.DataFrame, forecast: pd.DataFrame) -> tuple[bytes, bytes]:
+def _plots(fit: pd.DataFrame, forecast: pd.DataFrame, cal: Calibration) -> tuple[bytes, bytes]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -127,7 +135,7 @@ def _plots(fit: pd.DataFrame, forecast: pd.DataFrame) -> tuple[bytes, bytes]:
     ax.set_yticks(y, fit["target"])
     ax.set_xscale("log")
     ax.legend(loc="lower right")
-    ax.set_title("Calibration targets, 21 Sep – 2 Oct 2022")
+    ax.set_title(f"Calibration targets, {window_text(cal)}")
     fig.tight_layout()
     fit_png = io.BytesIO()
     fig.savefig(fit_png, format="png", dpi=110)
@@ -141,7 +149,7 @@ def _plots(fit: pd.DataFrame, forecast: pd.DataFrame) -> tuple[bytes, bytes]:
         dates = np.array(part["week_ending"], dtype="datetime64[D]")
         ax.plot(dates, part["median"], label=quantity)
         ax.fill_between(dates, part["p5"], part["p95"], alpha=0.25)
-    window_end: Any = np.datetime64(CALIBRATION_END)  # matplotlib takes dates on a date axis
+    window_end: Any = np.datetime64(cal.window[1])  # matplotlib takes dates on a date axis
     ax.axvline(window_end, color="k", ls="--", lw=1)
     ax.text(window_end, ax.get_ylim()[1] * 0.95, " end of calibration window", va="top")
     ax.set_ylabel("people")
@@ -171,7 +179,7 @@ def _scenario_yaml(cal: Calibration, command: str) -> str:
             "name": safe_name(cal.scenario.replace("\\", "/").split("/")[-1].removesuffix(".yaml")
                               .removesuffix(".yml"), "-calibrated"),
             **overrides}
-    header = (f"# Posterior median of an ABC-SMC calibration on 21 Sep – 2 Oct 2022 ({cal.method}).\n"
+    header = (f"# Posterior median of an ABC-SMC calibration on {window_text(cal)} ({cal.method}).\n"
               f"# Made by: {command}\n# Posterior samples: posterior.csv; fit: fit_report.md\n")
     return header + yaml.safe_dump(body, sort_keys=False)
 
@@ -202,7 +210,7 @@ def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, c
     if validation_path is not None:
         validation = validation_table(load_validation(validation_path, world), runs)
     forecast = forecast_table(runs)
-    fit_png, forecast_png = _plots(fit, forecast)
+    fit_png, forecast_png = _plots(fit, forecast, cal)
     ident = cal.identifiability()
     coverage = float(fit["inside_90"].mean())
     last = cal.history[-1] if cal.history else {}
@@ -214,7 +222,7 @@ def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, c
         "coverage_by_kind": coverage_by_kind(validation)}
     summary: dict[str, Any] = {
         "scenario": cal.scenario, "method": cal.method, "seed": cal.seed, "scale": cal.scale,
-        "window": ["2022-09-21", CALIBRATION_END.isoformat()], "seconds": round(cal.seconds, 1),
+        "window": [cal.window[0].isoformat(), cal.window[1].isoformat()], "seconds": round(cal.seconds, 1),
         "simulations": int(sum(g.get("samples", 0) for g in cal.history)),
         "generations": len(cal.history), "final_epsilon": last.get("epsilon"),
         "final_acceptance_rate": last.get("acceptance_rate"),
@@ -240,10 +248,11 @@ def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, c
         lo, hi = cal.bounds[name]
         lines.append(f"| `{name}` | {lo:g} – {hi:g} | {cal.median()[name]:.4g} | {info['ratio']:.2f} | {info['verdict']} |")
     lines += ["", "A ratio is the posterior standard deviation over the prior's. Parameters whose ratio "
-              "stays near 1 are not constrained by the 2022 window: they remain assumptions, and the "
+              f"stays near 1 are not constrained by the {cal.window[1].year} window: they remain assumptions, and the "
               "sensitivity analysis shows whether a conclusion depends on them.", "",
-              "![fit](fit.png)", "", "## Forecast to the end of 2022", "",
-              "Not fitted to anything after 2 October 2022; hold it against later observations.", "",
+              "![fit](fit.png)", "", f"## Forecast to the end of {forecast_end(cal).year}", "",
+              f"Not fitted to anything after {cal.window[1].day} {cal.window[1]:%B %Y}; hold it against "
+              "later observations.", "",
               "![forecast](forecast.png)", ""]
     if validation is not None and validation_summary is not None:
         v = validation_summary

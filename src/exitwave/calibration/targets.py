@@ -44,9 +44,10 @@ if TYPE_CHECKING:
     from exitwave.world import World
 
 __all__ = ["Target", "load_targets", "load_validation", "model_values", "target_kind", "RELIABILITY_SD",
-           "CALIBRATION_END"]
+           "CALIBRATION_END", "calibration_window", "targets_file"]
 
 RELIABILITY_SD = {"verified": math.log(1.2), "secondary": math.log(1.35), "unverified": math.log(1.6)}
+CALIBRATION_START = dt.date(2022, 9, 21)  # the Russia 2022 window: the default of a world without one
 CALIBRATION_END = dt.date(2022, 10, 2)  # the calibration window ends here (data discipline)
 _UNITS = {"entries": "persons", "crossed": "persons", "queue_vehicles": "vehicles", "exits": "persons",
           "stock": "persons", "mobilized": "persons", "departed": "persons"}
@@ -57,6 +58,37 @@ _CUMULATIVE = ("mobilized", "departed")  # no name after the kind; snapshots of 
 def target_kind(quantity: str) -> str:
     """The kind of a target's quantity: entries, exits, stock, crossed, queue_vehicles …"""
     return quantity.partition(":")[0]
+
+
+def calibration_window(world: World) -> tuple[dt.date, dt.date]:
+    """(first, last day) of the world's calibration window: world.yaml's ``calibration: {start,
+    end}``, or the Russia 2022 window (21 Sep – 2 Oct 2022) for a world that names none."""
+    spec = world.calibration
+    bounds = []
+    for key, default in (("start", CALIBRATION_START), ("end", CALIBRATION_END)):
+        value = spec.get(key, default)
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                value = None
+        if not isinstance(value, dt.date):
+            raise InputError(str(world.folder / "world.yaml"), f"calibration.{key}",
+                             f"expected a date as YYYY-MM-DD, got {spec.get(key)!r}")
+        bounds.append(value)
+    if bounds[1] < bounds[0]:
+        raise InputError(str(world.folder / "world.yaml"), "calibration.end",
+                         f"expected a date on or after calibration.start ({bounds[0]}), got {bounds[1]}")
+    return bounds[0], bounds[1]
+
+
+def targets_file(world: World) -> Path:
+    """The world's calibration targets: world.yaml's ``calibration.targets`` or ``targets.csv``."""
+    name = world.calibration.get("targets", "targets.csv")
+    if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
+        raise InputError(str(world.folder / "world.yaml"), "calibration.targets",
+                         f"expected a file name in the world folder, got {name!r}")
+    return world.folder / name
 
 
 @dataclass(frozen=True)
@@ -88,6 +120,7 @@ def load_targets(path: Path, world: World, *, validation: bool = False) -> list[
     if not path.is_file():
         raise InputError(str(path), "", "file not found: this world has no "
                          + ("validation observations" if validation else "calibration targets"))
+    window_end = calibration_window(world)[1]
     targets = []
     with path.open(newline="", encoding="utf-8-sig") as handle:
         for row_number, row in enumerate(csv.DictReader(handle), start=2):
@@ -119,13 +152,13 @@ def load_targets(path: Path, world: World, *, validation: bool = False) -> list[
                 baseline = float(row.get("baseline_per_day") or 0)
             except (KeyError, ValueError) as err:
                 raise InputError(str(path), f"row {row_number}", f"expected dates and numbers: {err}") from err
-            if end > CALIBRATION_END and not validation:
+            if end > window_end and not validation:
                 raise InputError(str(path), where("date_to"),
-                                 f"{end} is after the calibration window (to {CALIBRATION_END}); later "
+                                 f"{end} is after the calibration window (to {window_end}); later "
                                  f"observations are kept for checking forecasts (validation.csv)")
-            if end <= CALIBRATION_END and validation:
+            if end <= window_end and validation:
                 raise InputError(str(path), where("date_to"),
-                                 f"{end} is inside the calibration window (to {CALIBRATION_END}): a validation "
+                                 f"{end} is inside the calibration window (to {window_end}): a validation "
                                  "observation must end after it (window data belong in targets.csv)")
             if end < start or observed <= 0:
                 raise InputError(str(path), where("observed"), "expected date_to ≥ date_from and a positive observation")

@@ -163,4 +163,4 @@ def men_of_draft_age(simulation: Any) -> float:
     from exitwave.population import men_by_age
 
     spec = simulation.scenario.population
-    return float(men_by_age(simulation.world, spec.age_min, spec.age_max).sum())
+    return float(men_by_age(simulation.world, spec.age_min, spec.age_max, spec.sexes).sum())

@@ -9,7 +9,7 @@ are those of :mod:`exitwave.vocabulary`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,10 +34,12 @@ class Schedule:
     relocation: np.ndarray  # float [day, country (transit), country (destination)] weights
     visa_fee: np.ndarray  # USD [day, country]: entry or visa fee a man pays to enter
     draft_office: np.ndarray  # float [day, crossing]: detention probability of summoned men
-    exit_closed: np.ndarray  # bool [day, crossing]
+    exit_closed: np.ndarray  # bool [day, crossing]: closed by the state, a transit country or its dates
     exit_ban: np.ndarray  # float [day]: detention probability of summoned men at any crossing
     callup_news: np.ndarray  # float [day]: call-up news intensity (1 on a wave's first day)
     urgency: np.ndarray  # float [day]
+    capacity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # people/day [day, crossing]
+    exit_capacity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # for leavers [day, crossing]
 
 
 def relocation_key(world: World, members: list[int], kind: str) -> np.ndarray:
@@ -144,14 +146,32 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
     if cm.exit_ban_summoned is not None:
         a, b = _span(scenario, cm.exit_ban_summoned.from_, None)
         ban[a:b] = cm.exit_ban_summoned.detention_probability
-    if cm.exit_closure is not None:
-        a, b = _span(scenario, cm.exit_closure.from_, cm.exit_closure.until)
-        ids = cm.exit_closure.crossings or world.crossing_ids
+    closures = [("countermeasures.exit_closure", cm.exit_closure)] if cm.exit_closure is not None else []
+    closures += [(f"countermeasures.exit_closures[{i}]", c) for i, c in enumerate(cm.exit_closures)]
+    for where, closure in closures:
+        a, b = _span(scenario, closure.from_, closure.until)
+        ids = closure.crossings or world.crossing_ids
         for j, cid in enumerate(ids):
             if cid not in world.crossing_ids:
-                raise InputError(source, f"countermeasures.exit_closure.crossings[{j}]",
-                                 f"unknown crossing {cid!r}")
+                raise InputError(source, f"{where}.crossings[{j}]", f"unknown crossing {cid!r}")
             closed[a:b, world.crossing_index(cid)] = True
+    # The world's own dates: a crossing outside its open_from..open_until is shut, and so is a
+    # route while any country it passes through closes its entry.
+    for c in range(n_x):
+        start, until = world.crossing_open_from[c:c + 1], world.crossing_open_until[c:c + 1]
+        if start and start[0] is not None:
+            closed[:_span(scenario, start[0], None)[0], c] = True
+        if until and until[0] is not None:
+            closed[_span(scenario, None, until[0])[1]:, c] = True
+        via = world.crossing_via[c] if c < len(world.crossing_via) else []
+        if via:
+            closed[:, c] |= (entry[:, via] == ENTRY_REGIMES.index("closed")).any(axis=1)
+    capacity = np.repeat(world.crossing_capacity[None, :], n, axis=0)
+    background = np.repeat(world.crossing_background[None, :], n, axis=0)
+    for c, changed, value, base in world.capacity_changes:
+        first = _span(scenario, changed, None)[0]
+        capacity[first:, c] = value
+        background[first:, c] = base
 
     days = np.arange(n, dtype=np.float64)
     news = np.zeros(n)
@@ -167,4 +187,4 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
     return Schedule(entry=entry, asylum=asylum, recognition=recognition, transit_only=transit,
                     screening_capacity=screening, detection=detection, relocation=relocation, visa_fee=visa_fee,
                     draft_office=draft, exit_closed=closed, exit_ban=ban, callup_news=news,
-                    urgency=urgency)
+                    urgency=urgency, capacity=capacity, exit_capacity=np.maximum(capacity - background, 0.0))

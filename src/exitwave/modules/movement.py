@@ -56,21 +56,21 @@ _POS_BITS = 40  # queue positions below 2**40 (men who ever joined one crossing'
 _POS_MASK = (1 << _POS_BITS) - 1
 
 
-def leaver_capacity(state: State) -> np.ndarray:
-    """People a day each crossing passes for leavers: the world's capacity less ordinary traffic,
-    land crossings scaled by ``land_capacity_factor`` (their capacities were derived from reported
-    peaks: a prior around them, calibrated on the window, not a copy of a target)."""
+def leaver_capacity(state: State, day: int) -> np.ndarray:
+    """People a day each crossing passes for leavers on ``day``: the scheduled capacity less
+    ordinary traffic (dated changes from the world's ``capacity.csv``), land crossings scaled by
+    ``land_capacity_factor`` (their capacities were derived from reported peaks: a prior around
+    them, calibrated on the window, not a copy of a target)."""
     w = state.world
     factor = np.where(w.crossing_mode == AIR, 1.0, state.scenario.behaviour.land_capacity_factor)
-    return np.asarray(w.exit_capacity, dtype=np.float64) * factor
+    return np.asarray(state.schedule.exit_capacity[day], dtype=np.float64) * factor
 
 
-def route_table(state: State, day: int, queue_people: np.ndarray,
-                capacity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(weight[region, class, crossing], access[region, class]) for ``day``, given the people
-    queueing at each crossing and each crossing's capacity for leavers (people/day)."""
+    queueing at each crossing."""
     w, b, s = state.world, state.scenario.behaviour, state.schedule
-    capacity = leaver_capacity(state) if capacity is None else capacity
+    capacity = leaver_capacity(state, day)  # people/day
     passport, fly = CLASS_HAS_PASSPORT, CLASS_CAN_FLY
     dest = w.crossing_country.astype(np.int64)
     needs_passport = w.crossing_passport_required | ~w.country_internal_passport_ok[dest]
@@ -83,12 +83,16 @@ def route_table(state: State, day: int, queue_people: np.ndarray,
     visa = entry == VISA
     reach[:, visa] *= np.minimum(1.0, w.country_visa_share[dest[visa]] * b.visa_holder_odds)[None, :]
     reach[:, s.exit_closed[day]] = 0.0
-    reach[:, capacity <= 0] = 0.0
+    # A holding point (an embassy) takes men in while it passes nobody; they wait for release.
+    holding = w.crossing_holding if w.crossing_holding.size else np.zeros(w.n_crossings, bool)
+    reach[:, (capacity <= 0) & ~holding] = 0.0
     asylum_open = s.asylum[day, dest] > 0
     value = 1.0 + b.asylum_value * s.recognition[day, dest] * asylum_open
-    wait_days = queue_people / np.maximum(capacity, 1.0)
+    wait_days = np.where(holding, 0.0, queue_people / np.maximum(capacity, 1.0))
     distance = np.power(w.region_crossing_km + b.route_distance_offset_km, -b.route_distance_exponent)
-    prominence = np.power(np.maximum(w.crossing_capacity, 0.0) / 1000.0, b.route_capacity_exponent)
+    # How well known a route is: its capacity today (a holding point: its capacity at release).
+    known = np.where(holding, s.capacity.max(axis=0), s.capacity[day]) if holding.any() else s.capacity[day]
+    prominence = np.power(np.maximum(known, 0.0) / 1000.0, b.route_capacity_exponent)
     opportunity = distance * prominence[None, :]
     weight = (reach * value * np.exp(-wait_days / b.wait_tolerance_days))[None, :, :] * opportunity[:, None, :]
     access = weight.sum(axis=2) / opportunity.sum(axis=1)[:, None]
@@ -165,8 +169,7 @@ class Movement(Module):
         state.departed_by_region = np.zeros(w.n_regions)
         self.capacity = DailyCapacity(w.n_crossings)
         self.route_class = state.route_class
-        self.exit_capacity = leaver_capacity(state)
-        self.route_weight, state.access = route_table(state, 0, self.queue_people, self.exit_capacity)
+        self.route_weight, state.access = route_table(state, 0, self.queue_people)
 
     def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
         w, recorder = state.world, tally.recorder
@@ -251,11 +254,15 @@ class Movement(Module):
             order = np.argsort(uniform(state.seed, Stream.QUEUE_ORDER, day, arriving), kind="stable")
             arriving = arriving[order]
             patience = exponential(state.seed, Stream.PATIENCE, day, arriving) * b.patience_days
-            state.due_day[arriving] = day + np.ceil(patience).astype(np.int64)
             where = state.crossing[arriving]
+            if w.crossing_holding.any():  # at a holding point men wait for the release date
+                patience[w.crossing_holding[where]] = state.n_days + 1
+            state.due_day[arriving] = day + np.ceil(patience).astype(np.int64)
             by_crossing = np.argsort(where, kind="stable")
             arriving, where, patience = arriving[by_crossing], where[by_crossing], patience[by_crossing]
             cuts = np.searchsorted(where, np.arange(w.n_crossings + 1))
+            capacity_today = leaver_capacity(state, day)
+            holding = w.crossing_holding if w.crossing_holding.size else np.zeros(w.n_crossings, np.bool_)
             tags: list[np.ndarray] = []
             joined: list[np.ndarray] = []
             balked: list[np.ndarray] = []
@@ -264,8 +271,11 @@ class Movement(Module):
                     men = arriving[cuts[c]:cuts[c + 1]]
                     # A man who sees a queue longer than he would wait does not join it (he balks):
                     # the queue a crossing can hold is its capacity times its arrivals' patience.
-                    per_day = max(self.exit_capacity[c], 0.0) / state.pop.scale
-                    joins = _joins(float(state.queues.sizes[c]), per_day, patience[cuts[c]:cuts[c + 1]])
+                    per_day = max(capacity_today[c], 0.0) / state.pop.scale
+                    if holding[c]:  # a holding point admits all: its occupants wait for release
+                        joins = np.ones(men.size, np.bool_)
+                    else:
+                        joins = _joins(float(state.queues.sizes[c]), per_day, patience[cuts[c]:cuts[c + 1]])
                     balked.append(men[~joins])
                     men = men[joins]
                     if men.size:
@@ -280,21 +290,23 @@ class Movement(Module):
         tired = np.sort(self.patience.pop(day))
         tired_cuts = np.searchsorted(tired >> _POS_BITS, np.arange(w.n_crossings + 1))
         state.crossed_today = np.zeros(w.n_crossings)
+        self.capacity_today = leaver_capacity(state, day)  # people/day for leavers
         for c in range(w.n_crossings):
             if state.queues.sizes[c]:
                 self._serve(state, c, day, tired[tired_cuts[c]:tired_cuts[c + 1]] & _POS_MASK)
         self.queue_people[:] = state.queues.sizes * state.pop.scale
-        self.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1), self.queue_people,
-                                                      self.exit_capacity)
+        self.route_weight, state.access = route_table(state, min(day + 1, state.n_days - 1), self.queue_people)
 
     def _serve(self, state: State, c: int, day: int, tired: np.ndarray) -> None:
         """Serve crossing ``c``; ``tired``: queue positions of the men whose patience runs out
         today (increasing; those already served or gone are skipped)."""
         w, s, b = state.world, state.schedule, state.scenario.behaviour
-        if s.exit_closed[day, c]:
+        holding = w.crossing_holding.size and w.crossing_holding[c]
+        if s.exit_closed[day, c] and not holding:  # a holding point keeps its occupants till release
             self._go_home(state, state.queues.clear(c), "turned_back_exit_closed")
             return
-        n_served = self.capacity.take(c, self.exit_capacity[c], state.pop.scale, int(state.queues.sizes[c]))
+        n_served = self.capacity.take(c, float(self.capacity_today[c]), state.pop.scale,
+                                      int(state.queues.sizes[c]))
         served = state.queues.pop(c, n_served)
 
         # Patience: those still waiting past their limit switch crossing or go home.

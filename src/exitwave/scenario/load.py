@@ -216,7 +216,9 @@ def with_run_options(scenario: Scenario, *, seed: int | None = None, scale: floa
     if days is not None:
         data["time"].update(days=days, end=None)
     try:
-        return validate_dict(data, source or scenario.name)
+        changed = validate_dict(data, source or scenario.name)
+        changed._source_file = scenario.source_file  # still the same file's scenario
+        return changed
     except InputError as error:
         option = _OPTION_FIELDS.get(error.field)
         if option is None:
@@ -232,4 +234,6 @@ def load_scenario(
     data = _resolved_dict(path)
     if overrides:
         data = apply_overrides(data, overrides)
-    return validate_dict(data, str(path))
+    scenario = validate_dict(data, str(path))
+    scenario._source_file = str(path)  # where a relative world path is found
+    return scenario

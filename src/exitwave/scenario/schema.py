@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -199,10 +200,12 @@ class TimeSpan(_Model):
 
 
 class PopulationSpec(_Model):
-    """Men of mobilizable age in the sending country; each agent stands for ``scale`` men."""
+    """Who may leave: men of mobilizable age (``sexes: men``, the default) or all adults of the
+    ages (``sexes: all``, an exodus without a call-up); each agent stands for ``scale`` people."""
 
-    age_min: Annotated[int, Field(ge=14, le=80)] = 18
-    age_max: Annotated[int, Field(ge=14, le=80)] = 59
+    sexes: Literal["men", "all"] = "men"
+    age_min: Annotated[int, Field(ge=14, le=100)] = 18
+    age_max: Annotated[int, Field(ge=14, le=100)] = 59
     scale: Annotated[float, Field(ge=1.0)] = 100.0
     reservist_share: Share = 0.65
     passport_share: Share = 0.30
@@ -267,6 +270,10 @@ class Behaviour(_Model):
     non_reservist_threat: Share = 0.5
     callup_news_half_life_days: Positive = 7.0
     network_odds_per_contact_abroad: Annotated[float, Field(ge=1.0, le=10.0)] = 1.4
+    cascade_persuasion: Share = 0.0
+    cascade_delay_days: Positive = 14.0
+    cascade_safety_weight: Share = 0.5
+    cascade_exodus_weight: NonNegative = 0.0
     access_weight: NonNegative = 1.0
     cost_weight: NonNegative = 1.5
     no_passport_cost: NonNegative = 1.0
@@ -356,6 +363,7 @@ class Countermeasures(_Model):
     draft_offices: list[DraftOffice] = []
     exit_ban_summoned: ExitBan | None = None
     exit_closure: ExitClosure | None = None
+    exit_closures: list[ExitClosure] = []  # any number of further closure windows
 
 
 Intensity = Literal["quiet", "active", "heavy"]
@@ -530,6 +538,24 @@ class Scenario(_Model):
     modules: list[Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", max_length=200)]] = Field(
         default=[], description="extra mechanism modules, as import paths 'package.module:ClassName'; each "
                                 "runs after the module its class names in `after` (docs/architecture.md)")
+
+    # The file it was loaded from (load_scenario sets it): a relative world path is found next
+    # to that file from Python too, without passing source= to Simulation.
+    _source_file: str | None = PrivateAttr(default=None)
+
+    @property
+    def source_file(self) -> str | None:
+        """The scenario file this was loaded from, or None (built in code or validated from a dict)."""
+        return self._source_file
+
+    def __eq__(self, other: object) -> bool:
+        # Equal scenarios have equal fields; where each was read from does not make them differ.
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return super().__hash__()
 
     @field_validator("name")
     @classmethod
