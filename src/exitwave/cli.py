@@ -69,6 +69,9 @@ def run(
     try:
         source = resolve_scenario_path(scenario)
         sim = Simulation(load_scenario(scenario), seed=seed, scale=scale, days=days, source=source)
+        from exitwave.results import ensure_folder
+
+        ensure_folder(Path(out_dir))  # a file or a read-only folder is refused before the run
     except InputError as error:
         _fail_input(error)
     try:
@@ -173,6 +176,9 @@ def compare_cmd(
                              progress=lambda name, s: progress.advance(task))
     except InputError as error:
         _fail_input(error)
+    except RunError as error:
+        err.print(f"[bold red]compare failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each")
     if result.run_dirs:
         out.print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
