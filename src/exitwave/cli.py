@@ -507,7 +507,7 @@ def dashboard_cmd(
     command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.headless", "true",
                "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--", "--project", str(Path.cwd()),
-               "--max-agent-days", str(limit)]
+               "--max-agent-days", str(limit), "--listen", host]
     shown = f"[{host}]" if ":" in host else host
     out.print(f"exitwave dashboard: [bold]http://{shown}:{port}[/] (project {escape(str(Path.cwd()))}; "
               f"limit {limit:,} agent-days; Ctrl-C stops it)", highlight=False, soft_wrap=True)
