@@ -156,6 +156,28 @@ def test_out_that_is_a_file_is_refused_before_the_run(tmp_path: Path) -> None:
     assert (tmp_path / "taken").read_text(encoding="utf-8") == "not a folder"
 
 
+OUT_IS_A_FILE = {
+    "compare": ["compare", "russia-2022", "asylum-coalition", "-n", "2", *RUN_ARGS, "--out", "taken"],
+    "ensemble": ["ensemble", "russia-2022", "-n", "2", *RUN_ARGS, "--out", "taken"],
+    "sweep": ["sweep", "russia-2022", "--param", "behaviour.patience_days=3,4", "-n", "1", *RUN_ARGS,
+              "--out", "taken"],
+    "sensitivity": ["sensitivity", "russia-2022", "-n", "1", *RUN_ARGS, "--out", "taken/indices.csv"],
+    "calibrate": ["calibrate", "russia-2022", "--out", "taken/calibration"],
+    "report": ["report", "RUN", "--out", "taken/report.html"],
+}
+
+
+@pytest.mark.parametrize("command", list(OUT_IS_A_FILE))
+def test_every_command_refuses_an_out_inside_a_file_before_its_work(made: Path, tmp_path: Path, command: str) -> None:
+    (tmp_path / "taken").write_text("not a folder", encoding="utf-8")
+    (run,) = (made / "runs").iterdir()
+    args = [str(run) if a == "RUN" else a for a in OUT_IS_A_FILE[command]]
+    done = cli(*args, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "error: taken: --out: expected a folder, got a file" in _one_error_line(done)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
 def _as_unprivileged(args: list[str]) -> list[str]:
     """``args`` run as user nobody when this test runs as root (root ignores permission bits)."""
     if os.geteuid() != 0:

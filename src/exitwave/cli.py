@@ -377,6 +377,10 @@ def sensitivity_cmd(
         raise typer.Exit(2)
     started = time.perf_counter()
     try:
+        if out_file is not None:
+            from exitwave.results import ensure_folder
+
+            ensure_folder(out_file.parent)  # refused before the runs, not after them
         names = list(param) if param else default_parameters()
         problem_for(names)
         total = runs_needed(method, n, len(names), versus)
@@ -461,6 +465,9 @@ def calibrate_cmd(
     command = "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     started = time.perf_counter()
     try:
+        from exitwave.results import ensure_folder
+
+        ensure_folder(out_dir.parent)  # refused before the calibration, not after it
         with err.status(f"calibrating {scenario} ({method}, up to {budget} simulations)…"):
             cal = calibrate(scenario, method=method, budget=budget, population=population,
                             names=list(param) if param else DEFAULT_PARAMETERS, seed=seed, scale=scale,

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from exitwave.errors import InputError
 from exitwave.outputs import HEADLINE_NOTE, headline_fields, headline_table, headline_value
 from exitwave.registry import parameters
 from exitwave.report.claims import NOT_TESTED, audit
@@ -359,7 +360,12 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     (russia-2022, asylum-coalition). ``calibration_dir`` holds ``fit.csv`` (default: the bundled
     calibration of russia-2022; ``None`` leaves the section out).
     """
+    from exitwave.results import ensure_folder
+
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
+    if Path(out).is_dir():
+        raise InputError(str(out), "--out", "expected the path of an HTML file, got a folder")
+    ensure_folder(Path(out).parent)  # before the work, not when the report is written
     given = read_inputs(folders)
     sens = _choose_sensitivity(sensitivity_csv, given)
     first_run = next(iter(given.groups.values()))[0]
