@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench baseline clean
+.PHONY: demo test lint bench baseline fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench: $(STAMP)
 # rerun its cases and rewrite the stored numbers; review and commit the diff.
 baseline: $(STAMP)
 	$(BIN)/exitwave baseline update --into tests/baseline
+
+# The fuzzer's long (nightly) mode: generated scenarios and worlds through `exitwave run`
+# (docs/hardening.md); exits 1 on any traceback, crash, hang or invalid output.
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz.py --scenarios 1000 --worlds 500 --json runs/fuzz.json
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

@@ -344,9 +344,9 @@ def load_values(path: Path) -> dict[str, float]:
         raise InputError(str(path), "", f"no such folder or file; expected {_RUN_DIR} or "
                                         f"{_BASELINE_FILE}")
     summary_file = path / "summary.json"
-    summary = _read_json(summary_file, f"the summary of {_RUN_DIR}")
-    if not isinstance(summary, dict):
-        raise InputError(str(summary_file), "", f"expected a JSON object, got {type(summary).__name__}")
+    from exitwave.results import read_summary
+
+    summary = read_summary(summary_file)
     series_file = path / "series.parquet"
     if not series_file.is_file():
         raise InputError(str(series_file), "", f"file not found; expected the daily series of {_RUN_DIR}")

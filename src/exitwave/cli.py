@@ -89,6 +89,9 @@ def run(
         if overrides:
             loaded = load_scenario(scenario, overrides=overrides)
         sim = Simulation(loaded, seed=seed, scale=scale, days=days, source=source)
+        from exitwave.results import ensure_folder
+
+        ensure_folder(Path(out_dir))  # a file or a read-only folder is refused before the run
     except InputError as error:
         _fail_input(error)
     try:
@@ -200,6 +203,9 @@ def compare_cmd(
                              progress=lambda name, s: progress.advance(task))
     except InputError as error:
         _fail_input(error)
+    except RunError as error:
+        err.print(f"[bold red]compare failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each")
     if result.run_dirs:
         out.print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
@@ -404,6 +410,10 @@ def sensitivity_cmd(
         raise typer.Exit(2)
     started = time.perf_counter()
     try:
+        if out_file is not None:
+            from exitwave.results import ensure_folder
+
+            ensure_folder(out_file.parent)  # refused before the runs, not after them
         names = list(param) if param else default_parameters()
         problem_for(names)
         total = runs_needed(method, n, len(names), versus)
@@ -490,6 +500,9 @@ def calibrate_cmd(
     command = "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     started = time.perf_counter()
     try:
+        from exitwave.results import ensure_folder
+
+        ensure_folder(out_dir.parent)  # refused before the calibration, not after it
         with err.status(f"calibrating {scenario} ({method}, up to {budget} simulations)…"):
             cal = calibrate(scenario, method=method, budget=budget, population=population,
                             names=list(param) if param else DEFAULT_PARAMETERS, seed=seed, scale=scale,
@@ -540,7 +553,7 @@ def dashboard_cmd(
     command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.headless", "true",
                "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--", "--project", str(Path.cwd()),
-               "--max-agent-days", str(limit)]
+               "--max-agent-days", str(limit), "--listen", host]
     shown = f"[{host}]" if ":" in host else host
     out.print(f"exitwave dashboard: [bold]http://{shown}:{port}[/] (project {escape(str(Path.cwd()))}; "
               f"limit {limit:,} agent-days; Ctrl-C stops it)", highlight=False, soft_wrap=True)

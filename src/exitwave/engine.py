@@ -34,6 +34,25 @@ __all__ = ["Simulation", "check_runs", "run"]
 
 ProgressCallback = Callable[[int, int], None]
 
+AGENT_BYTES = 100
+"""Peak memory of a run per agent (bytes): 3.65 GB for 40 M agents × 365 days (benchmarks/README.md),
+rounded up."""
+
+MAX_AGENT_ID = 2**31 - 1
+"""Agent ids are stored as 32-bit integers (heaps, units)."""
+
+
+def max_agents() -> int:
+    """Most agents one run may have: what 32-bit agent ids allow and what fits in this machine's
+    physical memory at :data:`AGENT_BYTES` each."""
+    import os
+
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX: 32-bit ids only
+        return MAX_AGENT_ID
+    return int(min(MAX_AGENT_ID, memory // AGENT_BYTES))
+
 
 def _is_bundled(folder: Path) -> bool:
     from importlib import resources
@@ -96,6 +115,15 @@ class Simulation:
             else:
                 expected = f"expected a world with men aged {spec.age_min}–{spec.age_max}; world {self.world.name!r} has none"
             raise InputError(label, field, f"{expected}; got {spec.scale:g}")
+        # agents must fit: agent ids are 32-bit (heaps, units) and each agent costs memory
+        agents = men / spec.scale
+        most = max_agents()
+        if agents > most:
+            field = "--scale (population.scale)" if scale_option else "population.scale"
+            raise InputError(label, field, f"expected at least {men / most:,.1f} men per agent: "
+                                           f"{men:,.0f} men at {spec.scale:g} per agent are {agents:,.0f} agents, "
+                                           f"more than the {most:,} this machine's memory holds "
+                                           f"(about {AGENT_BYTES} bytes each)")
         # the front's accounting needs a few agents (exitwave.modules.force.front_scale_problem)
         from exitwave.modules.force import check_front_scale
 

@@ -7,12 +7,13 @@ counter-based streams, so the same seed gives the same men whatever the thread c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
 
-from exitwave.errors import InputError
+from exitwave.errors import InputError, RunError
 from exitwave.random import Stream, stream_key, uniform_at
 from exitwave.scenario.schema import PopulationSpec
 from exitwave.world import World
@@ -24,11 +25,14 @@ AGE_BAND_YEARS = 10
 
 LAYER_STRATUM, LAYER_REGION, LAYER_GLOBAL = 0, 1, 2
 
+MAX_AGENTS = 2**31 - 1
+"""Agent ids are 32-bit integers in the heaps and front units."""
+
 
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Split ``total`` whole units in proportion to ``weights`` (Hamilton's method)."""
     weights = np.asarray(weights, dtype=np.float64)
-    if total <= 0 or weights.sum() <= 0:
+    if total <= 0 or not 0 < weights.sum() < np.inf:  # no (or infinite) weight: nothing to split by
         return np.zeros(weights.shape, dtype=np.int64)
     exact = weights / weights.sum() * total
     counts = np.floor(exact).astype(np.int64)
@@ -137,15 +141,26 @@ def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
     years = np.arange(spec.age_min, spec.age_max + 1)
     by_age = men_by_age(world, spec.age_min, spec.age_max, spec.sexes)
     total_men = by_age.sum()
-    n = max(1, int(round(total_men / spec.scale)))
+    # The kernels below index by these counts without bounds checks (numba): inputs that would
+    # make them disagree with n are refused here, never passed on (a corrupt heap, not an error).
+    agents = total_men / spec.scale if spec.scale > 0 else math.inf
+    if not (math.isfinite(agents) and agents < MAX_AGENTS):
+        raise RunError(f"population synthesis: {total_men:g} men at {spec.scale:g} per agent is not a "
+                       f"number of agents below {MAX_AGENTS:,}")
+    n = max(1, int(round(agents)))
     # Agents are men (a call-up concerns them) or, with sexes: all, every adult of the ages
     men_weight = world.region_population * (world.region_male_share if spec.sexes == "men" else 1.0)
     per_region = largest_remainder(n, men_weight)
+    if int(per_region.sum()) != n or np.any(per_region < 0):
+        raise RunError("population synthesis: the regions' men (population × male_share) must be finite "
+                       "and not all zero")
     region = np.repeat(np.arange(world.n_regions, dtype=np.int16), per_region)
     age = np.empty(n, dtype=np.uint8)
     cursor = 0
     for count in per_region:
         counts = largest_remainder(int(count), by_age)
+        if int(counts.sum()) != int(count):
+            raise RunError("population synthesis: the age pyramid's men must be finite and not all zero")
         age[cursor: cursor + count] = np.repeat(years.astype(np.uint8), counts)
         cursor += int(count)
 

@@ -306,15 +306,72 @@ def write_folder(out_dir: Path, fill: Callable[[Path], None], name: str) -> Path
     folder, which is renamed into place only when ``fill`` returns (and removed if it raises).
     An existing folder of that name is an error."""
     final = child_path(out_dir, name)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
     if final.exists():
         raise FileExistsError(f"{final} already exists")
     temp = out_dir / f".{final.name}.tmp-{os.getpid()}"
     try:
-        temp.mkdir()
-        fill(temp)
-        os.replace(temp, final)
+        try:
+            temp.mkdir()
+        except OSError as error:
+            raise InputError(str(out_dir), "--out", f"expected a folder this user can write in "
+                                                    f"({error.strerror})") from None
+        try:
+            fill(temp)
+            os.replace(temp, final)
+        except OSError as error:
+            # a full disk (ENOSPC) or a file size limit (EFBIG) while writing: the run itself
+            # was fine, its folder cannot be written; nothing half-written is left behind
+            raise RunError(f"could not write {final} ({error.strerror or error}); nothing was written "
+                           f"there") from None
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return final
+
+
+def ensure_folder(out_dir: Path) -> None:
+    """Create ``out_dir`` (and its parents) for output, or raise :class:`InputError` naming it
+    (a file of that name, a read-only parent)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(str(out_dir), "--out", "expected a folder, got a file")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(str(out_dir), "--out", f"expected a folder that can be created "
+                                                f"({error.strerror or error})") from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise InputError(str(out_dir), "--out", "expected a folder this user can write in (permission denied)")
+
+
+SUMMARY_KEYS: dict[str, type | tuple[type, ...]] = {"scenario": str, "seed": int, "scale": (int, float),
+                                                    "start": str, "days": int}
+"""Fields every ``summary.json`` has, with their JSON types (what readers rely on)."""
+
+
+def read_summary(path: Path) -> dict[str, Any]:
+    """Read a run's ``summary.json``; a missing, unreadable, malformed or foreign file is an
+    :class:`InputError` naming it (a report, a diff or a resumed experiment never shows a
+    traceback for it)."""
+    expected = "the summary.json of a run written by `exitwave run` (delete the run folder to redo it)"
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(str(path), "", f"file not found; expected {expected}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(str(path), "", f"cannot read file ({getattr(error, 'strerror', None) or error}); "
+                                        f"expected {expected}") from None
+    try:
+        summary = json.loads(text)
+    except (json.JSONDecodeError, RecursionError, ValueError) as error:
+        where = f"line {error.lineno}, column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        raise InputError(str(path), where, f"malformed JSON; expected {expected}") from None
+    if not isinstance(summary, dict):
+        raise InputError(str(path), "", f"expected a JSON object, got {type(summary).__name__}; expected {expected}")
+    for key, kind in SUMMARY_KEYS.items():
+        if key not in summary:
+            raise InputError(str(path), key, f"required field is missing; expected {expected}")
+        if isinstance(summary[key], bool) or not isinstance(summary[key], kind):
+            raise InputError(str(path), key, f"expected {getattr(kind, '__name__', 'a number')}, got "
+                                             f"{type(summary[key]).__name__}; expected {expected}")
+    return summary

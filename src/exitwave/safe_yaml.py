@@ -110,6 +110,10 @@ def load_text(text: str, source: str, field: str = "") -> Any:
         where, problem = _problem(err)
         raise InputError(source, field or where, f"malformed YAML: {problem}"
                          + (f" ({where})" if field and where else "")) from None
+    except (ValueError, OverflowError, TypeError) as err:
+        # a constructor refused a scalar: an integer of more than 4,300 digits, 2022-02-30
+        problem = " ".join(str(err).split()).split(";")[0][:_PROBLEM_CHARS] or type(err).__name__
+        raise InputError(source, field, f"expected values YAML can read: {problem}") from None
     except RecursionError:  # not expected below MAX_DEPTH; never a traceback
         raise InputError(source, field, f"expected at most {MAX_DEPTH} levels of nesting") from None
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from exitwave.errors import InputError
-from exitwave.safe_yaml import read_file
+from exitwave.safe_yaml import excerpt, read_file
 from exitwave.scenario.schema import COUNTRY_GROUPS
 from exitwave.vocabulary import ENTRY_REGIMES, MODES
 
@@ -163,6 +163,10 @@ so may any column ending in ``_basis`` or ``_note`` and those listed in world.ya
 ``documentation_columns``."""
 
 
+MAX_TABLE_BYTES = 16 * 1024 * 1024
+"""Largest world table read (bytes): a world has hundreds of rows, not millions."""
+
+
 class _Table:
     """A CSV table read with the csv module; values parsed with file/row/column in errors.
 
@@ -177,10 +181,29 @@ class _Table:
         if not path.is_file():
             raise InputError(str(path), "", "file not found (required by the world format)")
         # utf-8-sig: a spreadsheet's byte-order mark must not become part of the first column's name
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            self.columns = list(reader.fieldnames or [])
-            self.rows = list(reader)
+        if path.stat().st_size > MAX_TABLE_BYTES:
+            raise InputError(str(path), "", f"expected a table of at most {MAX_TABLE_BYTES:,} bytes, "
+                                            f"got {path.stat().st_size:,}")
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                self.columns = list(reader.fieldnames or [])
+                self.rows = list(reader)
+        except UnicodeDecodeError as error:
+            raise InputError(str(path), "", f"expected UTF-8 text; byte {error.start} is not "
+                                            f"(save the table as CSV UTF-8)") from None
+        except OSError as error:
+            raise InputError(str(path), "", f"expected a readable file ({error.strerror})") from None
+        except csv.Error as error:
+            raise InputError(str(path), f"line {getattr(reader, 'line_num', 0)}",
+                             f"expected CSV: {excerpt(str(error))}") from None
+        blank = [c for c in self.columns if not c.strip()]
+        if blank:
+            raise InputError(str(path), f"column {self.columns.index(blank[0]) + 1}",
+                             "expected a name for every column (the header has an empty one)")
+        twice = sorted({c for c in self.columns if self.columns.count(c) > 1})
+        if twice:
+            raise InputError(str(path), twice[0], "expected each column once (the header repeats it)")
         missing = [c for c in required if c not in self.columns]
         if missing:
             raise InputError(str(path), missing[0], f"required column is missing (have: {', '.join(self.columns)})")
@@ -207,7 +230,7 @@ class _Table:
         return out
 
     def number(self, column: str, default: float | None = None, low: float | None = None,
-               high: float | None = None) -> np.ndarray:
+               high: float | None = None, whole: bool = False) -> np.ndarray:
         out = np.empty(len(self.rows))
         for i in range(len(self.rows)):
             raw = self._raw(i, column) if column in self.columns else ""
@@ -220,10 +243,13 @@ class _Table:
             try:
                 value = float(raw)
             except ValueError:
-                raise InputError(str(self.path), where, f"expected a number, got {raw!r}") from None
+                raise InputError(str(self.path), where, f"expected a number, got {excerpt(raw)}") from None
             if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
-                bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-                raise InputError(str(self.path), where, f"expected a number {bounds}, got {raw!r}")
+                bounds = (f"between {_bound(low)} and {_bound(high)}" if high is not None
+                          else f"at least {_bound(low)}")
+                raise InputError(str(self.path), where, f"expected a number {bounds}, got {excerpt(raw)}")
+            if whole and not value.is_integer():
+                raise InputError(str(self.path), where, f"expected a whole number of people, got {excerpt(raw)}")
             out[i] = value
         return out
 
@@ -238,7 +264,7 @@ class _Table:
             elif raw == "" and default is not None:
                 out[i] = default
             else:
-                raise InputError(str(self.path), f"row {i + 2}, column {column}", f"expected true or false, got {raw!r}")
+                raise InputError(str(self.path), f"row {i + 2}, column {column}", f"expected true or false, got {excerpt(raw)}")
         return out
 
     def date(self, column: str) -> list[dt.date | None]:
@@ -262,7 +288,7 @@ class _Table:
         for i, value in enumerate(values):
             if value not in allowed:
                 raise InputError(str(self.path), f"row {i + 2}, column {column}",
-                                 f"expected one of {', '.join(allowed)}, got {value!r}")
+                                 f"expected one of {', '.join(allowed)}, got {excerpt(value)}")
             out[i] = allowed.index(value)
         return out
 
@@ -273,15 +299,27 @@ class _Table:
         return sorted({self._raw(i, col) for i in range(len(self.rows)) if self._raw(i, col)})
 
 
+def _bound(value: float | None) -> str:
+    """A bound as the message prints it: 10,000,000,000, 0, 0.5."""
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
 def _unique(table: _Table, column: str) -> list[str]:
     values = table.text(column)
     seen: set[str] = set()
     for i, value in enumerate(values):
         if value in seen:
-            raise InputError(str(table.path), f"row {i + 2}, column {column}", f"duplicate id {value!r}")
+            raise InputError(str(table.path), f"row {i + 2}, column {column}", f"duplicate id {excerpt(value)}")
         seen.add(value)
     return values
 
+
+MAX_PEOPLE = 10_000_000_000
+"""Most people a population cell (a region, an age band, a country) or a world's men may count:
+more than the Earth's population is a typing error, and the counts must stay exact in float64
+and int64 arithmetic (people)."""
 
 MAX_TRAVEL_DAYS = int(np.iinfo(np.int16).max)
 """Longest travel time (days) a world may imply: travel days are stored as 16-bit integers."""
@@ -293,10 +331,10 @@ def _check_iso2(code: object, file: str, where: str) -> None:
     """A country code: two upper-case letters, and not a group name a policy uses (``EU``)."""
     if not isinstance(code, str) or not _ISO2.fullmatch(code):
         raise InputError(file, where, f"expected an ISO 3166 alpha-2 code of two upper-case letters "
-                                      f"(such as GE; X* for fictional countries), got {code!r}")
+                                      f"(such as GE; X* for fictional countries), got {excerpt(code)}")
     if code in COUNTRY_GROUPS:
         raise InputError(file, where, f"expected a country code that is not a group name "
-                                      f"({', '.join(COUNTRY_GROUPS)}: policies use them for all members), got {code!r}")
+                                      f"({', '.join(COUNTRY_GROUPS)}: policies use them for all members), got {excerpt(code)}")
 
 
 def _check_age_bands(age_from: np.ndarray, age_to: np.ndarray, file: str) -> None:
@@ -325,19 +363,19 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
             raise InputError(str(meta_path), str(key), f"unknown field (expected one of {', '.join(sorted(known))})")
     detour = meta.get("detour_factor", 1.3)
     if isinstance(detour, bool) or not isinstance(detour, int | float) or not 1.0 <= detour < math.inf:
-        raise InputError(str(meta_path), "detour_factor", f"expected a finite number of at least 1, got {detour!r}")
+        raise InputError(str(meta_path), "detour_factor", f"expected a finite number of at least 1, got {excerpt(detour)}")
     detour = float(detour)
     speeds = dict(_DEFAULT_SPEED)
     speed_table = meta.get("speed_km_per_day") or {}
     if not isinstance(speed_table, dict):
         raise InputError(str(meta_path), "speed_km_per_day",
-                         f"expected a mapping of mode to km/day, got {speed_table!r}")
+                         f"expected a mapping of mode to km/day, got {excerpt(speed_table)}")
     for mode, speed in speed_table.items():
         if mode not in MODES:
             raise InputError(str(meta_path), f"speed_km_per_day.{mode}", f"expected a mode among {', '.join(MODES)}")
         if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed < math.inf:
             raise InputError(str(meta_path), f"speed_km_per_day.{mode}",
-                             f"expected a positive, finite speed, got {speed!r}")
+                             f"expected a positive, finite speed, got {excerpt(speed)}")
         speeds[mode] = float(speed)
 
     extra = meta.get("documentation_columns") or []
@@ -369,7 +407,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     for i, iso in enumerate(to_country):
         if iso not in country_ids:
             raise InputError(str(crossings.path), f"row {i + 2}, column to_country",
-                             f"country {iso!r} is not in countries.csv")
+                             f"country {excerpt(iso)} is not in countries.csv")
     n_c = len(country_ids)
     onward = np.zeros((n_c, n_c))
     onward_path = folder / "onward.csv"
@@ -379,7 +417,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         for i, (a, b) in enumerate(zip(table.text("from_country"), table.text("to_country"), strict=True)):
             for column, iso in (("from_country", a), ("to_country", b)):
                 if iso not in country_ids:
-                    raise InputError(str(onward_path), f"row {i + 2}, column {column}", f"country {iso!r} is not in countries.csv")
+                    raise InputError(str(onward_path), f"row {i + 2}, column {column}", f"country {excerpt(iso)} is not in countries.csv")
             onward[country_ids.index(a), country_ids.index(b)] += shares[i]
         over = np.flatnonzero(onward.sum(axis=1) > 1.0 + 1e-9)
         if over.size:
@@ -447,6 +485,19 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         bad = int(np.flatnonzero(age_to < age_from)[0])
         raise InputError(str(ages.path), f"row {bad + 2}, column age_to", "expected age_to >= age_from")
     _check_age_bands(age_from, age_to, str(ages.path))
+    age_men = ages.number("men", low=0, high=MAX_PEOPLE, whole=True)
+    if age_men.sum() > MAX_PEOPLE:
+        raise InputError(str(ages.path), "men", f"expected at most {MAX_PEOPLE:,} men in all age bands "
+                                                f"together, got {age_men.sum():,.0f}")
+    region_population = regions.number("population", low=0, high=MAX_PEOPLE, whole=True)
+    region_male_share = regions.number("male_share", default=0.464, low=0, high=1)
+    if region_population.sum() > MAX_PEOPLE:
+        raise InputError(str(regions.path), "population", f"expected at most {MAX_PEOPLE:,} people in all "
+                                                          f"regions together, got {region_population.sum():,.0f}")
+    if not (region_population * region_male_share).sum() > 0:
+        # men are placed in regions by population × male_share: with no weight nowhere to put them
+        raise InputError(str(regions.path), "population", "expected at least one region with men "
+                                                          "(population × male_share above 0)")
 
     return World(
         name=str(meta.get("name", folder.name)),
@@ -458,14 +509,14 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         region_names=regions.text("name"),
         region_lat=r_lat,
         region_lon=r_lon,
-        region_population=regions.number("population", low=0),
-        region_male_share=regions.number("male_share", default=0.464, low=0, high=1),
+        region_population=region_population,
+        region_male_share=region_male_share,
         region_urban_share=regions.number("urban_share", default=0.75, low=0, high=1),
         region_means_index=regions.number("means_index", default=0.5, low=0, high=1),
         region_callup_weight=regions.number("callup_weight", default=1.0, low=0),
         age_from=age_from.astype(np.int64),
         age_to=age_to.astype(np.int64),
-        age_men=ages.number("men", low=0),
+        age_men=age_men,
         crossing_ids=crossing_ids,
         crossing_names=crossings.text("name"),
         crossing_country=np.array([country_ids.index(c) for c in to_country], dtype=np.int16),
@@ -482,7 +533,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         country_eu=countries.boolean("eu", default=False),
         country_nato=countries.boolean("nato", default=False),
         country_schengen=countries.boolean("schengen", default=False),
-        country_population=countries.number("population", default=0.0, low=0),
+        country_population=countries.number("population", default=0.0, low=0, high=MAX_PEOPLE, whole=True),
         country_gdp=countries.number("gdp_usd_bn", default=0.0, low=0),
         country_unemployment=countries.number("unemployment_rate_pct", default=0.0, low=0),
         country_entry=countries.choice("entry", ENTRY_REGIMES),
@@ -498,7 +549,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
             "countries.csv": countries.sources(),
             "age_pyramid.csv": ages.sources(),
         },
-        age_women=ages.number("women", low=0) if "women" in ages.columns else np.zeros(0),
+        age_women=ages.number("women", low=0, high=MAX_PEOPLE, whole=True) if "women" in ages.columns else np.zeros(0),
         crossing_open_from=open_from,
         crossing_open_until=open_until,
         crossing_via=via,

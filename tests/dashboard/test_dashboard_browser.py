@@ -17,9 +17,17 @@ from exitwave.dashboard import browser
 LIMIT = 20_000_000  # agent-days, passed as --max-agent-days
 
 
+LURE = "![pixel](http://leak.invalid/pixel.png) [click](http://leak.invalid/) **bold**"
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return tmp_path_factory.mktemp("project")
+    root = tmp_path_factory.mktemp("project")
+    (root / "scenarios").mkdir()
+    # a scenario file anyone could hand over: its description is Markdown that would fetch a URL
+    (root / "scenarios" / "lure.yaml").write_text(
+        f"extends: russia-2022\nname: lure\ndescription: '{LURE}'\n", encoding="utf-8")
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -97,18 +105,27 @@ def test_a_small_comparison_shows_the_table_and_the_claims_audit(page, project, 
     assert shot.stat().st_size > 10_000
 
 
-def test_an_oversized_request_is_refused_and_nothing_runs(page, project):
+def test_an_oversized_request_is_refused_before_run_and_nothing_runs(page, project):
     before = _entries(project)
     browser.choose(page, "Proposal", "asylum-coalition")
     browser.set_number(page, "Men per agent (scale)", 100)
     browser.set_number(page, "Seeds per scenario", 10)
-    page.get_by_role("button", name="Run comparison").click()
-    alert = page.locator("[data-testid='stAlert']", has_text="too large")
+    # the refusal is on the page before anything is clicked, and Run is disabled
+    alert = page.locator("[data-testid='stAlert']", has_text=re.compile(r"too large.*20 runs"))
     alert.wait_for(timeout=60_000)
     text = alert.inner_text()
-    for part in ("agents", "109 days", "20 runs", f"{LIMIT:,} agent-days", "men per agent", "seeds",
+    for part in ("agents", "109 days", f"{LIMIT:,} agent-days", "men per agent", "seeds",
                  "--max-agent-days"):
         assert part in text, part
+    expect(page.get_by_role("button", name="Run comparison")).to_be_disabled()
+    # few agents for a century on many seeds: few agent-days, but hours of fixed costs
+    browser.set_number(page, "Men per agent (scale)", 40_000_000)
+    browser.set_number(page, "Seeds per scenario", 100)
+    browser.set_number(page, "Days", 36_500)
+    slow = page.locator("[data-testid='stAlert']", has_text=re.compile(r"would take about.*200 runs"))
+    slow.wait_for(timeout=60_000)
+    assert "36,500 days" in slow.inner_text()
+    expect(page.get_by_role("button", name="Run comparison")).to_be_disabled()
     page.wait_for_timeout(2000)
     assert page.locator("[data-testid='stProgress']").count() == 0
     assert page.locator(".st-key-claims").count() == 0
@@ -131,3 +148,47 @@ def test_an_invalid_edit_shows_the_loaders_message_and_cannot_run(page, project)
     expect(page.get_by_text("The edited proposal 'asylum-coalition-edited' is valid.")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="Run comparison")).to_be_enabled()
     assert _entries(project) == before
+
+
+def test_scenario_text_is_shown_as_plain_text_and_fetches_nothing(chromium, server):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server)
+    page.get_by_role("button", name="Run comparison").wait_for(timeout=120_000)
+    browser.choose(page, "Proposal", "scenarios/lure.yaml")
+    expect(page.get_by_role("heading", name="Proposal: lure", exact=True)).to_be_visible(timeout=30_000)
+    caption = page.locator("[data-testid='stCaptionContainer']", has_text="pixel")
+    expect(caption).to_be_visible()
+    assert caption.inner_text().replace("\u2060", "") == LURE  # the Markdown as written
+    assert page.locator("img[src*='leak.invalid'], a[href*='leak.invalid']").count() == 0
+    assert not [url for url in requested if "leak.invalid" in url]
+    context.close()
+
+
+def test_a_long_path_is_refused_in_the_page(page):
+    box = page.get_by_label(re.compile(r"^Add a scenario file"))
+    box.fill("scenarios/" + "a" * 300 + ".yaml")
+    box.press("Enter")
+    alert = page.locator("[data-testid='stAlert']", has_text="each name at most 255")
+    expect(alert).to_be_visible(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_rebound_host_name_is_refused(chromium, server):
+    """DNS rebinding: a name that resolves to 127.0.0.1 (here by Chromium's resolver rules) reaches
+    the server with that name as Host; the page must refuse to work for it."""
+    port = server.rsplit(":", 1)[1]
+    rebound = chromium.browser_type.launch(
+        executable_path=browser.chromium_path(), headless=True,
+        args=[*browser.CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"])
+    try:
+        page = rebound.new_page()
+        page.goto(f"http://rebind.test:{port}")
+        refused = page.locator("[data-testid='stAlert']", has_text="answers only to localhost")
+        expect(refused).to_be_visible(timeout=120_000)
+        assert "rebind.test" in refused.inner_text()
+        assert page.get_by_role("button", name="Run comparison").count() == 0
+    finally:
+        rebound.close()

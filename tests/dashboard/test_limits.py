@@ -1,10 +1,21 @@
-"""The size limit of a dashboard request (agents × days × runs)."""
+"""The size limit of a dashboard request (agents × days × runs, and the estimated time)."""
 
 from __future__ import annotations
 
 import re
 
-from exitwave.dashboard.limits import DEFAULT_MAX_AGENT_DAYS, Request, refusal
+import pytest
+
+from exitwave.dashboard.limits import (
+    AGENT_DAY_SECONDS,
+    DAY_SECONDS,
+    DEFAULT_MAX_AGENT_DAYS,
+    DEFAULT_MAX_SECONDS,
+    RUN_SECONDS,
+    Request,
+    refusal,
+    time_ceiling,
+)
 
 MEN = 40_000_000.0  # about Russia's men of draft age (people)
 
@@ -61,3 +72,35 @@ def test_the_limit_is_configurable():
 def test_nonsense_sizes_are_refused():
     assert refusal(Request(men=MEN, scale=0, days=10, seeds=2)) is not None
     assert refusal(Request(men=MEN, scale=100, days=0, seeds=2)) is not None
+
+
+# --- the time estimate (issue 16, defect 8): fixed costs of runs and days count too -------------
+
+def test_one_agent_for_a_century_on_a_thousand_seeds_is_refused():
+    request = Request(men=MEN, scale=MEN, days=36_500, seeds=1_000)
+    assert request.agents == 1 and request.work <= DEFAULT_MAX_AGENT_DAYS  # agent-days alone let it pass
+    message = refusal(request)
+    assert message is not None
+    assert "would take about" in message and "h here" in message and "2000 runs" in message
+
+
+def test_the_estimate_adds_run_day_and_agent_day_costs():
+    one = Request(men=MEN, scale=MEN, days=1, seeds=1, scenarios=1)
+    assert one.seconds == pytest.approx(RUN_SECONDS + DAY_SECONDS + AGENT_DAY_SECONDS)
+    big = Request(men=MEN, scale=2000, days=100, seeds=4)
+    assert big.seconds == pytest.approx(8 * (RUN_SECONDS + 100 * (DAY_SECONDS + 20_000 * AGENT_DAY_SECONDS)))
+
+
+def test_the_time_refusal_suggests_sizes_that_pass():
+    request = Request(men=MEN, scale=MEN / 10, days=20_000, seeds=200)
+    message = refusal(request)
+    assert message is not None and "would take about" in message
+    seeds = int(re.search(r"at most (\d+) seeds", message).group(1))
+    assert seeds >= 2 and refusal(Request(men=MEN, scale=MEN / 10, days=20_000, seeds=seeds)) is None
+    days = int(re.search(r"at most ([\d,]+) days", message).group(1).replace(",", ""))
+    assert refusal(Request(men=MEN, scale=MEN / 10, days=days, seeds=200)) is None
+
+
+def test_a_larger_agent_day_limit_raises_the_time_ceiling():
+    assert time_ceiling() == DEFAULT_MAX_SECONDS
+    assert time_ceiling(10**12) == pytest.approx(2 * 10**12 * AGENT_DAY_SECONDS)

@@ -10,6 +10,7 @@ import pytest
 from exitwave.dashboard.paths import (
     PathRefused,
     ProjectPaths,
+    check_comparison_reads,
     check_scenario_reads,
     safe_path,
     scenario_choices,
@@ -113,3 +114,61 @@ def test_a_world_folder_outside_the_world_folders_is_refused(project, tmp_path):
         check_scenario_reads(str(project.root / "scenarios" / "w.yaml"), project)
     (project.root / "scenarios" / "ok.yaml").write_text("extends: mine.yaml\nname: ok\n")
     check_scenario_reads(str(project.root / "scenarios" / "ok.yaml"), project)
+
+
+# --- issue 16, defect 8: reads through links, saved comparisons, long paths ----------------------
+
+def test_a_world_file_linked_out_of_an_allowed_world_folder_is_refused(project, tmp_path):
+    world = project.root / "worlds" / "linked"
+    world.mkdir(parents=True)
+    (world / "world.yaml").write_text("name: linked\n")
+    (tmp_path / "secret.csv").write_text("region_id\n")
+    os.symlink(tmp_path / "secret.csv", world / "regions.csv")
+    (project.root / "scenarios" / "l.yaml").write_text("extends: russia-2022\nname: l\nworld: ../worlds/linked\n")
+    with pytest.raises(PathRefused, match="regions.csv leads to"):
+        check_scenario_reads(str(project.root / "scenarios" / "l.yaml"), project)
+
+
+def test_an_extends_chain_longer_than_the_loader_reads_is_refused(project):
+    folder = project.root / "scenarios"
+    for k in range(20):
+        (folder / f"c{k}.yaml").write_text(f"extends: c{k + 1}.yaml\nname: c{k}\n")
+    (folder / "c20.yaml").write_text("extends: russia-2022\nname: c20\n")
+    with pytest.raises(PathRefused, match="at most 16 levels of extends"):
+        check_scenario_reads(str(folder / "c0.yaml"), project)
+    check_scenario_reads(str(folder / "c10.yaml"), project)  # 11 files: fine
+
+
+@pytest.mark.parametrize("text", ["scenarios/" + "a" * 300 + ".yaml", "scenarios/" + "ab/" * 2000 + "x.yaml"])
+def test_a_path_too_long_for_the_file_system_is_refused_not_raised(project, text):
+    with pytest.raises(PathRefused, match="at most 4096 characters, each name at most 255"):
+        safe_path(text, project.scenario_roots, project.root)
+
+
+def _saved(project, run_dirs, world="russia-2022"):
+    from exitwave.experiments.comparison import Comparison
+
+    folder = project.dashboard_runs / "20261130T120000"
+    (folder / "a" / "seed-1").mkdir(parents=True)
+    (folder / "a" / "seed-1" / "scenario.yaml").write_text(f"name: a\nworld: {world}\n")
+    return folder, Comparison(names=["a"], seeds=[1], fields=[], values={}, run_dirs=[Path(p) for p in run_dirs])
+
+
+def test_a_saved_comparison_may_read_only_its_own_runs(project, tmp_path):
+    folder, comparison = _saved(project, ["RUN"])
+    comparison.run_dirs = [folder / "a" / "seed-1"]
+    check_comparison_reads(comparison, folder, project)
+    for outside in (tmp_path, folder / ".." / "other" / "seed-1", Path("/etc")):
+        comparison.run_dirs = [Path(outside)]
+        with pytest.raises(PathRefused, match="run_dirs: refused"):
+            check_comparison_reads(comparison, folder, project)
+
+
+def test_a_saved_run_whose_world_lies_outside_is_refused(project, tmp_path):
+    world = tmp_path / "w"
+    world.mkdir()
+    (world / "world.yaml").write_text("name: w\n")
+    folder, comparison = _saved(project, [], world=str(world))
+    comparison.run_dirs = [folder / "a" / "seed-1"]
+    with pytest.raises(PathRefused, match="world folder"):
+        check_comparison_reads(comparison, folder, project)

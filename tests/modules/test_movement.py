@@ -149,3 +149,31 @@ def test_a_holding_point_keeps_its_occupants_until_the_release_date() -> None:
     assert crossed.loc["1989-09-30":"1989-10-01"].sum() > 0
     assert crossed.loc["1989-10-02":"1989-10-03"].sum() == 0  # capacity 0 again until 4 Oct
     assert series["crossed.berlin_wall"].sum() == 0  # not open before 9 Nov
+
+
+def test_route_attraction_with_extreme_exponents_stays_finite():
+    """Issue 16 (fuzzer finding): route_distance_exponent 1e300 made every route's attraction
+    underflow to 0 and the access series NaN; the row is computed in logs instead."""
+    from exitwave.modules.movement import _opportunity
+
+    km = np.array([[300.0, 900.0, 5000.0], [1200.0, 250.0, 800.0]])
+    capacity = np.array([2000.0, 0.0, 500.0])
+    ordinary = _opportunity(km, capacity, 0.39, 1.0)
+    assert np.array_equal(ordinary, km ** -0.39 * (capacity / 1000.0))  # the plain product, unchanged
+    for a, b in ((1e300, 1.0), (0.39, 1e300), (1e300, 1e300), (800.0, 0.0)):
+        opportunity = _opportunity(km, capacity, a, b)
+        assert np.isfinite(opportunity).all() and (opportunity >= 0).all()
+        assert (opportunity.sum(axis=1) > 0).all()
+        assert (opportunity[:, 1] == 0).all() or b == 0.0  # a crossing without capacity attracts nobody
+    # with a huge distance exponent only the nearest open crossing of each region attracts
+    nearest = _opportunity(km, capacity, 1e300, 1.0)
+    assert nearest[0].argmax() == 0 and nearest[1].argmax() == 2
+
+
+def test_a_run_with_an_extreme_distance_exponent_is_sound():
+    sc = load_scenario("russia-2022")
+    extreme = sc.model_copy(update={"behaviour": sc.behaviour.model_copy(update={"route_distance_exponent": 1e300})})
+    results = run_small(extreme, days=10, scale=20_000)
+    access = results.series["access"].to_numpy()
+    assert np.isfinite(access).all() and (access >= 0).all() and (access <= 1 + 1e-9).all()
+    assert results.summary["conservation_ok"]

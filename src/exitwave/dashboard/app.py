@@ -20,10 +20,12 @@ from typing import Any, cast
 
 import streamlit as st
 
+from exitwave.dashboard.guard import host_allowed, plain
 from exitwave.dashboard.limits import DEFAULT_MAX_AGENT_DAYS, Request, refusal
 from exitwave.dashboard.paths import (
     PathRefused,
     ProjectPaths,
+    check_comparison_reads,
     check_scenario_reads,
     safe_path,
     scenario_choices,
@@ -40,7 +42,7 @@ from exitwave.dashboard.proposal import (
     prepare,
     transit_policies,
 )
-from exitwave.errors import InputError
+from exitwave.errors import InputError, RunError
 
 _UNCHANGED = "(unchanged)"
 _CLOSURE = {"keep": "as in the scenario", "close": "exits closed from a date", "none": "no exit closure"}
@@ -50,6 +52,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="exitwave dashboard app")
     parser.add_argument("--project", default=".")
     parser.add_argument("--max-agent-days", type=int, default=DEFAULT_MAX_AGENT_DAYS)
+    parser.add_argument("--listen", default="127.0.0.1")  # the address served: an allowed Host
     args, _ = parser.parse_known_args(sys.argv[1:])
     return args
 
@@ -78,6 +81,9 @@ def _add_scenario_file(paths: ProjectPaths) -> None:
     except InputError as err:
         st.session_state["path_error"] = str(err)
         return
+    except (OSError, ValueError) as err:  # a name too long for the file system, say
+        st.session_state["path_error"] = f"{text[:200]}: cannot use this path ({err.__class__.__name__})"
+        return
     st.session_state.pop("path_error", None)
     label = real.relative_to(paths.root).as_posix()
     st.session_state.setdefault("added_scenarios", {})[label] = str(real)
@@ -92,13 +98,14 @@ def _saved_comparisons(paths: ProjectPaths) -> list[str]:
                    if not p.name.startswith(".") and (p / "comparison.json").is_file()), reverse=True)
 
 
-def _show_result_of(folder: Path) -> None:
+def _show_result_of(folder: Path, paths: ProjectPaths) -> None:
     """Load a saved comparison into the session (tables and figures rendered once)."""
     from exitwave.dashboard.runner import claims_table, figures, headline_notes, headline_table
     from exitwave.experiments.comparison import Comparison
     from exitwave.report.claims import audit
 
     comparison = Comparison.load(folder)
+    check_comparison_reads(comparison, folder, paths)  # its runs (and their worlds) stay inside
     st.session_state["result"] = {
         "folder": str(folder), "names": comparison.names, "seeds": len(comparison.seeds),
         "headline": headline_table(comparison), "notes": headline_notes(folder, comparison),
@@ -117,7 +124,7 @@ def _sidebar(paths: ProjectPaths, choices: dict[str, str]) -> tuple[str, str]:
     st.text_input("Add a scenario file (a path inside scenarios/, examples/scenarios/ or runs/)",
                   key="added_path", on_change=_add_scenario_file, args=(paths,))
     if "path_error" in st.session_state:
-        st.error(st.session_state["path_error"])
+        st.error(plain(st.session_state["path_error"]))
     saved = _saved_comparisons(paths)
     if saved:
         st.header("Saved comparisons")
@@ -125,9 +132,9 @@ def _sidebar(paths: ProjectPaths, choices: dict[str, str]) -> tuple[str, str]:
         if st.button("Open", key="open-saved"):
             try:
                 folder = safe_path(chosen, (paths.dashboard_runs,), paths.dashboard_runs, suffixes=None)
-                _show_result_of(folder)
+                _show_result_of(folder, paths)
             except (InputError, OSError, ValueError) as err:
-                st.error(f"Cannot open {chosen}: {err}")
+                st.error(plain(f"Cannot open {chosen}: {err}"))
     return baseline, proposal
 
 
@@ -173,7 +180,7 @@ def _edits(key: str, sim: Any) -> Edits:
             st.caption("This scenario has no transit points with screening.")
         for i, country, capacity in transit:
             edits.screening[i] = float(st.number_input(
-                f"Screening at {country} (people per day)", 0.0, 1e7, capacity, 100.0, key=f"screen-{key}-{i}"))
+                f"Screening at {plain(country)} (people per day)", 0.0, 1e7, capacity, 100.0, key=f"screen-{key}-{i}"))
     closure = sc.countermeasures.exit_closure
     with st.expander("Exit closure by the sending state", expanded=False):
         now = f"closed from {closure.from_}" if closure is not None else "no exit closure"
@@ -189,7 +196,7 @@ def _edits(key: str, sim: Any) -> Edits:
         try:
             edits.extra = parse_extra(text)
         except InputError as err:
-            st.error(str(err))
+            st.error(plain(err))
     return edits
 
 
@@ -208,8 +215,8 @@ def _render_result(paths: ProjectPaths) -> None:
     folder = Path(result["folder"])
     shown = folder.relative_to(paths.root) if folder.is_relative_to(paths.root) else folder
     st.header("Comparison")
-    st.markdown(f"**{' vs '.join(result['names'])}**, {result['seeds']} seeds each on common random "
-                f"numbers — saved in `{shown}`")
+    st.markdown(f"**{plain(' vs '.join(result['names']))}**, {result['seeds']} seeds each on common random "
+                f"numbers — saved in {plain(shown)}")
     st.code(f"exitwave report {shown}", language="bash")
     st.subheader("Headline outputs")
     st.caption("Median [5–95 %] over seeds; Δ is the paired difference from the baseline on the same "
@@ -228,7 +235,7 @@ def _render_result(paths: ProjectPaths) -> None:
     if st.button("Write the HTML report into this folder", key="write-report"):
         result["report"] = str(write_report(folder))
     if result.get("report"):
-        st.success(f"Report written: {result['report']}")
+        st.success(plain(f"Report written: {result['report']}"))
 
 
 def _run(paths: ProjectPaths, baseline: str, proposal: Any, request: Request) -> None:
@@ -245,12 +252,12 @@ def _run(paths: ProjectPaths, baseline: str, proposal: Any, request: Request) ->
         _, folder = run_comparison([baseline, proposal], seeds=request.seeds, scale=request.scale,
                                    days=request.days, parent=paths.dashboard_runs, progress=advance)
     except InputError as err:
-        st.error(f"The comparison could not start: {err}")
+        st.error(plain(f"The comparison could not start: {err}"))
         return
-    except (RuntimeError, MemoryError) as err:
-        st.error(f"The comparison failed: {err}")
+    except (RunError, RuntimeError, MemoryError) as err:
+        st.error(plain(f"The comparison failed: {err}"))
         return
-    _show_result_of(folder)
+    _show_result_of(folder, paths)
 
 
 def main() -> None:
@@ -258,6 +265,11 @@ def main() -> None:
     args = _arguments()
     paths = ProjectPaths.at(args.project)
     st.set_page_config(page_title="exitwave dashboard", layout="wide")
+    host = st.context.headers.get("Host")
+    if not host_allowed(host, args.listen):  # DNS rebinding: a foreign name pointing here
+        st.error(plain(f"Refused: this dashboard answers only to localhost and 127.0.0.1, not to the "
+                       f"host name {str(host)[:100]!r}."))
+        st.stop()
     st.title("exitwave — policy dashboard")
     st.caption("Compare a proposal with a baseline on common random numbers, with intervals and a "
                "claims audit. Every comparison is saved under runs/dashboard/ for `exitwave report`.")
@@ -274,44 +286,46 @@ def main() -> None:
         base_sim = _prepared(baseline_source, "{}")
         proposal_sim = _prepared(proposal_source, "{}")
     except InputError as err:
-        st.error(f"Cannot load the scenario: {err}")
+        st.error(plain(f"Cannot load the scenario: {err}"))
         return
     with st.sidebar:
         days = int(st.number_input("Days", min_value=1, max_value=36_500, value=base_sim.scenario.time.n_days,
                                    step=1, key="days"))
     if base_sim.world.name != proposal_sim.world.name:
-        st.warning(f"The baseline's world ({base_sim.world.name}) differs from the proposal's "
-                   f"({proposal_sim.world.name}): the paired differences compare different countries.")
+        st.warning(plain(f"The baseline's world ({base_sim.world.name}) differs from the proposal's "
+                         f"({proposal_sim.world.name}): the paired differences compare different countries."))
 
-    st.header(f"Proposal: {proposal_sim.scenario.name}")
+    # names and descriptions come from scenario files: plain text, never Markdown
+    st.header(f"Proposal: {plain(proposal_sim.scenario.name)}")
     if proposal_sim.scenario.description:
-        st.caption(proposal_sim.scenario.description)
+        st.caption(plain(proposal_sim.scenario.description))
     valid = True
     proposal_input: Any = proposal_source
     try:
         overrides = build_overrides(proposal_sim.scenario, _edits(proposal_label, proposal_sim))
     except InputError as err:
-        st.error(f"The edits are not valid: {err}")
+        st.error(plain(f"The edits are not valid: {err}"))
         overrides, valid = {}, False
     if overrides:
         with st.expander(f"Overrides sent to the scenario loader ({len(overrides)})"):
             st.json(overrides)
         try:
             proposal_input = _prepared(proposal_source, json.dumps(overrides, default=str)).scenario
-            st.success(f"The edited proposal '{proposal_input.name}' is valid.")
+            st.success(plain(f"The edited proposal '{proposal_input.name}' is valid."))
         except InputError as err:
-            st.error(f"The edited proposal is not valid: {err}")
+            st.error(plain(f"The edited proposal is not valid: {err}"))
             valid = False
 
     request = Request(men=max(men_of_draft_age(base_sim), men_of_draft_age(proposal_sim)), scale=scale, days=days, seeds=seeds, scenarios=2)
     st.markdown(f"**Size:** {request.agents:,} agents per run × {days:,} days × {request.runs} runs "
-                f"= {request.work:,} agent-days (limit {args.max_agent_days:,}).")
-    if st.button("Run comparison", type="primary", key="run", disabled=not valid):
-        message = refusal(request, args.max_agent_days)
-        if message is not None:
-            st.error(message)
-        else:
-            _run(paths, baseline_source, proposal_input, request)
+                f"= {request.work:,} agent-days (limit {args.max_agent_days:,}), about "
+                f"{request.seconds:,.0f} s here.")
+    # the refusal is shown before Run, and Run is disabled while it stands
+    message = refusal(request, args.max_agent_days)
+    if message is not None:
+        st.error(plain(message), icon=None)
+    if st.button("Run comparison", type="primary", key="run", disabled=not valid or message is not None):
+        _run(paths, baseline_source, proposal_input, request)
     _render_result(paths)
 
 

@@ -24,10 +24,13 @@ from pathlib import Path
 from exitwave.errors import InputError
 from exitwave.safe_yaml import read_file
 
-__all__ = ["PathRefused", "ProjectPaths", "check_scenario_reads", "safe_path", "scenario_choices"]
+__all__ = ["PathRefused", "ProjectPaths", "check_comparison_reads", "check_scenario_reads", "safe_path",
+           "scenario_choices"]
 
 _SCENARIO_SUFFIXES = (".yaml", ".yml")
 _MAX_CHAIN = 16
+_MAX_PATH_CHARS = 4096  # PATH_MAX on Linux; longer text is refused before the file system sees it
+_MAX_NAME_CHARS = 255  # NAME_MAX: one path component
 
 
 class PathRefused(InputError):
@@ -96,12 +99,15 @@ def safe_path(user: str | Path, roots: Sequence[Path], base: Path,
     allowed = ", ".join(str(r) for r in roots)
     if not text or "\x00" in text:
         raise PathRefused(repr(text), "", f"expected a file path inside {allowed}")
+    if len(text) > _MAX_PATH_CHARS or any(len(part) > _MAX_NAME_CHARS for part in Path(text).parts):
+        raise PathRefused(text[:80] + "…", "", f"expected a path of at most {_MAX_PATH_CHARS} characters, "
+                                               f"each name at most {_MAX_NAME_CHARS}")
     candidate = Path(text)
     if not candidate.is_absolute():
         candidate = base / candidate
     try:
         real = candidate.resolve()
-    except (OSError, RuntimeError) as err:  # a symlink loop
+    except (OSError, RuntimeError, ValueError) as err:  # a symlink loop
         raise PathRefused(text, "", f"cannot resolve this path ({err}); expected a file inside {allowed}") from err
     if not _inside(real, roots):
         raise PathRefused(text, "", f"refused: it resolves to {real}, outside the folders the "
@@ -135,14 +141,25 @@ def _world_reads(world: object, here: Path, paths: ProjectPaths) -> None:
     if not isinstance(world, str):
         return
     candidate = Path(world)
+    roots = (*paths.world_roots, _bundled_worlds())
+    allowed = ", ".join(str(r) for r in paths.world_roots)
     for base in (here.parent, paths.root):
         folder = candidate if candidate.is_absolute() else base / candidate
-        if (folder / "world.yaml").is_file():
+        try:
+            found = (folder / "world.yaml").is_file()
+        except (OSError, ValueError):  # a name too long for the file system: the loader reports it
+            return
+        if found:
             real = folder.resolve()
-            if not _inside(real, (*paths.world_roots, _bundled_worlds())):
-                allowed = ", ".join(str(r) for r in paths.world_roots)
+            if not _inside(real, roots):
                 raise PathRefused(str(here), "world", f"refused: the world folder {real} is outside "
                                                       f"the bundled worlds and {allowed}")
+            # a file of an allowed world folder may be a link to anywhere: each must stay inside
+            for name in ("world.yaml", "regions.csv", "age_pyramid.csv", "crossings.csv",
+                         "countries.csv", "onward.csv", "targets.csv"):
+                if not _inside((real / name).resolve(), roots):
+                    raise PathRefused(str(here), "world", f"refused: {real / name} leads to "
+                                                          f"{(real / name).resolve()}, outside {allowed}")
             return
     # otherwise a bundled world name, or a missing world (the loader reports it)
 
@@ -178,3 +195,29 @@ def check_scenario_reads(name_or_path: str, paths: ProjectPaths) -> None:
         if not isinstance(parent, str):
             return
         current, relative_to = parent, here.parent
+    # the loader reads at most this many files of a chain: a longer one is refused, not read
+    raise PathRefused(name_or_path, "extends", f"expected at most {_MAX_CHAIN} levels of extends")
+
+
+def check_comparison_reads(comparison: object, folder: Path, paths: ProjectPaths) -> None:
+    """Refuse a saved comparison whose run folders lie outside its own folder, or whose runs'
+    worlds lie outside the allowed world folders.
+
+    ``comparison.json`` lists the run folders the page and the report read back (summaries,
+    series, each run's ``scenario.yaml`` and its world for the flow map); a file edited to list
+    ``/home/…`` would make the dashboard read there.
+    """
+    root = folder.resolve()
+    for run_dir in getattr(comparison, "run_dirs", []):
+        real = Path(run_dir)
+        real = (real if real.is_absolute() else root / real).resolve()
+        if not real.is_relative_to(root):
+            raise PathRefused(str(folder / "comparison.json"), "run_dirs",
+                              f"refused: the run folder {run_dir} lies outside {folder}")
+        scenario = real / "scenario.yaml"
+        if scenario.is_file():
+            if not scenario.resolve().is_relative_to(root):
+                raise PathRefused(str(scenario), "", f"refused: it leads outside {folder}")
+            data = read_file(scenario)
+            if isinstance(data, dict):
+                _world_reads(data.get("world"), scenario, paths)

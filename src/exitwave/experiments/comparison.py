@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exitwave.errors import InputError, RunError
 from exitwave.outputs import headline_fields, headline_value
 from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
@@ -85,10 +86,16 @@ class Comparison:
     def load(cls, folder: str | Path) -> Comparison:
         import json
 
-        data = json.loads((Path(folder) / "comparison.json").read_text())
-        return cls(names=data["names"], seeds=data["seeds"], fields=[tuple(f) for f in data["fields"]],
-                   values={k: np.array(v, dtype=np.float64) for k, v in data["values"].items()},
-                   run_dirs=[Path(p) for p in data.get("run_dirs", [])])
+        path = Path(folder) / "comparison.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(names=[str(n) for n in data["names"]], seeds=[int(s) for s in data["seeds"]],
+                       fields=[(str(k), str(label)) for k, label in data["fields"]],
+                       values={str(k): np.array(v, dtype=np.float64) for k, v in data["values"].items()},
+                       run_dirs=[Path(p) for p in data.get("run_dirs", [])])
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise InputError(str(path), "", f"expected a comparison written by `exitwave compare … --out DIR` "
+                                            f"({type(error).__name__}: {str(error)[:120]})") from None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per headline output; per scenario the median and 5–95 % band, and for every
@@ -167,9 +174,9 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     for spec in specs:
         done = Path(spec.run_dir) / spec.label / "summary.json" if spec.run_dir is not None else None
         if done is not None and done.is_file():
-            import json
+            from exitwave.results import read_summary
 
-            collected[(spec.group, spec.seed)] = json.loads(done.read_text())
+            collected[(spec.group, spec.seed)] = read_summary(done)
             if progress is not None:
                 progress(spec.group, spec.seed)
         else:
@@ -188,7 +195,8 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     finally:
         executor.close()
     if failures:
-        raise RuntimeError("runs failed: " + "; ".join(failures[:3]))
+        raise RunError(f"{len(failures)} of {len(specs)} runs failed (the others are kept in --out, if "
+                       f"given, and are not rerun on resume):\n" + "\n".join(f"  {f}" for f in failures))
     summaries = {name: [collected[(name, s)] for s in seeds] for name in names}
     eu: set[str] = set()
     country_names: dict[str, str] = {}

@@ -27,6 +27,7 @@ from exitwave.experiments.executors import (
     remove_stale_temporaries,
 )
 from exitwave.outputs import registry
+from exitwave.results import read_summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -193,7 +194,7 @@ def ensemble(scenario: str, n: int = 20, *, seed: int = 1, scale: float | None =
         label = f"seed-{s}"
         if label in done:
             assert out_path is not None
-            summary = json.loads((out_path / "runs" / label / "summary.json").read_text())
+            summary = read_summary(out_path / "runs" / label / "summary.json")
             result.summaries[s] = summary
             if progress is not None:
                 progress(RunOutcome(spec=RunSpec(scenario, s, label), summary=summary, skipped=True))

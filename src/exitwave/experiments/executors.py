@@ -169,6 +169,9 @@ def check_or_write_manifest(path: Path, manifest: dict[str, Any], what: str) -> 
     made with different settings). ``what`` names the experiment in the message."""
     import json
 
+    from exitwave.results import ensure_folder
+
+    ensure_folder(path.parent)  # --out a file or a read-only folder: refused before any run
     if path.exists():
         try:
             previous = json.loads(path.read_text(encoding="utf-8"))

@@ -235,9 +235,37 @@ def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 
     import pandas as pd
 
-    frame = pd.read_csv(path)
+    expected = "a table from `exitwave sensitivity … --out FILE.csv`"
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        problem = " ".join(str(error).split())[:200]
+        raise InputError(str(path), "--sensitivity", f"cannot read it as CSV ({problem}); expected {expected}") from None
+    columns = ["output", "parameter"]
+    sobol = "ST" in frame.columns
+    columns += ["ST", "ST_conf", "S1", "S1_conf"] if sobol else ["mu_star", "mu_star_conf"]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(str(path), ", ".join(missing), f"required column is missing; expected {expected}")
+    for column in columns[2:]:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = frame.index[values.isna() & frame[column].notna()]
+        if len(bad):
+            raise InputError(str(path), f"row {int(bad[0]) + 2}, column {column}",
+                             f"expected a number, got {str(frame[column].iloc[bad[0]])[:40]!r}")
+        frame[column] = values
+    frame["output"] = frame["output"].astype(str)
+    frame["parameter"] = frame["parameter"].astype(str)
     meta_path = path.with_suffix(".json")
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta: dict[str, Any] = {}
+    if meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise InputError(str(meta_path), "", "malformed JSON; expected the settings written beside "
+                                                 "the sensitivity table (delete it to go without)") from None
+        if not isinstance(meta, dict):
+            raise InputError(str(meta_path), "", "expected a JSON object of the sensitivity run's settings")
     if "versus" in frame.columns and not meta.get("versus"):
         versus = frame["versus"].dropna()
         if len(versus) and str(versus.iloc[0]):

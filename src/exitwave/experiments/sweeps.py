@@ -102,6 +102,10 @@ def sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int 
             check_runs(scenario, seeds=seeds, scale=scale, days=days, overrides=point)
         else:
             load_scenario(scenario, overrides=point)
+    if out is not None:
+        from exitwave.results import ensure_folder
+
+        ensure_folder(Path(out))  # a file or a read-only folder is refused before any run
     specs = [RunSpec(scenario=scenario, seed=s, label=f"point-{i}-seed-{s}", scale=scale, days=days,
                      overrides=tuple(point.items()),
                      run_dir=str(Path(out) / "runs") if out is not None else None)

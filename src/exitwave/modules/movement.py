@@ -66,6 +66,32 @@ def leaver_capacity(state: State, day: int) -> np.ndarray:
     return np.asarray(state.schedule.exit_capacity[day], dtype=np.float64) * factor
 
 
+def _opportunity(km: np.ndarray, capacity: np.ndarray, distance_exponent: float,
+                 capacity_exponent: float) -> np.ndarray:
+    """Attraction of each crossing from each region: km^-a × (capacity/1000)^b.
+
+    Only ratios within a region's row matter (the route draw and ``access`` divide by the row's
+    sum). With extreme exponents the plain product under- or overflows (every route 0 or inf,
+    then NaN access); such rows are computed in logs and scaled so their largest entry is 1.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # such rows are redone below
+        distance = np.power(km, -distance_exponent)
+        prominence = np.power(np.maximum(capacity, 0.0) / 1000.0, capacity_exponent)
+        opportunity = distance * prominence[None, :]
+    total = opportunity.sum(axis=1)
+    bad = ~(np.isfinite(total) & (total > 0))
+    if bad.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_cap = np.where(capacity > 0, np.log(np.maximum(capacity, 0.0) / 1000.0), -np.inf)
+            log_prominence = np.where(capacity > 0, capacity_exponent * log_cap,
+                                      0.0 if capacity_exponent == 0 else -np.inf)
+            logs = -distance_exponent * np.log(km[bad]) + log_prominence[None, :]
+            top = logs.max(axis=1, keepdims=True)
+            rows = np.where(np.isfinite(top), np.exp(logs - np.where(np.isfinite(top), top, 0.0)), 0.0)
+        opportunity[bad] = np.nan_to_num(rows, nan=0.0)
+    return opportunity
+
+
 def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(weight[region, class, crossing], access[region, class]) for ``day``, given the people
     queueing at each crossing."""
@@ -89,13 +115,14 @@ def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.nd
     asylum_open = s.asylum[day, dest] > 0
     value = 1.0 + b.asylum_value * s.recognition[day, dest] * asylum_open
     wait_days = np.where(holding, 0.0, queue_people / np.maximum(capacity, 1.0))
-    distance = np.power(w.region_crossing_km + b.route_distance_offset_km, -b.route_distance_exponent)
     # How well known a route is: its capacity today (a holding point: its capacity at release).
     known = np.where(holding, s.capacity.max(axis=0), s.capacity[day]) if holding.any() else s.capacity[day]
-    prominence = np.power(np.maximum(known, 0.0) / 1000.0, b.route_capacity_exponent)
-    opportunity = distance * prominence[None, :]
+    opportunity = _opportunity(w.region_crossing_km + b.route_distance_offset_km, known,
+                               b.route_distance_exponent, b.route_capacity_exponent)
     weight = (reach * value * np.exp(-wait_days / b.wait_tolerance_days))[None, :, :] * opportunity[:, None, :]
-    access = weight.sum(axis=2) / opportunity.sum(axis=1)[:, None]
+    total = opportunity.sum(axis=1)[:, None]
+    # a region no crossing attracts at all (every crossing without capacity) has no access
+    access = np.divide(weight.sum(axis=2), total, out=np.zeros(weight.shape[:2]), where=total > 0)
     return weight, access
 
 

@@ -132,11 +132,12 @@ def _runs(comparison: Comparison, name: str) -> list[Path]:
 
 
 def _summaries(comparison: Comparison, name: str) -> list[dict[str, Any]]:
-    import json
 
     if comparison.summaries.get(name):
         return comparison.summaries[name]
-    return [json.loads((d / "summary.json").read_text()) for d in _runs(comparison, name)
+    from exitwave.results import read_summary
+
+    return [read_summary(d / "summary.json") for d in _runs(comparison, name)
             if (d / "summary.json").is_file()]
 
 

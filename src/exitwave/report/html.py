@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from exitwave.errors import InputError
 from exitwave.outputs import (
     HEADLINE_NOTE,
     headline_fields,
@@ -371,7 +372,12 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     same scenarios and seeds run with ``--war-end off``, for the section on the war's end
     (:mod:`exitwave.report.war_end`).
     """
+    from exitwave.results import ensure_folder
+
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
+    if Path(out).is_dir():
+        raise InputError(str(out), "--out", "expected the path of an HTML file, got a folder")
+    ensure_folder(Path(out).parent)  # before the work, not when the report is written
     given = read_inputs(folders)
     war_end = war_end_section(given, read_inputs([Path(war_end_off)]) if war_end_off is not None else None)
     sens = _choose_sensitivity(sensitivity_csv, given)

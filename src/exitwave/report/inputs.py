@@ -14,7 +14,6 @@ scenario summary with intervals over the runs given and says why there is no aud
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +76,9 @@ def _resolve_run_dirs(folder: Path, comparison: Comparison) -> list[Path]:
 
 
 def _summary(run_dir: Path) -> dict[str, Any]:
-    return dict(json.loads((run_dir / "summary.json").read_text()))
+    from exitwave.results import read_summary
+
+    return read_summary(run_dir / "summary.json")
 
 
 def read_inputs(folders: list[Path]) -> ReportInputs:

@@ -63,7 +63,21 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise InputError(str(path), "", f"expected a mapping of fields, got {type(data).__name__}")
+    _check_keys(data, str(path))
     return data
+
+
+def _check_keys(node: Any, source: str, where: str = "") -> None:
+    """Every mapping key is a field name (``1:`` or ``~:`` would be read as a number or null)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(key, str):
+                raise InputError(source, where, f"expected field names as keys, got the key {excerpt(key)} "
+                                                f"({type(key).__name__}; quote it if it is meant as text)")
+            _check_keys(value, source, f"{where}.{key}" if where else key)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_keys(value, source, f"{where}[{i}]")
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -176,21 +190,31 @@ def validate_dict(data: dict[str, Any], source: str) -> Scenario:
     except ValidationError as err:
         # an unknown key first: a misspelt required key is also reported missing, and the
         # misspelling is the problem to fix
-        first = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)" + _known_fields(loc)
-        elif first["type"] == "missing":
-            message = "required field is missing"
-        elif first["type"] == "value_error":
-            # our own validators: their message already says what was expected and what was given
-            message = message.removeprefix("Value error, ")
-        extra = f" (and {len(err.errors()) - 1} more problems)" if len(err.errors()) > 1 else ""
-        given = first.get("input")
-        shown = ("" if first["type"] in ("missing", "extra_forbidden", "value_error")
-                 or isinstance(given, dict) else f"; got {excerpt(given)}")
-        raise InputError(source, _field_path(loc), f"{message}{shown}{extra}") from err
+        problems = [_problem(e) for e in sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")]
+        unique = list(dict.fromkeys(problems))
+        (field, message), rest = unique[0], unique[1:]
+        # every problem found, each on its own line (file: field: expectation), so that one
+        # edit can fix them all
+        also = "".join(f"\n  {source}: {where}: {what}" if where else f"\n  {source}: {what}"
+                       for where, what in rest)
+        raise InputError(source, field, f"{message}{also}") from err
+
+
+def _problem(error: Any) -> tuple[str, str]:
+    """(field path, expectation with what was given) of one pydantic error, on one line."""
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling)" + _known_fields(loc)
+    elif error["type"] == "missing":
+        message = "required field is missing"
+    elif error["type"] == "value_error":
+        # our own validators: their message already says what was expected and what was given
+        message = message.removeprefix("Value error, ")
+    given = error.get("input")
+    shown = ("" if error["type"] in ("missing", "extra_forbidden", "value_error")
+             or isinstance(given, dict) else f"; got {excerpt(given)}")
+    return _field_path(loc), " ".join(f"{message}{shown}".split())
 
 
 _OPTION_FIELDS = {"seed": "--seed", "population.scale": "--scale", "time.days": "--days"}
