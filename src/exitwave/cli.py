@@ -406,6 +406,60 @@ def sensitivity_cmd(
         raise typer.Exit(1)
 
 
+@app.command("audit")
+def audit_cmd(
+    proposal: Annotated[str, typer.Argument(help="the proposal: bundled scenario name or YAML path")],
+    baseline: Annotated[str, typer.Option("--baseline", help="the status quo it is audited against")] = "russia-2022",
+    draws: Annotated[int, typer.Option("--draws", help="parameter draws (posterior + Latin hypercube over the registry ranges)", min=2)] = 16,
+    seeds: Annotated[int, typer.Option("--seeds", help="seeds per draw (common random numbers across variants)", min=1)] = 2,
+    seed: Seed = 1,
+    scale: Scale = None,
+    days: Days = None,
+    ablations: Annotated[bool, typer.Option(help="also run each named mechanism switched off")] = True,
+    levers: Annotated[bool, typer.Option(help="also run each lever of the proposal alone")] = True,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="audit folder (resumable; the report reads it)")] = None,
+    workers: Workers = 1,
+    dask: UseDask = False,
+    scheduler: Scheduler = None,
+) -> None:
+    """Audit the claims: verdicts over parameter draws and seeds, with materiality, ablations, levers and failure regions."""
+    from exitwave.experiments.audit import plan_audit, run_audit
+
+    out_dir = out_dir or Path("runs") / f"audit-{Path(proposal).stem}"
+    try:
+        plan = plan_audit(proposal, baseline, draws=draws, seeds=seeds, seed=seed, scale=scale, days=days,
+                          ablations=ablations, levers=levers)
+        total = len(plan.variants) * len(plan.draws) * len(plan.seeds)
+        with _RunProgress(total, f"audit {proposal} vs {baseline}") as bar:
+            result = run_audit(plan, out_dir, workers=workers, dask=dask, scheduler=scheduler,
+                               progress=bar.outcome, total=lambda done, _: bar.count(done, total))
+    except InputError as error:
+        _fail_input(error)
+    table = Table(title=f"claims audit: {proposal} vs {baseline} — {draws} draws × {seeds} seeds, "
+                        f"{len(plan.variants)} variants")
+    for column in ("claim", "verdict", "P(holds)", "effect, median [90 %]", "relative", "from parameters"):
+        table.add_column(column, justify="left" if column in ("claim", "verdict") else "right")
+    from exitwave.outputs import format_value
+
+    for c in result["claims"]:
+        if "median" not in c:
+            table.add_row(f"{c['code']} {c['output']}", c["verdict"], "–", "–", "–", "–")
+            continue
+        unit = c["unit"]
+        share = c.get("parameter_share")
+        table.add_row(f"{c['code']} {c['output']}", c["verdict"], f"{c['p_holds']:.0%}",
+                      f"{format_value(c['median'], True, unit)} [{format_value(c['p5'], True, unit)} … "
+                      f"{format_value(c['p95'], True, unit)}]",
+                      f"{c['relative']:+.1%}" if c.get("relative") is not None else "–",
+                      "–" if share is None else f"{share:.0%}")
+    out.print(table)
+    out.print(escape(result["summary"]))
+    out.print(f"audit folder: [bold]{out_dir}[/] (audit.json, runs.parquet, runs.csv, draws.csv, runs/)")
+    if result["failures"]:
+        err.print(f"[bold red]{len(result['failures'])} runs failed[/]: {escape(result['failures'][0])}")
+        raise typer.Exit(1)
+
+
 @app.command("report")
 def report_cmd(
     folders: Annotated[list[Path], typer.Argument(help="a comparison folder (`exitwave compare … --out DIR`), or ensemble folders (`exitwave ensemble … --out DIR`) and run folders")],

@@ -118,3 +118,18 @@ def test_leading_parameters_are_attached_only_to_their_pair(comparison_dir):
     assert c1.leading == ["behaviour.threat_weight"] and c10.leading == []
     # the signature the dashboard uses still works
     assert next(v for v in audit(comparison, leading) if v.claim.code == "C1").leading == ["behaviour.threat_weight"]
+
+
+def test_no_hostile_admitted_in_either_scenario_is_not_support_for_screening(comparison_dir):
+    # C8 used to say "supported" when the difference was 0 on every seed (no hostile agent
+    # reached a border at all): nothing was screened, so nothing is shown
+    comparison = Comparison.load(comparison_dir)
+    keys = [key for key, _ in comparison.fields]
+    if "hostile_admitted" not in keys:
+        comparison.fields = [*comparison.fields, ("hostile_admitted", "hostile agents admitted")]
+        comparison.values = {k: np.column_stack([v, np.zeros(len(v))]) for k, v in comparison.values.items()}
+    j = [key for key, _ in comparison.fields].index("hostile_admitted")
+    for values in comparison.values.values():
+        values[:, j] = 0.0
+    c8 = next(v for v in audit(comparison) if v.claim.code == "C8")
+    assert c8.verdict == "not supported (no difference)"

@@ -276,10 +276,9 @@ def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None, *
                                    why))
             continue
         p5, p50, p95 = (float(x) for x in np.percentile(values, [5, 50, 95]))
-        if claim.output == "hostile_admitted" and claim.against == "status quo":
-            verdict = "supported" if p95 <= 0 else _verdict(-1, p5, p95)
-        else:
-            verdict = _verdict(claim.direction, p5, p95, claim.threshold)
+        # C8 too: no difference on any seed (often: no hostile agent reached a border at this
+        # scale) is "no difference", never "supported"
+        verdict = _verdict(claim.direction, p5, p95, claim.threshold)
         carriers: list[str] = []
         if claim.against in ("status quo", "proposal", "credibility") and claim.output != "front_share" \
                 and (leading_pair is None or (base, other) == leading_pair):
