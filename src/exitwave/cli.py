@@ -465,6 +465,7 @@ def report_cmd(
     folders: Annotated[list[Path], typer.Argument(help="a comparison folder (`exitwave compare … --out DIR`), or ensemble folders (`exitwave ensemble … --out DIR`) and run folders")],
     out_file: Annotated[Path | None, typer.Option("--out", help="the HTML file (default FIRST_DIR/report.html)")] = None,
     sensitivity_csv: Annotated[Path | None, typer.Option("--sensitivity", help="indices from `exitwave sensitivity … --out FILE.csv` (default: the bundled Sobol result for russia-2022 vs asylum-coalition)")] = None,
+    audit_dir: Annotated[Path | None, typer.Option("--audit", help="an audit folder from `exitwave audit … --out DIR` (default: the bundled audit for russia-2022 vs asylum-coalition)")] = None,
 ) -> None:
     """Write one self-contained HTML report: scenarios, claims audit, bands, flow map, calibration, sensitivity."""
     from exitwave.report import build_report
@@ -476,7 +477,8 @@ def report_cmd(
                              "no such file; expected a CSV from `exitwave sensitivity … --out FILE.csv`")
         given = read_inputs(folders)
         with err.status("writing the report…"):
-            path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv)
+            path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv,
+                                audit_dir=audit_dir)
     except InputError as error:
         _fail_input(error)
     if not given.paired:

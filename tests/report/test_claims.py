@@ -133,3 +133,38 @@ def test_no_hostile_admitted_in_either_scenario_is_not_support_for_screening(com
         values[:, j] = 0.0
     c8 = next(v for v in audit(comparison) if v.claim.code == "C8")
     assert c8.verdict == "not supported (no difference)"
+
+
+def test_edited_levers_name_what_a_proposal_changes():
+    from exitwave.experiments.audit import _resolved
+    from exitwave.report.claims import edited_levers
+
+    _, base = _resolved("russia-2022")
+    _, coalition = _resolved("asylum-coalition")
+    assert edited_levers(base, coalition) == {"entry", "asylum", "screening", "relocation"}
+    kazakhstan_closes = {**base, "policies": [*base["policies"],
+                                               {"country": "KZ", "from": "2022-09-25", "entry": "closed"}]}
+    assert edited_levers(base, kazakhstan_closes) == {"entry"}
+    assert edited_levers(base, base) == set()
+    credibility = {**base, "front": {**base["front"], "captor_credibility": 0.9}}
+    assert edited_levers(base, credibility) == {"captor credibility"}
+
+
+def test_claims_follow_the_edit_and_never_show_a_scenario_minus_itself(comparison_dir):
+    from exitwave.report.claims import follow_edit
+
+    comparison = _subset(Comparison.load(comparison_dir), ["russia-2022", "asylum-coalition"])
+    kept = follow_edit(comparison, audit(comparison))
+    codes = {v.claim.code for v in kept}
+    assert {"C1", "C2", "C8"} <= codes and not codes & {"C5", "C6", "C9", "C10", "C11"}
+    c1 = next(v for v in kept if v.claim.code == "C1")
+    assert c1.claim.text == "asylum-coalition vs russia-2022: departures rise"
+    # the same scenario on both sides: no claim at all
+    base = Comparison.load(comparison_dir)
+    same = Comparison(names=["russia-2022", "russia-2022"], seeds=base.seeds, fields=base.fields,
+                      values={"russia-2022": base.values["russia-2022"]},
+                      run_dirs=[d for d in base.run_dirs if d.parent.name == "russia-2022"])
+    assert follow_edit(same, audit(same)) == []
+    # credibility alone concerns the front's claims, not departures or screening
+    credible = _subset(Comparison.load(comparison_dir), ["russia-2022", "captor-credibility"])
+    assert {v.claim.code for v in follow_edit(credible, audit(credible))} <= {"C4", "C6", "C7"}

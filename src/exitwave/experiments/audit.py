@@ -168,6 +168,10 @@ def parameter_draws(baseline: dict[str, Any], proposal: dict[str, Any], baseline
                 lo, hi = _number(values[name]), _number(values[high])
                 if lo > hi:
                     values[name], values[high] = values[high], values[name]
+        # ties within region and age band plus within region across bands cannot exceed all ties
+        age, region = "population.homophily_region_age", "population.homophily_region"
+        if age in values and region in values and values[age] + values[region] > 1:
+            values[region] = 1.0 - values[age]
         draws.append(values)
     return draws, calibrated
 
