@@ -174,8 +174,31 @@ def compare_cmd(
     except InputError as error:
         _fail_input(error)
     _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each")
+    _print_claims(result, scenario_names)
     if result.run_dirs:
         out.print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
+
+
+def _print_claims(result, scenario_names: list[str]) -> None:  # noqa: ANN001 - Comparison
+    """The claims that concern what the second scenario changes, phrased as "B vs A: …"
+    (:func:`exitwave.report.claims.follow_edit`); `exitwave audit` judges them over the parameters."""
+    from exitwave.experiments.audit import resolved_fields
+    from exitwave.outputs import format_value
+    from exitwave.report.claims import audit, follow_edit
+
+    fields = {name: resolved_fields(given) for name, given in zip(result.names, scenario_names, strict=True)}
+    verdicts = follow_edit(result, audit(result), fields)
+    if not verdicts:
+        return
+    table = Table(title="claims (paired difference over seeds; `exitwave audit` for the parameters too)")
+    for column in ("claim", "Δ median [5–95 %]", "verdict"):
+        table.add_column(column, justify="right" if column.startswith("Δ") else "left")
+    for v in verdicts:
+        unit = v.claim.unit
+        table.add_row(f"{v.claim.code} {escape(v.claim.text)}",
+                      f"{format_value(v.median, True, unit)} [{format_value(v.p5, True, unit)} … "
+                      f"{format_value(v.p95, True, unit)}]", v.verdict)
+    out.print(table)
 
 
 def _label(output: str) -> str:
@@ -389,6 +412,8 @@ def sensitivity_cmd(
                                "failures": result.failures, "wall_s": round(wall, 1),
                                "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                                "command": "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
+    from exitwave.report.html import SOBOL_MAX_WIDTH, sobol_resolved
+
     key, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
     what = f"{scenario} − {versus} (paired difference)" if versus else scenario
     table = Table(title=f"{method} sensitivity of {what}: {total} runs, {len(names)} parameters, "
@@ -398,9 +423,14 @@ def sensitivity_cmd(
         table.add_column(f"#{k + 1}")
     for output in result.indices:
         rows = frame.loc[output].head(top)
-        cells = [f"{name} {people(r[key])} ±{people(r[conf])}" for name, r in rows.iterrows()]
+        cells = [f"{name} {people(r[key])} ±{people(r[conf])}"
+                 + (" (unresolved)" if method == "sobol" and not sobol_resolved(r[key], r[conf]) else "")
+                 for name, r in rows.iterrows()]
         table.add_row(_label(output), *cells)
     out.print(table)
+    if method == "sobol":
+        out.print(f"(unresolved): total index outside [0, 1] or 95 % interval wider than {SOBOL_MAX_WIDTH:g} — "
+                  f"not resolved at N = {n} samples; not a carrier")
     if result.failures:
         err.print(f"[bold red]{result.failures} runs failed[/]")
         raise typer.Exit(1)

@@ -111,3 +111,25 @@ def test_a_proposal_equal_to_the_status_quo_is_not_supported(tmp_path):
     c1 = next(c for c in result["claims"] if c["code"] == "C1")
     assert c1["verdict"] == "not supported" and c1["median"] == 0
     assert "no run shows any difference" in c1["summary"]
+
+
+def _exitwave(*args: str, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(NO_COLOR="1", COLUMNS="200", TERM="dumb")
+    return subprocess.run([sys.executable, "-m", "exitwave", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_audit_command_writes_its_folder_and_refuses_bad_input(tmp_path):
+    args = ["--draws", "2", "--seeds", "1", "--scale", "4000", "--days", "15", "--no-ablations", "--no-levers"]
+    done = _exitwave("audit", CALLUP, "--baseline", OPEN_DOOR, *args, "--out", "a", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "C1 departed" in done.stdout and "contradicted" in done.stdout
+    assert {"audit.json", "runs.parquet", "runs.csv", "draws.csv"} <= {p.name for p in (tmp_path / "a").iterdir()}
+    bad = _exitwave("audit", CALLUP, "--baseline", "no-such-scenario", *args, "--out", "b", cwd=tmp_path)
+    assert bad.returncode == 2 and "no-such-scenario" in bad.stderr
+    assert not (tmp_path / "b").exists()

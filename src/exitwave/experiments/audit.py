@@ -204,6 +204,11 @@ def _resolved(name: str) -> tuple[Path, dict[str, Any]]:
     return path, data
 
 
+def resolved_fields(name: str) -> dict[str, Any]:
+    """A scenario's fields as a file would hold them, ``extends`` resolved (world path absolute)."""
+    return _resolved(name)[1]
+
+
 def _differences(a: Any, b: Any, path: str = "") -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         out = []

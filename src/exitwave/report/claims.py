@@ -211,28 +211,34 @@ def edited_levers(base: dict[str, Any] | None, other: dict[str, Any] | None) -> 
     return levers
 
 
-def follow_edit(comparison: Comparison, verdicts: list[Verdict]) -> list[Verdict]:
+def follow_edit(comparison: Comparison, verdicts: list[Verdict],
+                scenarios: dict[str, dict[str, Any]] | None = None) -> list[Verdict]:
     """The verdicts an edit is about, phrased as "proposal vs baseline: <what the claim says>".
 
     Kept: rows of a comparison between two different scenarios (never a scenario minus itself)
     whose claim concerns a lever the proposal changes (:func:`edited_levers`); the claim's text
     becomes its neutral statement on its own quantity (an edit that closes a border is asked
     whether "departures rise", not whether "offering asylum makes many more men leave").
-    Claims tested within the status quo (C5, C11) concern no edit and are left out.
+    Claims tested within the status quo (C5, C11) concern no edit and are left out. The
+    scenarios' fields come from the run directories, or from ``scenarios`` (name → fields) for a
+    comparison kept in memory.
     """
     from dataclasses import replace
 
     names = comparison.names
     if len(names) < 2:
         return []
-    base = _scenario(comparison, names[0])
+    def fields(name: str) -> dict[str, Any] | None:
+        return (scenarios or {}).get(name) or _scenario(comparison, name)
+
+    base = fields(names[0])
     kept = []
     for v in verdicts:
         if v.claim.against in ("within", "composition", "none") or not v.scenario or v.scenario == v.baseline:
             continue
         if v.claim.against == "proposal":
             continue  # the exit-closure claim needs the bundled third scenario, not an edit
-        other = _scenario(comparison, v.scenario)
+        other = fields(v.scenario)
         if other is not None and base is not None and other == base:
             continue
         levers = edited_levers(base, other)
