@@ -373,25 +373,33 @@ def _carriers_text(ablations: dict[str, dict[str, Any]], levers: dict[str, dict[
     return "; ".join(parts)
 
 
+def _people_change(noun: str, more: str, fewer: str, claim: dict[str, Any]) -> str:
+    d = claim["median"]
+    rel = f" ({_rel(claim['relative'])})" if claim.get("relative") is not None and np.isfinite(claim["relative"]) else ""
+    if d > 0:
+        return f"{more} {_fmt(d, 'people')} {noun}{rel}"
+    if d < 0:
+        return f"{fewer} {_fmt(-d, 'people')} {noun}{rel}"
+    return f"leaves {noun} unchanged"
+
+
 def headline_summary(claims: list[dict[str, Any]], proposal: str, baseline: str) -> str:
-    """A plain-language paragraph: what the proposal does to departures and to the army, then one
-    phrase per verdict word."""
+    """A plain-language paragraph: what the proposal does to departures and to the army (medians
+    over all draws and seeds), then the claims under each verdict word."""
     by = {(c["code"], c["output"]): c for c in claims}
     parts = []
     c1 = by.get(("C1", "departed"))
     army = by.get(("C2", "force_strength"))
     if c1 and "median" in c1:
-        sentence = (f"Against {baseline}, {proposal} changes departures by {_fmt(c1['median'], 'people', True)} "
-                    f"({_rel(c1['relative'])})")
+        sentence = f"Against {baseline}, {proposal} " + _people_change("departures", "adds", "removes", c1)
         if army and "median" in army:
-            sentence += (f", and the army at the front by {_fmt(army['median'], 'people', True)} "
-                         f"({_rel(army['relative'])})")
-        parts.append(sentence + " (medians over all draws and seeds).")
+            sentence += ", and the army at the front " + (
+                _people_change("men", "gains", "loses", army).replace("leaves men unchanged", "is unchanged"))
+        parts.append(sentence + " (medians over all parameter draws and seeds).")
     words: dict[str, list[str]] = {}
     for c in claims:
-        words.setdefault(c["verdict"], []).append(c["code"])
+        words.setdefault(c["verdict"], []).append(f"{c['code']} ({c['output'].replace('_', ' ')})")
     order = ["supported", "supported but small", "not supported", "contradicted", "undecided", "not tested here"]
-    listed = [f"{w}: {', '.join(dict.fromkeys(words[w]))}" for w in order if w in words]
-    if listed:
-        parts.append("Verdicts — " + "; ".join(listed) + ".")
+    listed = [f"{w.capitalize()}: {', '.join(dict.fromkeys(words[w]))}." for w in order if w in words]
+    parts += listed
     return " ".join(parts)
