@@ -342,7 +342,8 @@ def judge(table: pd.DataFrame, info: dict[str, Any], failures: list[str] | None 
                         eff = _effect(p, claim, tau)
                         levers[role["of"]] = _carrier(eff, effect)
         row["ablations"], row["levers"] = ablations, levers
-        row["carried_by"] = _carriers_text(ablations, levers)
+        row["carried_by"] = (_carriers_text(ablations, levers) if effect["median"] != 0 or not (ablations or levers)
+                             else "the median effect is 0: nothing to carry")
         claims.append(row)
     return {"audit": info, "claims": claims, "failures": failures or [],
             "verdict_words": VERDICTS, "summary": headline_summary(claims, proposal, str(info.get("baseline", "")))}
@@ -356,14 +357,19 @@ def _carrier(effect: dict[str, Any], full: dict[str, Any]) -> dict[str, Any]:
 
 def _carriers_text(ablations: dict[str, dict[str, Any]], levers: dict[str, dict[str, Any]]) -> str:
     parts = []
-    lost = [(m, 1 - a["share_of_effect"]) for m, a in ablations.items() if np.isfinite(a["share_of_effect"])]
-    lost = [(m, x) for m, x in lost if x >= 0.25]
+    kept = [(m, a["share_of_effect"]) for m, a in ablations.items()
+            if a["share_of_effect"] is not None and np.isfinite(a["share_of_effect"])]
+    lost = [(m, x) for m, x in kept if x <= 0.75]
     if lost:
-        parts.append("mechanisms: " + ", ".join(f"{m} (without it the effect shrinks by {x:.0%})"
-                                                 for m, x in sorted(lost, key=lambda t: -t[1])))
+        def without(share: float) -> str:
+            if share < 0:
+                return "without it the effect reverses"
+            return "without it the effect vanishes" if share == 0 else f"without it {share:.0%} of the effect is left"
+        parts.append("mechanisms: " + ", ".join(f"{m} ({without(x)})" for m, x in sorted(lost, key=lambda t: t[1])))
     elif ablations:
         parts.append("no single mechanism carries it (each ablation keeps ≥ 75 % of the effect)")
-    lead = [(lv, a["share_of_effect"]) for lv, a in levers.items() if np.isfinite(a["share_of_effect"])]
+    lead = [(lv, a["share_of_effect"]) for lv, a in levers.items()
+            if a["share_of_effect"] is not None and np.isfinite(a["share_of_effect"])]
     lead = [(lv, x) for lv, x in lead if abs(x) >= 0.25]
     if lead:
         parts.append("levers: " + ", ".join(f"{lv} alone gives {x:.0%} of it"
