@@ -133,3 +133,12 @@ def test_the_audit_command_writes_its_folder_and_refuses_bad_input(tmp_path):
     bad = _exitwave("audit", CALLUP, "--baseline", "no-such-scenario", *args, "--out", "b", cwd=tmp_path)
     assert bad.returncode == 2 and "no-such-scenario" in bad.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_a_draw_the_scale_cannot_run_is_refused_before_any_run(tmp_path):
+    # at 1 agent = 60,000 men no drawn front (at most 500,000 men) has the 10 agents a front needs
+    plan = plan_audit("asylum-coalition", "russia-2022", draws=2, seeds=1, scale=60000, days=5,
+                      ablations=False, levers=False)
+    with pytest.raises(InputError, match="draw 0 of the parameters is refused"):
+        run_audit(plan, tmp_path / "a")
+    assert not (tmp_path / "a" / "runs").exists()

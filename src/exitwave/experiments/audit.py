@@ -347,18 +347,23 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _check_draws(plan: AuditPlan, files: dict[str, Path]) -> None:
-    """Every draw must make a valid scenario of every variant: a registry range the schema
-    refuses is a bug of the registry, named here before any run."""
+    """Every draw must make a valid scenario of every variant, and a valid run of the status quo
+    and the proposal at the audit's scale (a drawn front too small for ``--scale`` is refused
+    here, before any run, not in every worker)."""
+    from exitwave.engine import check_runs
     from exitwave.scenario.load import load_scenario
 
     for name, path in files.items():
         for i, draw in enumerate(plan.draws):
+            overrides = {**draw, **plan.switches.get(name, {})}
             try:
-                load_scenario(path, overrides={**draw, **plan.switches.get(name, {})})
+                if name in (STATUS_QUO, PROPOSAL):
+                    check_runs(str(path), seeds=plan.seeds, scale=plan.scale, days=plan.days, overrides=overrides)
+                else:
+                    load_scenario(path, overrides=overrides)
             except InputError as error:
                 raise InputError(str(path), error.field,
-                                 f"draw {i} of the registry ranges is refused by the schema: {error.expected}"
-                                 ) from None
+                                 f"draw {i} of the parameters is refused: {error.expected}") from None
 
 
 def run_audit(plan: AuditPlan, out: str | Path, *, workers: int = 1, scheduler: str | None = None,

@@ -281,7 +281,9 @@ def _audit_section(result: dict[str, Any] | None, origin: str) -> list[str]:
     css = {"supported": "supported", "contradicted": "contradicted", "supported but small": "small",
            "not supported": "undetermined", "undecided": "undetermined"}
     for c in result["claims"]:
-        head = f"<td><b>{_e(c['code'])}</b> {_e(c['text'])}<br><span class='note'>{_e(c['summary'])}</span></td>"
+        carried = f"<br><span class='note'>Carried by: {_e(c['carried_by'])}.</span>" if c.get("carried_by") else ""
+        head = (f"<td><b>{_e(c['code'])}</b> {_e(c['text'])}<br><span class='note'>{_e(c['summary'])}</span>"
+                f"{carried}</td>")
         if "median" not in c:
             parts.append(f"<tr>{head}<td class='untested'>{_e(c['verdict'])}</td><td colspan='8'></td></tr>")
             continue

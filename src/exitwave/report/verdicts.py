@@ -308,10 +308,15 @@ def judge(table: pd.DataFrame, info: dict[str, Any], failures: list[str] | None 
         row: dict[str, Any] = {"code": claim.code, "text": claim.text, "output": claim.output,
                                "direction": claim.direction, "base": claim.base, "other": claim.other,
                                "reason": claim.reason, "threshold_rule": claim.threshold_text(), "unit": unit}
-        if claim.base not in variants or claim.other not in variants or table[claim.output].isna().all():
-            row.update(verdict="not tested here", summary=f"not tested: the audit has no {claim.noun} "
-                       f"({'no front in these scenarios' if claim.output != 'departed' else 'no runs'}) "
-                       f"or no variant {claim.base if claim.base not in variants else claim.other}.")
+        missing = [v for v in (claim.base, claim.other) if v not in variants]
+        if missing:
+            row.update(verdict="not tested here", summary=f"not tested: it needs the variant {missing[0]} "
+                       "(an audit with ablations, of scenarios that have that mechanism).")
+            claims.append(row)
+            continue
+        if table[claim.output].isna().all():
+            row.update(verdict="not tested here", summary=f"not tested: these scenarios have no {claim.noun} "
+                       "(no front).")
             claims.append(row)
             continue
         pairs = _pairs(table, claim.base, claim.other, claim.output)
