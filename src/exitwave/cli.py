@@ -207,8 +207,31 @@ def compare_cmd(
         err.print(f"[bold red]compare failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each")
+    _print_claims(result, scenario_names)
     if result.run_dirs:
         out.print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
+
+
+def _print_claims(result, scenario_names: list[str]) -> None:  # noqa: ANN001 - Comparison
+    """The claims that concern what the second scenario changes, phrased as "B vs A: …"
+    (:func:`exitwave.report.claims.follow_edit`); `exitwave audit` judges them over the parameters."""
+    from exitwave.experiments.audit import resolved_fields
+    from exitwave.outputs import format_value
+    from exitwave.report.claims import audit, follow_edit
+
+    fields = {name: resolved_fields(given) for name, given in zip(result.names, scenario_names, strict=True)}
+    verdicts = follow_edit(result, audit(result), fields)
+    if not verdicts:
+        return
+    table = Table(title="claims (paired difference over seeds; `exitwave audit` for the parameters too)")
+    for column in ("claim", "Δ median [5–95 %]", "verdict"):
+        table.add_column(column, justify="right" if column.startswith("Δ") else "left")
+    for v in verdicts:
+        unit = v.claim.unit
+        table.add_row(f"{v.claim.code} {escape(v.claim.text)}",
+                      f"{format_value(v.median, True, unit)} [{format_value(v.p5, True, unit)} … "
+                      f"{format_value(v.p95, True, unit)}]", v.verdict)
+    out.print(table)
 
 
 def _label(output: str) -> str:
@@ -432,6 +455,8 @@ def sensitivity_cmd(
                                "failures": result.failures, "wall_s": round(wall, 1),
                                "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                                "command": "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
+    from exitwave.report.html import SOBOL_MAX_WIDTH, sobol_resolved
+
     key, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
     what = f"{scenario} − {versus} (paired difference)" if versus else scenario
     table = Table(title=f"{method} sensitivity of {what}: {total} runs, {len(names)} parameters, "
@@ -441,11 +466,70 @@ def sensitivity_cmd(
         table.add_column(f"#{k + 1}")
     for output in result.indices:
         rows = frame.loc[output].head(top)
-        cells = [f"{name} {people(r[key])} ±{people(r[conf])}" for name, r in rows.iterrows()]
+        cells = [f"{name} {people(r[key])} ±{people(r[conf])}"
+                 + (" (unresolved)" if method == "sobol" and not sobol_resolved(r[key], r[conf]) else "")
+                 for name, r in rows.iterrows()]
         table.add_row(_label(output), *cells)
     out.print(table)
+    if method == "sobol":
+        out.print(f"(unresolved): total index outside [0, 1] or 95 % interval wider than {SOBOL_MAX_WIDTH:g} — "
+                  f"not resolved at N = {n} samples; not a carrier")
     if result.failures:
         err.print(f"[bold red]{result.failures} runs failed[/]")
+        raise typer.Exit(1)
+
+
+@app.command("audit")
+def audit_cmd(
+    proposal: Annotated[str, typer.Argument(help="the proposal: bundled scenario name or YAML path")],
+    baseline: Annotated[str, typer.Option("--baseline", help="the status quo it is audited against")] = "russia-2022",
+    draws: Annotated[int, typer.Option("--draws", help="parameter draws (posterior + Latin hypercube over the registry ranges)", min=2)] = 16,
+    seeds: Annotated[int, typer.Option("--seeds", help="seeds per draw (common random numbers across variants)", min=1)] = 2,
+    seed: Seed = 1,
+    scale: Scale = None,
+    days: Days = None,
+    ablations: Annotated[bool, typer.Option(help="also run each named mechanism switched off")] = True,
+    levers: Annotated[bool, typer.Option(help="also run each lever of the proposal alone")] = True,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="audit folder (resumable; the report reads it)")] = None,
+    workers: Workers = 1,
+    dask: UseDask = False,
+    scheduler: Scheduler = None,
+) -> None:
+    """Audit the claims: verdicts over parameter draws and seeds, with materiality, ablations, levers and failure regions."""
+    from exitwave.experiments.audit import plan_audit, run_audit
+
+    out_dir = out_dir or Path("runs") / f"audit-{Path(proposal).stem}"
+    try:
+        plan = plan_audit(proposal, baseline, draws=draws, seeds=seeds, seed=seed, scale=scale, days=days,
+                          ablations=ablations, levers=levers)
+        total = len(plan.variants) * len(plan.draws) * len(plan.seeds)
+        with _RunProgress(total, f"audit {proposal} vs {baseline}") as bar:
+            result = run_audit(plan, out_dir, workers=workers, dask=dask, scheduler=scheduler,
+                               progress=bar.outcome, total=lambda done, _: bar.count(done, total))
+    except InputError as error:
+        _fail_input(error)
+    table = Table(title=f"claims audit: {proposal} vs {baseline} — {draws} draws × {seeds} seeds, "
+                        f"{len(plan.variants)} variants")
+    for column in ("claim", "verdict", "P(holds)", "effect, median [90 %]", "relative", "from parameters"):
+        table.add_column(column, justify="left" if column in ("claim", "verdict") else "right")
+    from exitwave.outputs import format_value
+
+    for c in result["claims"]:
+        if "median" not in c:
+            table.add_row(f"{c['code']} {c['output']}", c["verdict"], "–", "–", "–", "–")
+            continue
+        unit = c["unit"]
+        share = c.get("parameter_share")
+        table.add_row(f"{c['code']} {c['output']}", c["verdict"], f"{c['p_holds']:.0%}",
+                      f"{format_value(c['median'], True, unit)} [{format_value(c['p5'], True, unit)} … "
+                      f"{format_value(c['p95'], True, unit)}]",
+                      f"{c['relative']:+.1%}" if c.get("relative") is not None else "–",
+                      "–" if share is None else f"{share:.0%}")
+    out.print(table)
+    out.print(escape(result["summary"]))
+    out.print(f"audit folder: [bold]{out_dir}[/] (audit.json, runs.parquet, runs.csv, draws.csv, runs/)")
+    if result["failures"]:
+        err.print(f"[bold red]{len(result['failures'])} runs failed[/]: {escape(result['failures'][0])}")
         raise typer.Exit(1)
 
 
@@ -455,6 +539,7 @@ def report_cmd(
     out_file: Annotated[Path | None, typer.Option("--out", help="the HTML file (default FIRST_DIR/report.html)")] = None,
     sensitivity_csv: Annotated[Path | None, typer.Option("--sensitivity", help="indices from `exitwave sensitivity … --out FILE.csv` (default: the bundled Sobol result for russia-2022 vs asylum-coalition)")] = None,
     war_end_off: Annotated[Path | None, typer.Option("--war-end-off", help="the same comparison (or ensembles) run with `--war-end off`: the report then shows the front with and without the war's end")] = None,
+    audit_dir: Annotated[Path | None, typer.Option("--audit", help="an audit folder from `exitwave audit … --out DIR` (default: the bundled audit for russia-2022 vs asylum-coalition)")] = None,
 ) -> None:
     """Write one self-contained HTML report: scenarios, claims audit, bands, flow map, calibration, sensitivity."""
     from exitwave.report import build_report
@@ -467,7 +552,7 @@ def report_cmd(
         given = read_inputs(folders)
         with err.status("writing the report…"):
             path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv,
-                                war_end_off=war_end_off)
+                                war_end_off=war_end_off, audit_dir=audit_dir)
     except InputError as error:
         _fail_input(error)
     if not given.paired:

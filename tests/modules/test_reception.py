@@ -52,3 +52,19 @@ def test_returns_home_are_recorded():
     assert results.summary["returned"] > 0
     assert (state.depart_day[returned] >= 0).all()
     assert (state.country[returned] == -1).all()
+
+
+def test_a_relocated_hostile_agent_is_admitted_once():
+    # cleared in a Baltic transit state (admitted there), then relocated to another coalition
+    # member: one admission, not two. Every admitted hostile agent is, at the end, in an EU or
+    # NATO country or back home (a caught one is back home too, but was not admitted).
+    scenario = load_scenario("asylum-coalition", overrides={"population.hostile_share": 0.01})
+    keep: list = []
+    results = run_small(scenario, keep=keep, scale=100, days=45)
+    state, world, s = keep[0].state, keep[0].world, results.summary
+    guarded = world.country_eu | world.country_nato
+    hostile = state.pop.hostile
+    in_guarded = hostile & (state.country >= 0) & guarded[np.maximum(state.country, 0)]
+    back_home = hostile & (state.status == Status.RETURNED)
+    assert sum(s["relocated"].values()) > 0 and s["hostile_admitted"] > 0
+    assert s["hostile_admitted"] <= s["scale"] * (in_guarded.sum() + back_home.sum()) - s["hostile_detected"]

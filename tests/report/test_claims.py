@@ -118,3 +118,53 @@ def test_leading_parameters_are_attached_only_to_their_pair(comparison_dir):
     assert c1.leading == ["behaviour.threat_weight"] and c10.leading == []
     # the signature the dashboard uses still works
     assert next(v for v in audit(comparison, leading) if v.claim.code == "C1").leading == ["behaviour.threat_weight"]
+
+
+def test_no_hostile_admitted_in_either_scenario_is_not_support_for_screening(comparison_dir):
+    # C8 used to say "supported" when the difference was 0 on every seed (no hostile agent
+    # reached a border at all): nothing was screened, so nothing is shown
+    comparison = Comparison.load(comparison_dir)
+    keys = [key for key, _ in comparison.fields]
+    if "hostile_admitted" not in keys:
+        comparison.fields = [*comparison.fields, ("hostile_admitted", "hostile agents admitted")]
+        comparison.values = {k: np.column_stack([v, np.zeros(len(v))]) for k, v in comparison.values.items()}
+    j = [key for key, _ in comparison.fields].index("hostile_admitted")
+    for values in comparison.values.values():
+        values[:, j] = 0.0
+    c8 = next(v for v in audit(comparison) if v.claim.code == "C8")
+    assert c8.verdict == "not supported (no difference)"
+
+
+def test_edited_levers_name_what_a_proposal_changes():
+    from exitwave.experiments.audit import _resolved
+    from exitwave.report.claims import edited_levers
+
+    _, base = _resolved("russia-2022")
+    _, coalition = _resolved("asylum-coalition")
+    assert edited_levers(base, coalition) == {"entry", "asylum", "screening", "relocation"}
+    kazakhstan_closes = {**base, "policies": [*base["policies"],
+                                               {"country": "KZ", "from": "2022-09-25", "entry": "closed"}]}
+    assert edited_levers(base, kazakhstan_closes) == {"entry"}
+    assert edited_levers(base, base) == set()
+    credibility = {**base, "front": {**base["front"], "captor_credibility": 0.9}}
+    assert edited_levers(base, credibility) == {"captor credibility"}
+
+
+def test_claims_follow_the_edit_and_never_show_a_scenario_minus_itself(comparison_dir):
+    from exitwave.report.claims import follow_edit
+
+    comparison = _subset(Comparison.load(comparison_dir), ["russia-2022", "asylum-coalition"])
+    kept = follow_edit(comparison, audit(comparison))
+    codes = {v.claim.code for v in kept}
+    assert {"C1", "C2", "C8"} <= codes and not codes & {"C5", "C6", "C9", "C10", "C11"}
+    c1 = next(v for v in kept if v.claim.code == "C1")
+    assert c1.claim.text == "asylum-coalition vs russia-2022: departures rise"
+    # the same scenario on both sides: no claim at all
+    base = Comparison.load(comparison_dir)
+    same = Comparison(names=["russia-2022", "russia-2022"], seeds=base.seeds, fields=base.fields,
+                      values={"russia-2022": base.values["russia-2022"]},
+                      run_dirs=[d for d in base.run_dirs if d.parent.name == "russia-2022"])
+    assert follow_edit(same, audit(same)) == []
+    # credibility alone concerns the front's claims, not departures or screening
+    credible = _subset(Comparison.load(comparison_dir), ["russia-2022", "captor-credibility"])
+    assert {v.claim.code for v in follow_edit(credible, audit(credible))} <= {"C4", "C6", "C7"}

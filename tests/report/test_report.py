@@ -66,6 +66,31 @@ def test_sections_show_calibration_window_registry_and_bundled_sensitivity(page)
         assert "the bundled result" in page and "ST " in page
 
 
+def test_the_bundled_audit_opens_the_report_and_fills_its_claims_table(page):
+    # the comparison is russia-2022 vs asylum-coalition: the bundled audit is the one shown
+    from exitwave.report.html import BUNDLED_AUDIT
+
+    assert BUNDLED_AUDIT.is_file()
+    assert "id='plain-summary'" in page.split("<h2", 1)[0]  # the plain-language summary on top
+    table = page.split("id='audit-table'", 1)[1].split("</table>", 1)[0]
+    for column in ("P(holds)", "relative", "threshold", "without a mechanism", "each lever alone",
+                   "where it fails"):
+        assert column in table
+    rows = re.findall(r"<tr><td><b>C\d+</b>.*?</tr>", table, flags=re.S)
+    assert len(rows) >= 8
+    verdicts = {"supported", "supported but small", "not supported", "contradicted", "undecided"}
+    tested = [row for row in rows if "not tested here" not in row]
+    assert tested and all(any(f">{word}</td>" in row for word in verdicts) for row in tested)
+    assert any("contagion:" in row and "entry:" in row for row in tested)  # carriers by ablation and lever
+    assert any(re.search(r"[+−-]\d+\.\d%", row) for row in tested)  # a relative effect
+
+
+def test_unresolved_sobol_indices_are_labelled(page):
+    if BUNDLED_SENSITIVITY.is_file():
+        section = page.split("id='sensitivity'", 1)[1]
+        assert "unresolved" in section and "not resolved at N = 32 samples" in section
+
+
 def test_a_sensitivity_file_versus_a_baseline_names_the_carriers(comparison_dir, tmp_path):
     names = ["behaviour.threat_weight", "behaviour.asylum_value", "front.captor_credibility"]
     result = sensitivity("asylum-coalition", "morris", n=2, names=names, scale=20000, days=30,

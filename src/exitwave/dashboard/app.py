@@ -102,14 +102,14 @@ def _show_result_of(folder: Path, paths: ProjectPaths) -> None:
     """Load a saved comparison into the session (tables and figures rendered once)."""
     from exitwave.dashboard.runner import claims_table, figures, headline_notes, headline_table
     from exitwave.experiments.comparison import Comparison
-    from exitwave.report.claims import audit
+    from exitwave.report.claims import audit, follow_edit
 
     comparison = Comparison.load(folder)
     check_comparison_reads(comparison, folder, paths)  # its runs (and their worlds) stay inside
     st.session_state["result"] = {
         "folder": str(folder), "names": comparison.names, "seeds": len(comparison.seeds),
         "headline": headline_table(comparison), "notes": headline_notes(folder, comparison),
-        "claims": claims_table(audit(comparison)),
+        "claims": claims_table(follow_edit(comparison, audit(comparison))),
         "figures": figures(comparison), "report": None,
     }
 
@@ -229,7 +229,10 @@ def _render_result(paths: ProjectPaths) -> None:
     st.caption("Supported: the band of the paired difference lies on the claimed side of zero; "
                "contradicted: on the other side; undetermined: it straddles zero at this ensemble size.")
     with st.container(key="claims"):
-        st.table(result["claims"].style.map(_verdict_colour, subset=["verdict"]))
+        if result["claims"].empty:
+            st.caption("No claim concerns this edit (or the two scenarios are the same): nothing to audit.")
+        else:
+            st.table(result["claims"].style.map(_verdict_colour, subset=["verdict"]))
     for figure in result["figures"]:
         st.image(figure.png, caption=figure.caption)
     if st.button("Write the HTML report into this folder", key="write-report"):

@@ -78,6 +78,9 @@ class Reception(Module):
         self.settled = np.zeros(state.n, dtype=bool)  # chose to stay where he is: no onward moves
         eu_or_nato = w.country_eu | w.country_nato
         self.guarded = eu_or_nato
+        # a hostile agent is admitted once: relocation or an onward move between guarded
+        # countries after he was cleared is not a second admission
+        self.admitted = np.zeros(state.n, dtype=bool)
 
     def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
         w = state.world
@@ -115,8 +118,7 @@ class Reception(Module):
             for k in np.unique(where):
                 state.screening_queues.push(k, screened[where == k])
         rest, rest_country = agents[~transit], country[~transit]
-        hostile = state.pop.hostile[rest] & self.guarded[rest_country]
-        state.count("hostile_admitted", float(hostile.sum()))
+        self._admit_hostile(state, rest[self.guarded[rest_country]])
         policy = s.asylum[day, rest_country]
         applies = policy > REFUSE
         case_by_case = policy == 1
@@ -132,6 +134,13 @@ class Reception(Module):
             self.abroad_events.add(due, applicants)
             state.count("asylum_applications", float(applicants.size))
         self._stay(state, rest[~applies], day, protected=False)
+
+    def _admit_hostile(self, state: State, agents: np.ndarray) -> None:
+        """Count the hostile agents among ``agents`` (men entering a guarded country) who were
+        not admitted before."""
+        new = agents[state.pop.hostile[agents] & ~self.admitted[agents]]
+        self.admitted[new] = True
+        state.count("hostile_admitted", float(new.size))
 
     def _stay(self, state: State, agents: np.ndarray, day: int, protected: bool) -> None:
         """Status ABROAD or PROTECTED, with the next move drawn from competing clocks."""
@@ -169,7 +178,7 @@ class Reception(Module):
             hostile = state.pop.hostile[done]
             caught = hostile & (uniform(state.seed, Stream.SCREENING, day, done) < s.detection[day, k])
             state.count("hostile_detected", float(caught.sum()))
-            state.count("hostile_admitted", float((hostile & ~caught).sum()))
+            self._admit_hostile(state, done[hostile & ~caught])
             self._leave_country(state, done[caught], k)
             self._return_home(state, done[caught])
             cleared = done[~caught]

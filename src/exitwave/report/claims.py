@@ -37,7 +37,8 @@ import numpy as np
 if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
 
-__all__ = ["Claim", "CLAIMS", "NOT_TESTED", "Verdict", "audit", "credibility_only"]
+__all__ = ["Claim", "CLAIMS", "NOT_TESTED", "Verdict", "audit", "credibility_only", "edited_levers",
+           "follow_edit"]
 
 NOT_TESTED = "not tested here"
 
@@ -61,26 +62,38 @@ class Claim:
     threshold: float = 0.0
     unit: str = "people"
     how: str = ""
+    neutral: str = ""  # the claim as a statement about any edit: "departures rise"
+    concerns: frozenset[str] = frozenset()  # the levers whose edit it is about (see edited_levers)
 
+
+_EXIT = frozenset({"entry", "asylum", "exit closure", "countermeasures", "mobilization", "other"})
+"""Edits that change who leaves, and so everything downstream of departures."""
 
 CLAIMS = (
-    Claim("C1", "Offering asylum makes many more men leave.", "departed", +1),
+    Claim("C1", "Offering asylum makes many more men leave.", "departed", +1, neutral="departures rise",
+          concerns=_EXIT),
     Claim("C2", "Departures reduce the men available to the army (mobilization shortfall).",
-          "mobilization_shortfall", +1),
-    Claim("C2", "Departures reduce the army's strength.", "force_strength", -1),
+          "mobilization_shortfall", +1, neutral="the call-up falls further short", concerns=_EXIT),
+    Claim("C2", "Departures reduce the army's strength.", "force_strength", -1,
+          neutral="the army at the front is smaller", concerns=_EXIT | {"front"}),
     Claim("C3", "Defection abroad lowers the morale of the men at the front.", "mean_morale", -1,
-          unit="morale 0–1"),
-    Claim("C4", "Desertion spreads.", "deserted", +1),
-    Claim("C4", "Surrender spreads.", "surrendered", +1),
+          unit="morale 0–1", neutral="morale at the front is lower", concerns=_EXIT | {"front"}),
+    Claim("C4", "Desertion spreads.", "deserted", +1, neutral="more men desert",
+          concerns=_EXIT | {"front", "captor credibility"}),
+    Claim("C4", "Surrender spreads.", "surrendered", +1, neutral="more men surrender",
+          concerns=_EXIT | {"front", "captor credibility"}),
     Claim("C5", "A wounded soldier costs the army more than a dead one (soldier-days lost per casualty).",
           "wounded_to_killed_cost_ratio", +1, against="within", threshold=1.0, unit="ratio",
           how="needs a scenario with a front (wounded and killed) and runs with their daily series"),
     Claim("C6", "Surrender is more likely when captors are known to treat prisoners well.", "surrendered", +1,
-          against="credibility",
+          against="credibility", neutral="more men surrender", concerns=frozenset({"captor credibility"}),
           how="add a scenario that changes only front.captor_credibility, e.g. `exitwave compare "
               "russia-2022 asylum-coalition asylum-coalition-exits-closed captor-credibility -n 8 --out DIR`"),
-    Claim("C7", "Therefore the war ends sooner.", "war_end_day", -1, unit="days"),
-    Claim("C8", "Screening keeps infiltrators out (no more hostile agents admitted).", "hostile_admitted", -1),
+    Claim("C7", "Therefore the war ends sooner.", "war_end_day", -1, unit="days", neutral="the war ends sooner",
+          concerns=_EXIT | {"front", "captor credibility"}),
+    Claim("C8", "Screening keeps infiltrators out (no more hostile agents admitted).", "hostile_admitted", -1,
+          neutral="fewer hostile agents are admitted",
+          concerns=frozenset({"entry", "asylum", "screening", "relocation"})),
     Claim("C9", "Absorbing them need not burden the hosts' budgets.", "fiscal_cost", -1, against="none",
           how="not modelled: exitwave has no fiscal module (reception costs vs labour-market return); "
               "data/sources/destinations/reception_costs.csv holds the inputs one would need"),
@@ -94,6 +107,7 @@ CLAIMS = (
           how="needs runs whose summary.json has `composition` (exitwave 0.1 runs made after it was added)"),
     Claim("C12", "Soldiers at the front cannot reach asylum: most of the effect runs through the home front "
           "(share through the front below ½).", "front_share", -1, threshold=0.5, unit="share",
+          neutral="most of the army's loss runs through the home front", concerns=_EXIT,
           how="needs a scenario with a front in which the proposal lowers the army's intake or strength"),
 )
 
@@ -160,6 +174,80 @@ def _differences(a: Any, b: Any, path: str = "") -> list[str]:
             out += _differences(a.get(key), b.get(key), f"{path}{key}.")
         return out
     return [] if a == b else [path.rstrip(".")]
+
+
+_POLICY_LEVERS = {"entry": "entry", "visa_fee_usd": "entry", "asylum": "asylum", "recognition_rate": "asylum",
+                  "transit_only": "screening", "screening_capacity_per_day": "screening",
+                  "detection_probability": "screening", "relocation_key": "relocation", "coalition": "relocation"}
+
+
+def edited_levers(base: dict[str, Any] | None, other: dict[str, Any] | None) -> set[str]:
+    """What ``other`` changes relative to ``base`` (scenario fields), in levers: ``entry``,
+    ``asylum``, ``screening``, ``relocation`` (from the policies' fields), ``exit closure``,
+    ``countermeasures``, ``captor credibility``, ``front``, ``mobilization``, ``other``."""
+    if base is None or other is None:
+        return set()
+    levers: set[str] = set()
+    before = base.get("policies") or []
+    after = other.get("policies") or []
+    for policy in [p for p in after if p not in before] + [p for p in before if p not in after]:
+        fields = {_POLICY_LEVERS[k] for k in policy if k in _POLICY_LEVERS}
+        levers |= fields or {"other"}
+    for path in _differences({k: v for k, v in base.items() if k != "policies"},
+                             {k: v for k, v in other.items() if k != "policies"}):
+        if path.startswith("countermeasures.exit_closure"):
+            levers.add("exit closure")
+        elif path.startswith("countermeasures"):
+            levers.add("countermeasures")
+        elif path == "front.captor_credibility":
+            levers.add("captor credibility")
+        elif path == "front.deserter_asylum":
+            levers.add("asylum")
+        elif path.startswith("front"):
+            levers.add("front")
+        elif path.startswith("mobilization"):
+            levers.add("mobilization")
+        elif not path.startswith(("time", "population.scale")):
+            levers.add("other")
+    return levers
+
+
+def follow_edit(comparison: Comparison, verdicts: list[Verdict],
+                scenarios: dict[str, dict[str, Any]] | None = None) -> list[Verdict]:
+    """The verdicts an edit is about, phrased as "proposal vs baseline: <what the claim says>".
+
+    Kept: rows of a comparison between two different scenarios (never a scenario minus itself)
+    whose claim concerns a lever the proposal changes (:func:`edited_levers`); the claim's text
+    becomes its neutral statement on its own quantity (an edit that closes a border is asked
+    whether "departures rise", not whether "offering asylum makes many more men leave").
+    Claims tested within the status quo (C5, C11) concern no edit and are left out. The
+    scenarios' fields come from the run directories, or from ``scenarios`` (name → fields) for a
+    comparison kept in memory.
+    """
+    from dataclasses import replace
+
+    names = comparison.names
+    if len(names) < 2:
+        return []
+    def fields(name: str) -> dict[str, Any] | None:
+        return (scenarios or {}).get(name) or _scenario(comparison, name)
+
+    base = fields(names[0])
+    kept = []
+    for v in verdicts:
+        if v.claim.against in ("within", "composition", "none") or not v.scenario or v.scenario == v.baseline:
+            continue
+        if v.claim.against == "proposal":
+            continue  # the exit-closure claim needs the bundled third scenario, not an edit
+        other = fields(v.scenario)
+        if other is not None and base is not None and other == base:
+            continue
+        levers = edited_levers(base, other)
+        if not levers & v.claim.concerns:
+            continue
+        text = f"{v.scenario} vs {v.baseline}: {v.claim.neutral or v.claim.text}"
+        kept.append(replace(v, claim=replace(v.claim, text=text)))
+    return kept
 
 
 def credibility_only(comparison: Comparison) -> tuple[str, float, float] | None:
@@ -277,10 +365,9 @@ def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None, *
                                    why))
             continue
         p5, p50, p95 = (float(x) for x in np.percentile(values, [5, 50, 95]))
-        if claim.output == "hostile_admitted" and claim.against == "status quo":
-            verdict = "supported" if p95 <= 0 else _verdict(-1, p5, p95)
-        else:
-            verdict = _verdict(claim.direction, p5, p95, claim.threshold)
+        # C8 too: no difference on any seed (often: no hostile agent reached a border at this
+        # scale) is "no difference", never "supported"
+        verdict = _verdict(claim.direction, p5, p95, claim.threshold)
         carriers: list[str] = []
         if claim.against in ("status quo", "proposal", "credibility") and claim.output != "front_share" \
                 and (leading_pair is None or (base, other) == leading_pair):

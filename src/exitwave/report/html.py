@@ -49,6 +49,9 @@ __all__ = ["build_report", "BUNDLED_SENSITIVITY", "BUNDLED_CALIBRATION", "load_s
 _DATA = Path(str(resources.files("exitwave") / "data"))
 BUNDLED_SENSITIVITY = _DATA / "sensitivity" / "sobol-asylum-coalition-vs-russia-2022.csv"
 BUNDLED_CALIBRATION = _DATA / "calibration" / "russia-2022"
+BUNDLED_AUDIT = _DATA / "audit" / "asylum-coalition-vs-russia-2022" / "audit.json"
+SOBOL_MAX_WIDTH = 0.1
+"""A Sobol total index names a carrier only when it lies in [0, 1] and its 95 % interval is at most this wide."""
 CLAIMED_OUTPUTS = ("departed", "mobilization_shortfall", "force_strength", "mean_morale", "deserted",
                    "surrendered", "war_end_day", "hostile_admitted")
 
@@ -61,7 +64,8 @@ th,td{border-bottom:1px solid #e3e7ef;padding:.35rem .5rem;text-align:left;verti
 th{background:#f5f7fb}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .supported{color:#17663a;font-weight:600}.contradicted{color:#a11d2b;font-weight:600}
 .undetermined{color:#8a6100;font-weight:600}.untested{color:#5a6478;font-style:italic}
-.note{color:#5a6478;font-size:.9rem}
+.note{color:#5a6478;font-size:.9rem}.small{color:#8a6100;font-weight:600}
+.lead{background:#f5f7fb;border-left:4px solid #1d2433;padding:.6rem 1rem}
 nav{background:#f5f7fb;border-radius:4px;padding:.5rem 1rem;font-size:.9rem}nav a{margin-right:1rem}
 img{max-width:100%;border:1px solid #e3e7ef;border-radius:4px;margin:.4rem 0}
 code{background:#f5f7fb;padding:0 .2rem;border-radius:3px}
@@ -96,15 +100,33 @@ class Sensitivity:
             out[str(output)] = list(part.sort_values("rank")["parameter"].head(k))
         return out
 
+    def resolved(self, output: str, parameter: str) -> bool:
+        """Whether a parameter's index for ``output`` is resolved (Morris: always; Sobol:
+        :func:`sobol_resolved`)."""
+        row = self.frame[(self.frame["output"] == output) & (self.frame["parameter"] == parameter)]
+        if row.empty or not self.is_sobol:
+            return not row.empty
+        return sobol_resolved(row.iloc[0]["ST"], row.iloc[0]["ST_conf"])
+
     def describe(self, output: str, parameter: str) -> str:
         row = self.frame[(self.frame["output"] == output) & (self.frame["parameter"] == parameter)]
         if row.empty:
             return parameter
         r = row.iloc[0]
         if self.is_sobol:
+            if not sobol_resolved(r["ST"], r["ST_conf"]):
+                return (f"{parameter} (ST {r['ST']:.2f} ± {r['ST_conf']:.2f}: unresolved, not resolved at "
+                        f"N = {self.meta.get('n', '?')} samples)")
             unresolved = "; interval reaches 0" if r["ST"] - r["ST_conf"] <= 0 else ""
             return f"{parameter} (ST {r['ST']:.2f} ± {r['ST_conf']:.2f}{unresolved})"
         return f"{parameter} (μ* {_num(r['mu_star'])})"
+
+
+def sobol_resolved(st: float, conf: float) -> bool:
+    """A total index is resolved when it lies in [0, 1] (as the true index must) and its 95 %
+    interval (± ``conf``) is at most :data:`SOBOL_MAX_WIDTH` wide; otherwise the sample is too
+    small to name it a carrier."""
+    return bool(0.0 <= st <= 1.0 and 2 * conf <= SOBOL_MAX_WIDTH)
 
 
 def load_sensitivity(path: Path, bundled: bool = False) -> Sensitivity:
@@ -196,7 +218,11 @@ def _claims_section(inputs: ReportInputs, sens: Sensitivity | None) -> list[str]
             tested += f"<br><span class='note'>{_e(v.note)}</span>"
         threshold = f" (threshold {claim.threshold:g})" if claim.threshold else ""
         if v.leading and sens is not None:
-            carriers = "; ".join(f"<code>{_e(sens.describe(claim.output, p))}</code>" for p in v.leading)
+            named = [p for p in v.leading if sens.resolved(claim.output, p)]
+            carriers = "; ".join(f"<code>{_e(sens.describe(claim.output, p))}</code>" for p in named) or (
+                f"<span class='note'>not resolved at N = {_e(sens.meta.get('n', '?'))} samples (total indices "
+                f"outside [0, 1] or intervals wider than {SOBOL_MAX_WIDTH:g}): "
+                + ", ".join(f"<code>{_e(sens.describe(claim.output, p))}</code>" for p in v.leading) + "</span>")
         elif claim.against in ("within", "composition", "none") or claim.output == "front_share":
             carriers = "<span class='note'>derived quantity: no Sobol analysis</span>"
         else:
@@ -210,6 +236,95 @@ def _claims_section(inputs: ReportInputs, sens: Sensitivity | None) -> list[str]
                  "difference). Contradicted: on the other side. Undetermined: it straddles it at this ensemble "
                  "size and uncertainty — an honest verdict. Not tested here: these inputs cannot test it; the row "
                  "says what would. The rules are in <code>docs/report.md</code>.</p>")
+    return parts
+
+
+def _choose_audit(path: Path | None, inputs: ReportInputs) -> tuple[dict[str, Any] | None, str]:
+    """The audit the report shows: ``--audit DIR``, else the bundled one when the comparison is its
+    pair (russia-2022, asylum-coalition); with where it came from."""
+    from exitwave.experiments.audit import load_audit
+
+    if path is not None:
+        return load_audit(path), f"<code>{_e(path)}</code>"
+    comparison = inputs.comparison
+    if comparison is None or len(comparison.names) < 2 or not BUNDLED_AUDIT.is_file():
+        return None, ""
+    bundled = load_audit(BUNDLED_AUDIT)
+    pair = (bundled["audit"].get("baseline"), bundled["audit"].get("proposal"))
+    if pair == (comparison.names[0], comparison.names[1]):
+        return bundled, "the bundled audit (<code>data/audit/</code>)"
+    return None, ""
+
+
+def _signed(value: Any, unit: str) -> str:
+    from exitwave.outputs import format_value
+
+    return format_value(value, True, unit)
+
+
+def _audit_section(result: dict[str, Any] | None, origin: str) -> list[str]:
+    """Verdicts over the parameter draws and seeds (``exitwave audit``), with materiality,
+    carriers by ablation and by lever, and where each claim fails."""
+    parts = ["<h2 id='audit'>Claims over all the uncertainty</h2>"]
+    if result is None:
+        parts.append("<p class='note'>No audit over the parameters for these scenarios. Run <code>exitwave audit "
+                     "PROPOSAL --baseline STATUS_QUO --draws 16 --seeds 2 --out DIR</code> and pass "
+                     "<code>--audit DIR</code>.</p>")
+        return parts
+    info = result["audit"]
+    parts.append(f"<p class='note'>From {origin}: <b>{_e(info.get('proposal'))}</b> against "
+                 f"<b>{_e(info.get('baseline'))}</b> on {_e(info.get('draws'))} parameter draws × "
+                 f"{len(info.get('seeds', []))} seeds at 1 agent = {_e(info.get('scale'))} men"
+                 + (f", {_e(info['days'])} days" if info.get("days") else "")
+                 + f". Draws: the calibration posterior for {len(info.get('calibrated', []))} parameters and a Latin "
+                 f"hypercube over the registry ranges of {len(info.get('varied', []))} others; each draw and seed "
+                 "is run in every variant on the same random numbers. P(holds): share of paired runs with an "
+                 "effect in the claimed direction. Effect: median [90 % interval]. Relative: to the status "
+                 "quo's value. From parameters: the share of the effect's variance between draws (the rest is "
+                 "seeds). Verdict: the 90 % interval against the threshold of practical importance (hover "
+                 "for its reason); the words are explained below the table.</p>")
+    parts.append("<table id='audit-table'><tr><th>claim</th><th>verdict</th><th>P(holds)</th>"
+                 "<th>effect, median [90 %]</th><th>relative</th><th>threshold</th><th>from parameters</th>"
+                 "<th>without a mechanism</th><th>each lever alone</th><th>where it fails</th></tr>")
+    css = {"supported": "supported", "contradicted": "contradicted", "supported but small": "small",
+           "not supported": "undetermined", "undecided": "undetermined"}
+    for c in result["claims"]:
+        carried = f"<br><span class='note'>Carried by: {_e(c['carried_by'])}.</span>" if c.get("carried_by") else ""
+        head = (f"<td><b>{_e(c['code'])}</b> {_e(c['text'])}<br><span class='note'>{_e(c['summary'])}</span>"
+                f"{carried}</td>")
+        if "median" not in c:
+            parts.append(f"<tr>{head}<td class='untested'>{_e(c['verdict'])}</td><td colspan='8'></td></tr>")
+            continue
+        unit = c["unit"]
+        rel = "–" if c.get("relative") is None else f"{c['relative']:+.1%}"
+        rel_band = ("" if c.get("relative_p5") is None else
+                    f"<br><span class='note'>[{c['relative_p5']:+.0%} … {c['relative_p95']:+.0%}]</span>")
+        share = "–" if c.get("parameter_share") is None else f"{c['parameter_share']:.0%}"
+        ablations = "<br>".join(
+            f"{_e(m)}: {_signed(a['median'], unit)} <span class='{css.get(a['verdict'], 'undetermined')}'>"
+            f"{_e(a['verdict'])}</span>" for m, a in c.get("ablations", {}).items()) or "–"
+        levers = "<br>".join(
+            f"{_e(lv)}: {_signed(a['median'], unit)}"
+            + ("" if a.get("share_of_effect") is None else f" ({a['share_of_effect']:.0%})")
+            for lv, a in c.get("levers", {}).items()) or "–"
+        failure = _e(c.get("failure", {}).get("text", "–"))
+        parts.append(f"<tr>{head}<td class='{css.get(c['verdict'], 'undetermined')}'>{_e(c['verdict'])}</td>"
+                     f"<td class='num'>{c['p_holds']:.0%}</td>"
+                     f"<td class='num'>{_signed(c['median'], unit)} [{_signed(c['p5'], unit)} … "
+                     f"{_signed(c['p95'], unit)}]</td><td class='num'>{rel}{rel_band}</td>"
+                     f"<td title='{_e(c['reason'])}'>{_e(c['threshold_rule'])}<br><span class='note'>"
+                     f"{_e(c['reason'])}</span></td><td class='num'>{share}</td><td>{ablations}</td>"
+                     f"<td>{levers}</td><td class='note'>{failure}</td></tr>")
+    parts.append("</table>")
+    words = result.get("verdict_words", {})
+    parts.append("<p class='note'>" + " ".join(f"<b>{_e(w)}</b>: {_e(t)}." for w, t in words.items())
+                 + " Without a mechanism: the same paired effect with that mechanism switched off in both "
+                 "scenarios, and its verdict (does the claim survive?). Each lever alone: the status quo plus "
+                 "that lever of the proposal, and its share of the full effect. Where it fails: a shallow "
+                 "classification tree over the draws' parameters. See <code>docs/report.md</code>.</p>")
+    if result.get("failures"):
+        parts.append(f"<p class='note'>{len(result['failures'])} runs failed and are left out: "
+                     f"{_e(result['failures'][0])}</p>")
     return parts
 
 
@@ -339,11 +454,19 @@ def _sensitivity_section(sens: Sensitivity | None, inputs: ReportInputs) -> list
                          "index S1. Six leading parameters per claimed output.</p>")
             parts.append(_png(fig))
     key, conf = ("ST", "ST_conf") if sens.is_sobol else ("mu_star", "mu_star_conf")
+    if sens.is_sobol:
+        bad = sum(not sobol_resolved(r["ST"], r["ST_conf"]) for _, r in sens.frame.iterrows())
+        parts.append(f"<p class='note'><b>Unresolved</b> marks a total index outside [0, 1] or with a 95 % interval "
+                     f"wider than {SOBOL_MAX_WIDTH:g}: not resolved at N = {_e(meta.get('n', '?'))} samples "
+                     f"({bad} of {len(sens.frame)} indices). Such a parameter is not named as a carrier; the claims "
+                     "audit's ablations and levers say what carries each effect instead.</p>")
     parts.append("<table><tr><th>output</th><th>#1</th><th>#2</th><th>#3</th></tr>")
     for output, part in sens.frame.groupby("output"):
         top = part.sort_values("rank").head(3)
         cells = "".join(f"<td><code>{_e(r['parameter'])}</code> {key} {_num(r[key])} ± {_num(r[conf])}"
-                        + (f", S1 {_num(r['S1'])} ± {_num(r['S1_conf'])}" if sens.is_sobol else "") + "</td>"
+                        + (f", S1 {_num(r['S1'])} ± {_num(r['S1_conf'])}" if sens.is_sobol else "")
+                        + (" <span class='small'>unresolved</span>"
+                           if sens.is_sobol and not sobol_resolved(r["ST"], r["ST_conf"]) else "") + "</td>"
                         for _, r in top.iterrows())
         parts.append(f"<tr><td><code>{_e(output)}</code></td>{cells}</tr>")
     parts.append("</table>")
@@ -361,7 +484,8 @@ def _choose_sensitivity(path: Path | None, inputs: ReportInputs) -> Sensitivity 
 
 
 def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | None = None, *,
-                 calibration_dir: Path | None = BUNDLED_CALIBRATION, war_end_off: Path | None = None) -> Path:
+                 calibration_dir: Path | None = BUNDLED_CALIBRATION, war_end_off: Path | None = None,
+                 audit_dir: Path | None = None) -> Path:
     """Write the report for a comparison folder (``exitwave compare … --out DIR``), ensemble
     folders (``exitwave ensemble … --out DIR``) or run folders; see :mod:`exitwave.report.inputs`.
 
@@ -370,7 +494,9 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     (russia-2022, asylum-coalition). ``calibration_dir`` holds ``fit.csv`` (default: the bundled
     calibration of russia-2022; ``None`` leaves the section out). ``war_end_off``: a folder of the
     same scenarios and seeds run with ``--war-end off``, for the section on the war's end
-    (:mod:`exitwave.report.war_end`).
+    (:mod:`exitwave.report.war_end`). ``audit_dir`` is an audit folder
+    (``exitwave audit … --out DIR``); without it the bundled audit is shown when the comparison is
+    its pair. The audit's plain-language summary opens the report.
     """
     from exitwave.results import ensure_folder
 
@@ -381,13 +507,15 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     given = read_inputs(folders)
     war_end = war_end_section(given, read_inputs([Path(war_end_off)]) if war_end_off is not None else None)
     sens = _choose_sensitivity(sensitivity_csv, given)
+    audited, audit_origin = _choose_audit(audit_dir, given)
     first_run = next(iter(given.groups.values()))[0]
     world = run_world(first_run)
     groups = series_by_group(given.groups)
     summary0 = given.summaries[next(iter(given.summaries))][0]
     kind = {"comparison": "a comparison folder", "ensembles": "ensemble or run folders, paired by seed",
             "runs": "ensemble or run folders, not paired"}[given.kind]
-    toc = [("summary", "Scenarios"), ("claims", "Claims audit"), ("headline", "Headline outputs")]
+    toc = [("summary", "Scenarios"), ("claims", "Claims audit"), ("audit", "Claims over the uncertainty"),
+           ("headline", "Headline outputs")]
     if given.paired:
         toc.append(("policy", "Policy comparison"))
     if war_end:
@@ -405,9 +533,12 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
              "Every number is a median over seeds with its 5–95 % band; Δ is the paired difference on the "
              "same seeds (common random numbers).</p>",
              "<nav>" + "".join(f"<a href='#{a}'>{_e(t)}</a>" for a, t in toc) + "</nav>",
+             *([f"<p class='lead' id='plain-summary'><b>In plain words.</b> {_e(audited['summary'])} "
+                f"<a href='#audit'>Details</a>.</p>"] if audited is not None else []),
              "<h2 id='summary'>Scenarios</h2>"]
     parts += _scenario_rows(given)
     parts += _claims_section(given, sens)
+    parts += _audit_section(audited, audit_origin)
     parts += _headline_section(given)
     parts += _forest_section(given)
     parts += war_end
