@@ -31,6 +31,17 @@ SEED_MAX = 2**63 - 1  # the scenario's seed field: 0 ≤ seed < 2**63
 Seed = Annotated[int, typer.Option(help="first seed", min=0, max=SEED_MAX)]
 Scale = Annotated[float | None, typer.Option(help="men per agent")]
 Days = Annotated[int | None, typer.Option(help="number of days", min=1, max=36_500)]
+Format = Annotated[str, typer.Option("--format", help="table (fitted to the terminal), csv, json or markdown "
+                                                      "(on stdout; csv and json give the numbers)")]
+
+
+def _check_format(fmt: str) -> str:
+    from exitwave.tables import check_format
+
+    try:
+        return check_format(fmt)
+    except InputError as error:
+        _fail_input(error)
 
 
 def people(value: object, signed: bool = False) -> str:
@@ -61,11 +72,13 @@ def run(
     days: Annotated[int | None, typer.Option(help="number of days to simulate", min=1, max=36_500)] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="parent folder of the run directory")] = Path("runs"),
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to stdout")] = False,
+    fmt: Format = "table",
 ) -> None:
     """Run one scenario and write its run directory."""
     from exitwave.engine import Simulation
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
+    _check_format(fmt)
     try:
         source = resolve_scenario_path(scenario)
         sim = Simulation(load_scenario(scenario), seed=seed, scale=scale, days=days, source=source)
@@ -88,29 +101,39 @@ def run(
         sys.stdout.write(json.dumps(results.summary, indent=2) + "\n")
         err.print(f"run directory: {run_dir}")
         return
-    _print_summary(results.summary)
-    out.print(f"run directory: [bold]{run_dir}[/]")
+    _print_summary(results.summary, sim, fmt)
+    (err if fmt in ("csv", "json") else out).print(f"run directory: [bold]{run_dir}[/]")
 
 
-def _print_summary(summary: dict) -> None:
+def _print_summary(summary: dict, sim, fmt: str = "table") -> None:  # noqa: ANN001 - Simulation
+    """The run's main numbers with labels and units from the output registry (places by name)."""
+    import pandas as pd
+
     from exitwave.outputs import format_value, registry
+    from exitwave.tables import emit
 
     reg = registry()
-    table = Table(title=f"{summary['scenario']} — seed {summary['seed']}, {summary['days']} days from "
-                        f"{summary['start']}, 1 agent = {summary['scale']:.1f} men")
-    table.add_column("output")
-    table.add_column("value", justify="right")
+    world = sim.world
+    names = {**dict(zip(world.country_ids, world.country_names, strict=True)),
+             **dict(zip(world.crossing_ids, world.crossing_names, strict=True))}
+    rows: list[tuple[str, str, str, float]] = []
     for key in ("population", "departed", "mobilized", "hiding", "returned", "detained_at_border",
                 "protected", "force_strength", "killed", "deserted", "surrendered", "mean_morale", "war_end_day"):
-        if key in summary:
-            table.add_row(reg.label(key), format_value(summary[key], unit=reg.get(key).unit))
+        if key in summary and summary[key] is not None:
+            rows.append((key, reg.label(key), reg.get(key).unit, summary[key]))
     top = sorted(summary["by_destination"].items(), key=lambda kv: -kv[1])[:6]
     for iso, men in top:
-        table.add_row(reg.label(f"by_destination.{iso}"), f"{men:,}")
+        rows.append((f"by_destination.{iso}", reg.label(f"by_destination.{iso}", names), "people", men))
     for cid, men in sorted(summary["peak_queue"].items(), key=lambda kv: -kv[1])[:3]:
-        table.add_row(reg.label(f"peak_queue.{cid}"), f"{men:,}")
-    table.add_row(reg.label("conservation_ok"), "yes" if summary["conservation_ok"] else "NO — see conservation_problems")
-    out.print(table)
+        rows.append((f"peak_queue.{cid}", reg.label(f"peak_queue.{cid}", names), "people", men))
+    text = pd.DataFrame({"value": [format_value(v, unit=u) for _, _, u, v in rows]
+                         + ["yes" if summary["conservation_ok"] else "NO — see conservation_problems"]},
+                        index=[label for _, label, _, _ in rows] + [reg.label("conservation_ok")])
+    numbers = pd.DataFrame([{"output": k, "label": label, "unit": u, "value": v} for k, label, u, v in rows]
+                           + [{"output": "conservation_ok", "label": reg.label("conservation_ok"), "unit": "flag",
+                               "value": bool(summary["conservation_ok"])}])
+    emit(out, fmt, text, numbers, title=f"{summary['scenario']} — seed {summary['seed']}, {summary['days']} days "
+                                         f"from {summary['start']}, 1 agent = {summary['scale']:.1f} men")
 
 
 @app.command()
@@ -155,10 +178,12 @@ def compare_cmd(
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
+    fmt: Format = "table",
 ) -> None:
     """Compare scenarios on the same seeds: medians, 5–95 % bands, paired differences."""
     from exitwave.experiments.comparison import compare
 
+    _check_format(fmt)
     if len(scenario_names) < 2:
         err.print("[bold red]error:[/] compare needs at least two scenarios")
         raise typer.Exit(2)
@@ -173,9 +198,9 @@ def compare_cmd(
                              progress=lambda name, s: progress.advance(task))
     except InputError as error:
         _fail_input(error)
-    _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each")
+    _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each", fmt)
     if result.run_dirs:
-        out.print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
+        (err if fmt in ("csv", "json") else out).print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
 
 
 def _label(output: str) -> str:
@@ -186,19 +211,15 @@ def _label(output: str) -> str:
     return reg.label(output) if output in reg else output
 
 
-def _print_headline(result, title: str) -> None:  # noqa: ANN001 - Comparison
-    """The headline table (:func:`exitwave.outputs.headline_table`, as in the report and the dashboard)."""
-    from exitwave.outputs import HEADLINE_NOTE, headline_table
+def _print_headline(result, title: str, fmt: str = "table") -> None:  # noqa: ANN001 - Comparison
+    """The headline table (:func:`exitwave.outputs.headline_table`, as in the report and the
+    dashboard), paged by scenario when it is wider than the terminal."""
+    from exitwave.outputs import HEADLINE_NOTE, headline_numbers, headline_table
+    from exitwave.tables import emit
 
-    frame = headline_table(result)
-    table = Table(title=title)
-    table.add_column("output")
-    for column in frame.columns:
-        table.add_column(str(column), justify="right")
-    for label, row in frame.iterrows():
-        table.add_row(str(label), *[str(v) for v in row])
-    out.print(table)
-    out.print(HEADLINE_NOTE)
+    groups = [[name, f"Δ {name}"] for name in result.names[1:]]
+    emit(out, fmt, headline_table(result), headline_numbers(result), title=title, note=HEADLINE_NOTE,
+         groups=groups, anchor=[result.names[0]])
 
 
 class _RunProgress:
@@ -258,10 +279,12 @@ def ensemble_cmd(
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
+    fmt: Format = "table",
 ) -> None:
     """Run one scenario over N seeds: medians and 5–95 % bands; re-run to resume."""
     from exitwave.experiments.ensembles import ensemble
 
+    _check_format(fmt)
     if n < 2:
         err.print("[bold red]error:[/] -n: expected at least 2 seeds (an interval needs an ensemble)")
         raise typer.Exit(2)
@@ -273,19 +296,21 @@ def ensemble_cmd(
     except InputError as error:
         _fail_input(error)
     bands = result.summary_bands()
+    import pandas as pd
+
     from exitwave.outputs import HEADLINE_KEYS, registry
+    from exitwave.tables import emit
 
     reg = registry()
-    table = Table(title=f"{scenario}: {len(result.summaries)} of {n} runs, median [5–95 %]")
-    table.add_column("output")
-    table.add_column("median [5–95 %]", justify="right")
-    for key in HEADLINE_KEYS:
-        if key in bands:
-            table.add_row(reg.label(key), _band(bands, key))
+    keys = [key for key in HEADLINE_KEYS if key in bands]
+    text = pd.DataFrame({"median [5–95 %]": [_band(bands, key) for key in keys]}, index=[reg.label(k) for k in keys])
+    numbers = pd.DataFrame([{"output": key, "label": reg.label(key), "unit": reg.get(key).unit,
+                             **{s: bands[key].get(s) for s in ("median", "p5", "p95", "n")}} for key in keys])
     if "war_ended_share" in bands:
-        table.add_row("war ended within the run", f"{bands['war_ended_share']['mean']:.0%}")
-    out.print(table)
-    out.print(f"ensemble folder: [bold]{out_dir}[/] (ensemble.parquet, ensemble_summary.json, runs/)")
+        text.loc["war ended within the run"] = f"{bands['war_ended_share']['mean']:.0%}"
+    emit(out, fmt, text, numbers, title=f"{scenario}: {len(result.summaries)} of {n} runs, median [5–95 %]")
+    (err if fmt in ("csv", "json") else out).print(
+        f"ensemble folder: [bold]{out_dir}[/] (ensemble.parquet, ensemble_summary.json, runs/)")
     if result.failures:
         err.print(f"[bold red]{len(result.failures)} runs failed[/]; the others are complete")
         raise typer.Exit(1)
@@ -303,10 +328,12 @@ def sweep_cmd(
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
+    fmt: Format = "table",
 ) -> None:
     """A grid over scenario fields by dotted path, each point on the same seeds."""
     from exitwave.experiments.sweeps import parse_param, sweep
 
+    _check_format(fmt)
     try:
         params = dict(parse_param(p) for p in param)
         points = 1
@@ -318,21 +345,20 @@ def sweep_cmd(
     except InputError as error:
         _fail_input(error)
     frame = result.to_frame()
-    table = Table(title=f"sweep of {scenario}: {len(result.grid)} points × {n} seeds, median [5–95 %]")
-    for name in params:
-        table.add_column(name)
     fields = [f for f in ("departed", "mobilized", "protected", "force_strength", "deserted", "surrendered")
               if f"{f}.median" in frame]
+    import pandas as pd
+
     from exitwave.outputs import band_text, registry
+    from exitwave.tables import emit
 
     reg = registry()
-    for f in fields:
-        table.add_column(reg.label(f), justify="right")
-    for _, row in frame.iterrows():
-        cells = [str(row[name]) for name in params]
-        cells += [band_text(row[f + ".median"], row[f + ".p5"], row[f + ".p95"]) for f in fields]
-        table.add_row(*cells)
-    out.print(table)
+    point_labels = [", ".join(f"{name} = {value}" for name, value in point.items()) for point in result.grid]
+    text = pd.DataFrame({reg.label(f): [band_text(row[f + ".median"], row[f + ".p5"], row[f + ".p95"],
+                                                  reg.get(f).unit) for _, row in frame.iterrows()]
+                         for f in fields}, index=point_labels)
+    emit(out, fmt, text, frame, index_name="grid point",
+         title=f"sweep of {scenario}: {len(result.grid)} points × {n} seeds, median [5–95 %]")
     if result.failures:
         err.print(f"[bold red]{len(result.failures)} runs failed[/]")
         raise typer.Exit(1)
