@@ -107,7 +107,25 @@ def load_sensitivity(path: Path, bundled: bool = False) -> Sensitivity:
     return Sensitivity(path, frame, meta, bundled)
 
 
+#: Printed on A4: every table whole (cells wrap instead of running off the page, rows never split
+#: across pages), figures scaled to the page, no navigation bar.
+_PRINT_CSS = """
+@media print{@page{size:A4;margin:12mm 10mm}
+body{max-width:none;margin:0;padding:0;font-size:9pt}nav{display:none}
+table{width:100%;table-layout:auto;font-size:7pt;page-break-inside:auto}
+th,td{padding:.15rem .25rem;word-break:break-word;overflow-wrap:anywhere}
+td.num{white-space:normal}tr{page-break-inside:avoid;break-inside:avoid}thead{display:table-header-group}
+img{max-width:100%;page-break-inside:avoid;break-inside:avoid}h2{page-break-after:avoid;break-after:avoid}
+.exports{display:none}}
+"""
+
+
 def _png(fig: Any, dpi: int = 90) -> str:
+    from exitwave.report.exports import active
+
+    collector = active()
+    if collector is not None:  # the report's exports: this figure as PNG and SVG too
+        collector.figure(fig)
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(png_bytes(fig, dpi)).decode()}">'
 
 
@@ -359,8 +377,43 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     (russia-2022, asylum-coalition). ``calibration_dir`` holds ``fit.csv`` (default: the bundled
     calibration of russia-2022; ``None`` leaves the section out).
     """
+    from exitwave.report.exports import Exports
+
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
     given = read_inputs(folders)
+    with Exports(out) as exports:
+        page = _page(given, sensitivity_csv, calibration_dir, exports)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temp = out.with_name(f".{out.name}.tmp")
+        try:
+            temp.write_text(page, encoding="utf-8")
+            temp.replace(out)
+        finally:
+            if temp.exists():
+                temp.unlink()
+        exports.publish()
+    return out
+
+
+def _exports_section(exports: Any, given: ReportInputs) -> list[str]:
+    """Links to the exported tables and figures (relative: they lie beside the report)."""
+    from exitwave.outputs import headline_numbers
+
+    if given.comparison is not None and len(given.comparison.names) >= 2:
+        exports.extra_table("headline-numbers", headline_numbers(given.comparison))
+    folder = exports.final.name
+
+    def links(paths: list[Path]) -> str:
+        return ", ".join(f"<a href='{_e(folder)}/{_e(p.parent.name)}/{_e(p.name)}'>{_e(p.name)}</a>" for p in paths)
+
+    return ["<h2 id='exports'>Exports</h2><div class='exports'><p class='note'>Beside this file, in "
+            f"<code>{_e(folder)}/</code>: every table as CSV and Parquet (the cells as shown; "
+            "<code>headline-numbers</code> holds the headline table's numbers), every figure as PNG and SVG.</p>",
+            f"<p><b>Tables:</b> {links(exports.tables)}</p><p><b>Figures:</b> {links(exports.figures)}</p></div>"]
+
+
+def _page(given: ReportInputs, sensitivity_csv: Path | None, calibration_dir: Path | None, exports: Any) -> str:
+    """The report's HTML (figures and tables also go to ``exports``)."""
     sens = _choose_sensitivity(sensitivity_csv, given)
     first_run = next(iter(given.groups.values()))[0]
     world = run_world(first_run)
@@ -374,9 +427,9 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     toc += [("series", "Daily series"), ("map", "Flow map")]
     if calibration_dir is not None and (calibration_dir / "fit.csv").is_file():
         toc.append(("calibration", "Calibration fit"))
-    toc += [("sensitivity", "Sensitivity"), ("registry", "Parameter registry")]
+    toc += [("sensitivity", "Sensitivity"), ("registry", "Parameter registry"), ("exports", "Exports")]
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>exitwave report</title>"
-             f"<style>{_CSS}</style></head><body>",
+             f"<style>{_CSS}{_PRINT_CSS}</style></head><body>",
              "<h1>exitwave — claims audit and policy comparison</h1>",
              f"<p class='note'>From {kind}: {', '.join(_e(f) for f in given.sources)}. "
              f"1 agent = {summary0.get('scale', float('nan')):g} men; {_e(summary0.get('days', '?'))} days from "
@@ -410,13 +463,8 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
         parts.append(f"<tr><td><code>{_e(p.name)}</code></td><td>{_e(p.unit)}</td>"
                      f"<td class='num'>{p.default:g}</td><td class='num'>{p.low:g} – {p.high:g}</td>"
                      f"<td>{_e(p.source)}</td></tr>")
-    parts.append("</table></body></html>")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temp = out.with_name(f".{out.name}.tmp")
-    try:
-        temp.write_text("\n".join(parts), encoding="utf-8")
-        temp.replace(out)
-    finally:
-        if temp.exists():
-            temp.unlink()
-    return out
+    parts.append("</table>")
+    exports.page_tables("\n".join(parts))
+    parts += _exports_section(exports, given)
+    parts.append("</body></html>")
+    return "\n".join(parts)
