@@ -447,12 +447,17 @@ def report_cmd(
             raise InputError(str(sensitivity_csv), "--sensitivity",
                              "no such file; expected a CSV from `exitwave sensitivity … --out FILE.csv`")
         given = read_inputs(folders)
+        target = out_file or folders[0] / "report.html"
+        replacing = target.exists()
         with err.status("writing the report…"):
-            path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv)
+            path = build_report(folders, target, sensitivity_csv)
     except InputError as error:
         _fail_input(error)
     if not given.paired:
         err.print(f"[yellow]no claims audit:[/] {escape(given.unpaired_reason)}")
+    if replacing:  # never silently: the demo's report, say, was there before
+        err.print(f"[yellow]replaced[/] the earlier report {escape(str(path))} (--out FILE.html keeps both)",
+                  highlight=False, soft_wrap=True)
     out.print(f"report: [bold]{path}[/]")
 
 

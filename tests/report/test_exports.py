@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from exitwave.cli import app
 from exitwave.experiments import compare
 from exitwave.report import build_report
 from exitwave.report.exports import export_folder, tables_of
@@ -58,7 +60,9 @@ def test_a_rewritten_report_replaces_its_exports_whole(report: Path) -> None:
     exports = export_folder(report)
     stale = exports / "tables" / "99-stale.csv"
     stale.write_text("x\n1\n")
-    build_report(report.parent, report)
+    result = CliRunner().invoke(app, ["report", str(report.parent), "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "replaced the earlier report" in " ".join(result.output.split())  # never silently
     assert not stale.exists()
     assert not list(report.parent.glob(".*tmp*"))
 
