@@ -42,6 +42,41 @@ class Comparison:
     summaries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     run_dirs: list[Path] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return (f"Comparison({' vs '.join(self.names)}: {len(self.seeds)} seeds each, {len(self.fields)} "
+                f"headline outputs; .to_frame(), .to_tidy(), .to_xarray(), .plot())")
+
+    def to_tidy(self) -> pd.DataFrame:
+        """One row per run and output: ``run, scenario, seed, draw, output, value`` (the same
+        columns as every experiment's, see :mod:`exitwave.experiments.tidy`). From the runs'
+        summaries; a comparison read back with :meth:`load` has only its headline outputs."""
+        import pandas as pd
+
+        from exitwave.experiments.tidy import TIDY_COLUMNS, tidy_runs
+
+        if self.summaries:
+            return tidy_runs((f"{name}/seed-{seed}", name, seed, None, summary)
+                             for name in self.names for seed, summary in zip(self.seeds, self.summaries[name],
+                                                                            strict=True))
+        rows = [(f"{name}/seed-{seed}", name, seed, None, key, float(self.values[name][i, j]))
+                for name in self.names for i, seed in enumerate(self.seeds) for j, (key, _) in enumerate(self.fields)]
+        return pd.DataFrame(rows, columns=list(TIDY_COLUMNS)).astype(
+            {"run": "string", "scenario": "string", "seed": "int64", "draw": "Int64", "output": "string",
+             "value": "float64"})
+
+    def to_xarray(self) -> Any:
+        """Daily series of every run (kept with ``out_dir``) as an ``xarray.DataArray``,
+        dimensions ``day × output × run`` (runs named ``scenario/seed-k``)."""
+        import pandas as pd
+
+        from exitwave.experiments.tidy import series_cube
+
+        if not self.run_dirs:
+            raise ValueError("daily series are kept only with compare(..., out_dir=...)")
+        frames = {f"{path.parent.name}/{path.name}": pd.read_parquet(path / "series.parquet")
+                  for path in self.run_dirs}
+        return series_cube(frames)
+
     def plot(self, ax: Any = None) -> Any:
         """Paired differences from the first scenario, as a share of its median, with 5–95 % bars."""
         import matplotlib.pyplot as plt
@@ -113,22 +148,54 @@ class Comparison:
         return pd.DataFrame(rows).set_index("output")
 
 
-def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | None = None,
+def compare(scenarios: list[Any], n: int = 8, **options: Any) -> Comparison:
+    """Run every scenario on seeds ``seed … seed+n−1`` and pair the results.
+
+    ``scenarios``: bundled names, YAML paths or :class:`~exitwave.scenario.schema.Scenario`
+    objects (an edited scenario, whatever its name; its world is a bundled name or an absolute
+    path). Options as :func:`_compare`: ``seed``, ``scale``, ``days``, ``out_dir``, ``workers``,
+    ``scheduler``, ``dask``, ``progress``.
+    """
+    import tempfile
+
+    from exitwave.results import scenario_yaml
+    from exitwave.scenario.schema import Scenario
+
+    if not any(isinstance(s, Scenario) for s in scenarios):
+        return _compare(list(scenarios), n, **options)
+    # Workers load scenarios from files: an object is written to a short, content-named file
+    # (never a file named after the scenario, which may be longer than a file name can be).
+    with tempfile.TemporaryDirectory(prefix="exitwave-scenarios-") as folder:
+        paths = []
+        for s in scenarios:
+            if isinstance(s, Scenario):
+                text = scenario_yaml(s)
+                path = Path(folder) / f"scenario-{hashlib.sha256(text.encode()).hexdigest()[:12]}.yaml"
+                path.write_text(text, encoding="utf-8")
+                paths.append(str(path))
+            else:
+                paths.append(s)
+        return _compare(paths, n, **options)
+
+
+def _compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | None = None,
             days: int | None = None, out_dir: str | Path | None = None, workers: int = 1,
             scheduler: str | None = None, dask: bool = False,
-            progress: Callable[[str, int], None] | None = None) -> Comparison:
+            progress: Callable[[str, int], None] | bool | None = None) -> Comparison:
     """Run every scenario on seeds ``seed … seed+n−1`` and pair the results.
 
     With ``out_dir`` every run directory is kept as ``<out_dir>/<scenario>/seed-<k>`` and the
     table as ``comparison.json``; runs already there are read back instead of redone.
+    ``progress``: a callable told ``(scenario, seed)`` after every run, ``False`` for silence, or
+    by default a progress bar on stderr (plain lines when stderr is not a terminal).
     """
     from exitwave.engine import check_runs
     from exitwave.experiments.executors import (
         RunSpec,
         check_or_write_manifest,
-        make_executor,
         remove_stale_temporaries,
     )
+    from exitwave.progress import runs_bar
     from exitwave.results import child_path
     from exitwave.world import load_world
 
@@ -155,31 +222,8 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
              for name, (path, _) in zip(names, loaded, strict=True) for s in seeds]
     collected: dict[tuple[str, int], dict[str, Any]] = {}
     failures: list[str] = []
-    # Resume: runs already written into out_dir are read back, not redone.
-    todo = []
-    for spec in specs:
-        done = Path(spec.run_dir) / spec.label / "summary.json" if spec.run_dir is not None else None
-        if done is not None and done.is_file():
-            import json
-
-            collected[(spec.group, spec.seed)] = json.loads(done.read_text())
-            if progress is not None:
-                progress(spec.group, spec.seed)
-        else:
-            todo.append(spec)
-    executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
-    try:
-        for outcome in executor.run(todo):
-            name = outcome.spec.group
-            if outcome.ok:
-                assert outcome.summary is not None
-                collected[(name, outcome.spec.seed)] = outcome.summary
-            else:
-                failures.append(f"{name} seed {outcome.spec.seed}: {outcome.error}")
-            if progress is not None:
-                progress(name, outcome.spec.seed)
-    finally:
-        executor.close()
+    with runs_bar(progress, len(specs), f"compare {' vs '.join(names)}") as report:
+        _run_specs(specs, collected, failures, report, workers, scheduler, dask)
     if failures:
         raise RuntimeError("runs failed: " + "; ".join(failures[:3]))
     summaries = {name: [collected[(name, s)] for s in seeds] for name in names}
@@ -199,3 +243,35 @@ def compare(scenarios: list[str], n: int = 8, *, seed: int = 1, scale: float | N
     if out_dir is not None:
         result.save(out_dir)
     return result
+
+
+def _run_specs(specs: list[Any], collected: dict[tuple[str, int], dict[str, Any]], failures: list[str],
+               progress: Callable[[str, int], None] | None, workers: int, scheduler: str | None,
+               dask: bool) -> None:
+    """Run ``specs`` (reading back those already in their run folders) into ``collected``."""
+    import json
+
+    from exitwave.experiments.executors import make_executor
+
+    todo = []
+    for spec in specs:  # resume: runs already written into out_dir are read back, not redone
+        done = Path(spec.run_dir) / spec.label / "summary.json" if spec.run_dir is not None else None
+        if done is not None and done.is_file():
+            collected[(spec.group, spec.seed)] = json.loads(done.read_text())
+            if progress is not None:
+                progress(spec.group, spec.seed)
+        else:
+            todo.append(spec)
+    executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
+    try:
+        for outcome in executor.run(todo):
+            name = outcome.spec.group
+            if outcome.ok:
+                assert outcome.summary is not None
+                collected[(name, outcome.spec.seed)] = outcome.summary
+            else:
+                failures.append(f"{name} seed {outcome.spec.seed}: {outcome.error}")
+            if progress is not None:
+                progress(name, outcome.spec.seed)
+    finally:
+        executor.close()
