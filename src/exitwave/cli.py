@@ -52,16 +52,10 @@ def people(value: object, signed: bool = False) -> str:
 
 
 def _progress():  # noqa: ANN202 - rich Progress
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    """A bar in a terminal, plain lines in a log file (:mod:`exitwave.progress`)."""
+    from exitwave.progress import make_progress
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=err, transient=True)
+    return make_progress(err)
 
 
 @app.command()
@@ -229,15 +223,16 @@ class _RunProgress:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
-            Progress,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
 
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
-                                 TextColumn("left"), TimeRemainingColumn(), console=err, transient=True)
+        from exitwave.progress import make_progress
+
+        self.progress = make_progress(err, TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
+                                      TextColumn("left"), TimeRemainingColumn())
         self.task = self.progress.add_task(label, total=total, failed=0)
         self.failed = 0
 
@@ -246,7 +241,7 @@ class _RunProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+        self.progress.__exit__(*exc)
 
     def outcome(self, outcome) -> None:  # noqa: ANN001 - RunOutcome
         if not outcome.ok:
@@ -256,6 +251,12 @@ class _RunProgress:
 
     def count(self, done: int, total: int) -> None:
         self.progress.update(self.task, completed=done)
+
+
+def _interrupted(what: str, how: str) -> typer.Exit:
+    """Ctrl-C: say what was kept and how to resume; exit code 130 (the shell's for SIGINT)."""
+    err.print(f"[yellow]interrupted:[/] {what}; {how}", highlight=False, soft_wrap=True)
+    return typer.Exit(130)
 
 
 def _band(bands: dict, key: str) -> str:
@@ -401,12 +402,18 @@ def sensitivity_cmd(
         problem_for(names)
         total = runs_needed(method, n, len(names), versus)
         label = f"{method} on {scenario}" + (f" − {versus}" if versus else "")
+        checkpoint = out_file.with_suffix(".runs.jsonl") if out_file is not None else None
         with _RunProgress(total, f"{label} ({len(names)} parameters)") as bar:
             result = sensitivity(scenario, method, n, names=names, seed=seed, scale=scale, days=days,
                                  versus=versus, workers=workers, dask=dask, scheduler=scheduler,
-                                 progress=bar.count)
+                                 progress=bar.count, checkpoint=checkpoint)
     except InputError as error:
         _fail_input(error)
+    except KeyboardInterrupt:
+        if checkpoint is None:
+            raise _interrupted("nothing kept (no --out)", "give --out FILE.csv to make the analysis resumable") from None
+        raise _interrupted(f"every finished run is kept in {checkpoint}",
+                           "run the same command again to resume") from None
     wall = time.perf_counter() - started
     frame = result.to_frame()
     if out_file is not None:
@@ -483,17 +490,36 @@ def calibrate_cmd(
     from exitwave.calibration.abc import DEFAULT_PARAMETERS
 
     out_dir = out_dir or Path("runs") / f"calibration-{Path(scenario).stem}"
+    db = out_dir.with_name(out_dir.name + ".abc.db")  # kept beside the results: resumable
     command = "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     started = time.perf_counter()
     try:
-        with err.status(f"calibrating {scenario} ({method}, up to {budget} simulations)…"):
+        with _progress() as progress:
+            task = progress.add_task(f"calibrating {scenario} ({method})", total=budget)
+            evaluated: dict[str, int] = {"before": 0, "generation": -2, "evaluations": 0}
+
+            def report(counts: dict) -> None:  # pyabc's generations, evaluations and acceptances
+                if counts["generation"] != evaluated["generation"]:
+                    evaluated["before"] += evaluated["evaluations"]
+                    evaluated["generation"] = counts["generation"]
+                evaluated["evaluations"] = counts["evaluations"]
+                name = "prior sample" if counts["generation"] < 0 else f"generation {counts['generation']}"
+                progress.update(task, completed=min(budget, evaluated["before"] + counts["evaluations"]),
+                                description=f"{scenario}: {name}, {counts['accepted']} of "
+                                            f"{counts['population']} accepted")
+
             cal = calibrate(scenario, method=method, budget=budget, population=population,
                             names=list(param) if param else DEFAULT_PARAMETERS, seed=seed, scale=scale,
-                            workers=workers, scheduler=scheduler)
-        with err.status(f"posterior predictive and forecast ({draws} runs)…"):
+                            workers=workers, scheduler=scheduler, db=db if method == "abc-smc" else None,
+                            progress=report)
+        with _progress() as progress:
+            task = progress.add_task(f"posterior predictive and forecast ({draws} runs)", total=None)
             summary = write_calibration(cal, out_dir, k=draws, seed=seed, command=command)
     except InputError as error:
         _fail_input(error)
+    except KeyboardInterrupt:
+        raise _interrupted(f"every finished generation is kept in {db}",
+                           "run the same command again to resume from the last one") from None
     table = Table(title=f"calibration of {scenario}: {summary['simulations']} simulations, "
                         f"{summary['generations']} generations, {time.perf_counter() - started:.0f} s")
     table.add_column("parameter")
@@ -506,7 +532,7 @@ def calibrate_cmd(
     out.print(f"targets inside the 90 % posterior predictive band: {summary['coverage_90']:.0%}; "
               f"final tolerance {summary['final_epsilon']:.3g}")
     out.print(f"written: [bold]{out_dir}[/] (calibrated.yaml, posterior.csv, fit_report.md, fit.png, "
-              f"forecast.csv, forecast.png, calibration.json)")
+              f"forecast.csv, forecast.png, calibration.json); pyabc's database: {db}")
 
 
 @app.command("dashboard")
