@@ -27,6 +27,7 @@ from exitwave.report.claims import NOT_TESTED, audit
 from exitwave.report.figures import (
     band_figures,
     calibration_figure,
+    flow_difference_figure,
     flow_map_figure,
     forest_figure,
     png_bytes,
@@ -126,7 +127,10 @@ def _png(fig: Any, dpi: int = 90) -> str:
     collector = active()
     if collector is not None:  # the report's exports: this figure as PNG and SVG too
         collector.figure(fig)
-    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(png_bytes(fig, dpi)).decode()}">'
+    from exitwave.report.figures import figure_description
+
+    words = html.escape(figure_description(fig) or "plot", quote=True)  # titles, units, legend: read before png_bytes closes it
+    return f'<img alt="{words}" title="{words}" src="data:image/png;base64,{base64.b64encode(png_bytes(fig, dpi)).decode()}">'
 
 
 def _num(value: Any) -> str:
@@ -261,14 +265,19 @@ def _forest_section(inputs: ReportInputs) -> list[str]:
     frame = comparison.to_frame()
     base = comparison.names[0]
     parts = ["<h2 id='policy'>Policy comparison</h2><p class='note'>Paired difference of each headline output from "
-             f"{_e(base)} (median and 5–95 % over seeds), as a share of {_e(base)}'s median; green: the band lies "
-             "above zero, red: below, grey: it straddles zero.</p>"]
+             f"{_e(base)} (median and 5–95 % over seeds), in % of {_e(base)}'s median, on a linear axis; green: "
+             "better, red: worse (by the output registry's direction for the output), blue: changed where which "
+             "way is better depends on the goal, grey: the band straddles zero.</p>"]
+    from exitwave.outputs import output_of_key, registry
+
+    reg = registry()
+    goods = [reg.get(output_of_key(key)).good if output_of_key(key) in reg else None for key, _ in comparison.fields]
     for name in comparison.names[1:]:
         cols = [f"{name}.diff_median", f"{name}.diff_p5", f"{name}.diff_p95", f"{base}.median"]
         numbers = frame[cols].to_numpy(dtype=float)
         rows = [(label, float(mid), float(lo), float(hi), float(scale))
                 for (_, label), (mid, lo, hi, scale) in zip(comparison.fields, numbers, strict=True)]
-        parts.append(_png(forest_figure(rows, f"{name} − {base}")))
+        parts.append(_png(forest_figure(rows, f"{name} − {base}", goods)))
     return parts
 
 
@@ -454,6 +463,11 @@ def _page(given: ReportInputs, sensitivity_csv: Path | None, calibration_dir: Pa
     flow_map = flow_map_figure(groups, world)
     if flow_map is not None:
         parts.append(_png(flow_map, dpi=80))
+    names = list(groups)
+    for other in names[1:4]:  # where each proposal moves people, compared with the status quo
+        difference = flow_difference_figure(groups, world, names[0], other)
+        if difference is not None:
+            parts.append(_png(difference, dpi=80))
     if calibration_dir is not None:
         parts += _calibration_section(calibration_dir)
     parts += _sensitivity_section(sens, given)
