@@ -8,6 +8,7 @@ country outlines (:mod:`exitwave.report.boundaries`), never on a tile server.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -338,7 +339,7 @@ def _map_frame(ax: Any, extent: tuple[float, float, float, float]) -> None:
     ax.set_yticks([])
 
 
-def _map_legend(ax: Any, sizes: list[tuple[float, str]], colour: str, title: str, extra: list[Any] = (),
+def _map_legend(ax: Any, sizes: list[tuple[float, str]], colour: str, title: str, extra: Sequence[Any] = (),
                 lines: bool = True) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -489,7 +490,7 @@ def verdict(low: float, high: float, good: str | None) -> str:
 
 
 def forest_figure(rows: list[tuple[str, float, float, float, float]], title: str,
-                  good: list[str | None] | None = None) -> Any:
+                  good: Sequence[str | None] | None = None) -> Any:
     """Paired differences with 5–95 % bars: rows of (label, median, p5, p95, scale), plotted as a
     percentage of ``scale`` (the status quo's median, so outputs of any unit share one linear
     axis). Colours say better or worse by each output's ``good`` direction (output registry)."""
