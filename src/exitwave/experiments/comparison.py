@@ -78,26 +78,36 @@ class Comparison:
         return series_cube(frames)
 
     def plot(self, ax: Any = None) -> Any:
-        """Paired differences from the first scenario, as a share of its median, with 5–95 % bars."""
+        """Paired differences from the first scenario in % of its median, with 5–95 % bars, one
+        colour per scenario, on a linear axis. Outputs whose status-quo median is 0 cannot be
+        shown as a percentage and are left out (named in the axis label)."""
         import matplotlib.pyplot as plt
 
         frame = self.to_frame()
         base = self.names[0]
+        scale = frame[f"{base}.median"].to_numpy(dtype=float)
+        keep = np.abs(scale) > 0
+        left_out = [label for label, k in zip(frame["label"], keep, strict=True) if not k]
+        frame, scale = frame[keep], scale[keep]
+        others = self.names[1:]
         if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.35 * len(frame) * max(1, len(self.names) - 1) + 1.5))
-        labels = list(frame["label"])
-        y = np.arange(len(frame))
-        for k, name in enumerate(self.names[1:]):
-            scale = np.maximum(np.abs(frame[f"{base}.median"].to_numpy()), 1e-9)
-            mid = frame[f"{name}.diff_median"].to_numpy() / scale
-            lo = frame[f"{name}.diff_p5"].to_numpy() / scale
-            hi = frame[f"{name}.diff_p95"].to_numpy() / scale
-            offset = y + 0.25 * k
-            ax.errorbar(mid, offset, xerr=[mid - lo, hi - mid], fmt="o", label=name)
+            _, ax = plt.subplots(figsize=(9, 0.45 * len(frame) * max(1, len(others)) ** 0.5 + 2.0))
+        y = np.arange(len(frame))[::-1].astype(float)
+        step = 0.7 / max(len(others), 1)
+        for k, name in enumerate(others):
+            mid = frame[f"{name}.diff_median"].to_numpy(dtype=float) / np.abs(scale) * 100
+            lo = frame[f"{name}.diff_p5"].to_numpy(dtype=float) / np.abs(scale) * 100
+            hi = frame[f"{name}.diff_p95"].to_numpy(dtype=float) / np.abs(scale) * 100
+            offset = y + 0.35 - step * (k + 0.5)
+            ax.errorbar(mid, offset, xerr=[np.maximum(mid - lo, 0), np.maximum(hi - mid, 0)], fmt="o", ms=4,
+                        capsize=2, label=name)
         ax.axvline(0, color="k", lw=0.8)
-        ax.set_yticks(y, labels)
-        ax.set_xlabel(f"paired difference, share of {base}'s median (5–95 %)")
-        ax.legend()
+        ax.set_yticks(y, list(frame["label"]), fontsize=9)
+        note = f"; not shown (status quo 0): {', '.join(left_out)}" if left_out else ""
+        ax.set_xlabel(f"paired difference from {base}, % of its median (median and 5–95 % over seeds){note}",
+                      fontsize=9)
+        ax.grid(axis="x", alpha=0.25)
+        ax.legend(fontsize=8, loc="best")
         return ax
 
     def save(self, folder: str | Path) -> Path:
