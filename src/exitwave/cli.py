@@ -32,6 +32,17 @@ SEED_MAX = 2**63 - 1  # the scenario's seed field: 0 ≤ seed < 2**63
 Seed = Annotated[int, typer.Option(help="first seed", min=0, max=SEED_MAX)]
 Scale = Annotated[float | None, typer.Option(help="men per agent")]
 Days = Annotated[int | None, typer.Option(help="number of days", min=1, max=36_500)]
+Format = Annotated[str, typer.Option("--format", help="table (fitted to the terminal), csv, json or markdown "
+                                                      "(on stdout; csv and json give the numbers)")]
+
+
+def _check_format(fmt: str) -> str:
+    from exitwave.tables import check_format
+
+    try:
+        return check_format(fmt)
+    except InputError as error:
+        _fail_input(error)
 
 
 class WarEndChoice(StrEnum):
@@ -55,16 +66,10 @@ def people(value: object, signed: bool = False) -> str:
 
 
 def _progress():  # noqa: ANN202 - rich Progress
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    """A bar in a terminal, plain lines in a log file (:mod:`exitwave.progress`)."""
+    from exitwave.progress import make_progress
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=err, transient=True)
+    return make_progress(err)
 
 
 @app.command()
@@ -76,12 +81,14 @@ def run(
     out_dir: Annotated[Path, typer.Option("--out", help="parent folder of the run directory")] = Path("runs"),
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to stdout")] = False,
     war_end: WarEnd = WarEndChoice.scenario,
+    fmt: Format = "table",
 ) -> None:
     """Run one scenario and write its run directory."""
     from exitwave.engine import Simulation
     from exitwave.modules.termination import war_end_overrides
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
+    _check_format(fmt)
     try:
         source = resolve_scenario_path(scenario)
         loaded = load_scenario(scenario)
@@ -111,31 +118,40 @@ def run(
         sys.stdout.write(json.dumps(results.summary, indent=2) + "\n")
         err.print(f"run directory: {run_dir}")
         return
-    _print_summary(results.summary)
-    out.print(f"run directory: [bold]{run_dir}[/]")
+    _print_summary(results.summary, sim, fmt)
+    (err if fmt in ("csv", "json") else out).print(f"run directory: [bold]{run_dir}[/]")
 
 
-def _print_summary(summary: dict) -> None:
+def _print_summary(summary: dict, sim, fmt: str = "table") -> None:  # noqa: ANN001 - Simulation
+    """The run's main numbers with labels and units from the output registry (places by name)."""
+    import pandas as pd
+
     from exitwave.outputs import format_value, registry, table_notes
+    from exitwave.tables import emit
 
     reg = registry()
-    table = Table(title=f"{summary['scenario']} — seed {summary['seed']}, {summary['days']} days from "
-                        f"{summary['start']}, 1 agent = {summary['scale']:.1f} men")
-    table.add_column("output")
-    table.add_column("value", justify="right")
+    world = sim.world
+    names = {**dict(zip(world.country_ids, world.country_names, strict=True)),
+             **dict(zip(world.crossing_ids, world.crossing_names, strict=True))}
+    rows: list[tuple[str, str, str, float]] = []
     for key in ("population", "departed", "mobilized", "hiding", "returned", "detained_at_border",
                 "protected", "force_strength", "killed", "deserted", "surrendered", "mean_morale", "war_end_day"):
-        if key in summary:
-            table.add_row(reg.label(key), format_value(summary[key], unit=reg.get(key).unit))
+        if key in summary and summary[key] is not None:
+            rows.append((key, reg.label(key), reg.get(key).unit, summary[key]))
     top = sorted(summary["by_destination"].items(), key=lambda kv: -kv[1])[:6]
     for iso, men in top:
-        table.add_row(reg.label(f"by_destination.{iso}"), f"{men:,}")
+        rows.append((f"by_destination.{iso}", reg.label(f"by_destination.{iso}", names), "people", men))
     for cid, men in sorted(summary["peak_queue"].items(), key=lambda kv: -kv[1])[:3]:
-        table.add_row(reg.label(f"peak_queue.{cid}"), f"{men:,}")
-    table.add_row(reg.label("conservation_ok"), "yes" if summary["conservation_ok"] else "NO — see conservation_problems")
-    out.print(table)
-    for note in table_notes(["war_end_day"], {summary["scenario"]: [summary]}, reg):
-        out.print(escape(note), highlight=False, soft_wrap=True)
+        rows.append((f"peak_queue.{cid}", reg.label(f"peak_queue.{cid}", names), "people", men))
+    text = pd.DataFrame({"value": [format_value(v, unit=u) for _, _, u, v in rows]
+                         + ["yes" if summary["conservation_ok"] else "NO — see conservation_problems"]},
+                        index=[label for _, label, _, _ in rows] + [reg.label("conservation_ok")])
+    numbers = pd.DataFrame([{"output": k, "label": label, "unit": u, "value": v} for k, label, u, v in rows]
+                           + [{"output": "conservation_ok", "label": reg.label("conservation_ok"), "unit": "flag",
+                               "value": bool(summary["conservation_ok"])}])
+    emit(out, fmt, text, numbers, title=f"{summary['scenario']} — seed {summary['seed']}, {summary['days']} days "
+                                         f"from {summary['start']}, 1 agent = {summary['scale']:.1f} men",
+         note="\n".join(table_notes(["war_end_day"], {summary["scenario"]: [summary]}, reg)) or None)
 
 
 @app.command()
@@ -185,10 +201,12 @@ def compare_cmd(
     dask: UseDask = False,
     scheduler: Scheduler = None,
     war_end: WarEnd = WarEndChoice.scenario,
+    fmt: Format = "table",
 ) -> None:
     """Compare scenarios on the same seeds: medians, 5–95 % bands, paired differences."""
     from exitwave.experiments.comparison import compare
 
+    _check_format(fmt)
     if len(scenario_names) < 2:
         err.print("[bold red]error:[/] compare needs at least two scenarios")
         raise typer.Exit(2)
@@ -206,10 +224,10 @@ def compare_cmd(
     except RunError as error:
         err.print(f"[bold red]compare failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each")
+    _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each", fmt)
     _print_claims(result, scenario_names)
     if result.run_dirs:
-        out.print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
+        (err if fmt in ("csv", "json") else out).print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
 
 
 def _print_claims(result, scenario_names: list[str]) -> None:  # noqa: ANN001 - Comparison
@@ -242,21 +260,16 @@ def _label(output: str) -> str:
     return reg.label(output) if output in reg else output
 
 
-def _print_headline(result, title: str) -> None:  # noqa: ANN001 - Comparison
-    """The headline table (:func:`exitwave.outputs.headline_table`, as in the report and the dashboard)."""
-    from exitwave.outputs import HEADLINE_NOTE, headline_table, table_notes
+def _print_headline(result, title: str, fmt: str = "table") -> None:  # noqa: ANN001 - Comparison
+    """The headline table (:func:`exitwave.outputs.headline_table`, as in the report and the
+    dashboard), paged by scenario when it is wider than the terminal."""
+    from exitwave.outputs import HEADLINE_NOTE, headline_numbers, headline_table, table_notes
+    from exitwave.tables import emit
 
-    frame = headline_table(result)
-    table = Table(title=title)
-    table.add_column("output")
-    for column in frame.columns:
-        table.add_column(str(column), justify="right")
-    for label, row in frame.iterrows():
-        table.add_row(str(label), *[str(v) for v in row])
-    out.print(table)
-    out.print(HEADLINE_NOTE)
-    for note in table_notes([key for key, _ in result.fields], result.summaries):
-        out.print(escape(note), highlight=False, soft_wrap=True)
+    groups = [[name, f"Δ {name}"] for name in result.names[1:]]
+    notes = [HEADLINE_NOTE, *table_notes([key for key, _ in result.fields], result.summaries)]
+    emit(out, fmt, headline_table(result), headline_numbers(result), title=title, note="\n".join(notes),
+         groups=groups, anchor=[result.names[0]])
 
 
 class _RunProgress:
@@ -266,15 +279,16 @@ class _RunProgress:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
-            Progress,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
 
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
-                                 TextColumn("left"), TimeRemainingColumn(), console=err, transient=True)
+        from exitwave.progress import make_progress
+
+        self.progress = make_progress(err, TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
+                                      TextColumn("left"), TimeRemainingColumn())
         self.task = self.progress.add_task(label, total=total, failed=0)
         self.failed = 0
 
@@ -283,7 +297,7 @@ class _RunProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+        self.progress.__exit__(*exc)
 
     def outcome(self, outcome) -> None:  # noqa: ANN001 - RunOutcome
         if not outcome.ok:
@@ -293,6 +307,12 @@ class _RunProgress:
 
     def count(self, done: int, total: int) -> None:
         self.progress.update(self.task, completed=done)
+
+
+def _interrupted(what: str, how: str) -> typer.Exit:
+    """Ctrl-C: say what was kept and how to resume; exit code 130 (the shell's for SIGINT)."""
+    err.print(f"[yellow]interrupted:[/] {what}; {how}", highlight=False, soft_wrap=True)
+    return typer.Exit(130)
 
 
 def _band(bands: dict, key: str) -> str:
@@ -317,10 +337,12 @@ def ensemble_cmd(
     dask: UseDask = False,
     scheduler: Scheduler = None,
     war_end: WarEnd = WarEndChoice.scenario,
+    fmt: Format = "table",
 ) -> None:
     """Run one scenario over N seeds: medians and 5–95 % bands; re-run to resume."""
     from exitwave.experiments.ensembles import ensemble
 
+    _check_format(fmt)
     if n < 2:
         err.print("[bold red]error:[/] -n: expected at least 2 seeds (an interval needs an ensemble)")
         raise typer.Exit(2)
@@ -333,21 +355,22 @@ def ensemble_cmd(
     except InputError as error:
         _fail_input(error)
     bands = result.summary_bands()
+    import pandas as pd
+
     from exitwave.outputs import HEADLINE_KEYS, registry, table_notes
+    from exitwave.tables import emit
 
     reg = registry()
-    table = Table(title=f"{scenario}: {len(result.summaries)} of {n} runs, median [5–95 %]")
-    table.add_column("output")
-    table.add_column("median [5–95 %]", justify="right")
-    for key in HEADLINE_KEYS:
-        if key in bands:
-            table.add_row(reg.label(key), _band(bands, key))
+    keys = [key for key in HEADLINE_KEYS if key in bands]
+    text = pd.DataFrame({"median [5–95 %]": [_band(bands, key) for key in keys]}, index=[reg.label(k) for k in keys])
+    numbers = pd.DataFrame([{"output": key, "label": reg.label(key), "unit": reg.get(key).unit,
+                             **{s: bands[key].get(s) for s in ("median", "p5", "p95", "n")}} for key in keys])
     if "war_ended_share" in bands:
-        table.add_row("war ended within the run", f"{bands['war_ended_share']['mean']:.0%}")
-    out.print(table)
-    for note in table_notes(["war_end_day"], {scenario: list(result.summaries.values())}, reg):
-        out.print(escape(note), highlight=False, soft_wrap=True)
-    out.print(f"ensemble folder: [bold]{out_dir}[/] (ensemble.parquet, ensemble_summary.json, runs/)")
+        text.loc["war ended within the run"] = f"{bands['war_ended_share']['mean']:.0%}"
+    emit(out, fmt, text, numbers, title=f"{scenario}: {len(result.summaries)} of {n} runs, median [5–95 %]",
+         note="\n".join(table_notes(["war_end_day"], {scenario: list(result.summaries.values())}, reg)) or None)
+    (err if fmt in ("csv", "json") else out).print(
+        f"ensemble folder: [bold]{out_dir}[/] (ensemble.parquet, ensemble_summary.json, runs/)")
     if result.failures:
         err.print(f"[bold red]{len(result.failures)} runs failed[/]; the others are complete")
         raise typer.Exit(1)
@@ -365,10 +388,12 @@ def sweep_cmd(
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
+    fmt: Format = "table",
 ) -> None:
     """A grid over scenario fields by dotted path, each point on the same seeds."""
     from exitwave.experiments.sweeps import parse_param, sweep
 
+    _check_format(fmt)
     try:
         params = dict(parse_param(p) for p in param)
         points = 1
@@ -380,21 +405,20 @@ def sweep_cmd(
     except InputError as error:
         _fail_input(error)
     frame = result.to_frame()
-    table = Table(title=f"sweep of {scenario}: {len(result.grid)} points × {n} seeds, median [5–95 %]")
-    for name in params:
-        table.add_column(name)
     fields = [f for f in ("departed", "mobilized", "protected", "force_strength", "deserted", "surrendered")
               if f"{f}.median" in frame]
+    import pandas as pd
+
     from exitwave.outputs import band_text, registry
+    from exitwave.tables import emit
 
     reg = registry()
-    for f in fields:
-        table.add_column(reg.label(f), justify="right")
-    for _, row in frame.iterrows():
-        cells = [str(row[name]) for name in params]
-        cells += [band_text(row[f + ".median"], row[f + ".p5"], row[f + ".p95"]) for f in fields]
-        table.add_row(*cells)
-    out.print(table)
+    point_labels = [", ".join(f"{name} = {value}" for name, value in point.items()) for point in result.grid]
+    text = pd.DataFrame({reg.label(f): [band_text(row[f + ".median"], row[f + ".p5"], row[f + ".p95"],
+                                                  reg.get(f).unit) for _, row in frame.iterrows()]
+                         for f in fields}, index=point_labels)
+    emit(out, fmt, text, frame, index_name="grid point",
+         title=f"sweep of {scenario}: {len(result.grid)} points × {n} seeds, median [5–95 %]")
     if result.failures:
         err.print(f"[bold red]{len(result.failures)} runs failed[/]")
         raise typer.Exit(1)
@@ -441,12 +465,18 @@ def sensitivity_cmd(
         problem_for(names)
         total = runs_needed(method, n, len(names), versus)
         label = f"{method} on {scenario}" + (f" − {versus}" if versus else "")
+        checkpoint = out_file.with_suffix(".runs.jsonl") if out_file is not None else None
         with _RunProgress(total, f"{label} ({len(names)} parameters)") as bar:
             result = sensitivity(scenario, method, n, names=names, seed=seed, scale=scale, days=days,
                                  versus=versus, workers=workers, dask=dask, scheduler=scheduler,
-                                 progress=bar.count)
+                                 progress=bar.count, checkpoint=checkpoint)
     except InputError as error:
         _fail_input(error)
+    except KeyboardInterrupt:
+        if checkpoint is None:
+            raise _interrupted("nothing kept (no --out)", "give --out FILE.csv to make the analysis resumable") from None
+        raise _interrupted(f"every finished run is kept in {checkpoint}",
+                           "run the same command again to resume") from None
     wall = time.perf_counter() - started
     frame = result.to_frame()
     if out_file is not None:
@@ -550,13 +580,17 @@ def report_cmd(
             raise InputError(str(sensitivity_csv), "--sensitivity",
                              "no such file; expected a CSV from `exitwave sensitivity … --out FILE.csv`")
         given = read_inputs(folders)
+        target = out_file or folders[0] / "report.html"
+        replacing = target.exists()
         with err.status("writing the report…"):
-            path = build_report(folders, out_file or folders[0] / "report.html", sensitivity_csv,
-                                war_end_off=war_end_off, audit_dir=audit_dir)
+            path = build_report(folders, target, sensitivity_csv, war_end_off=war_end_off, audit_dir=audit_dir)
     except InputError as error:
         _fail_input(error)
     if not given.paired:
         err.print(f"[yellow]no claims audit:[/] {escape(given.unpaired_reason)}")
+    if replacing:  # never silently: the demo's report, say, was there before
+        err.print(f"[yellow]replaced[/] the earlier report {escape(str(path))} (--out FILE.html keeps both)",
+                  highlight=False, soft_wrap=True)
     out.print(f"report: [bold]{path}[/]")
 
 
@@ -582,20 +616,39 @@ def calibrate_cmd(
     from exitwave.calibration.abc import DEFAULT_PARAMETERS
 
     out_dir = out_dir or Path("runs") / f"calibration-{Path(scenario).stem}"
+    db = out_dir.with_name(out_dir.name + ".abc.db")  # kept beside the results: resumable
     command = "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     started = time.perf_counter()
     try:
         from exitwave.results import ensure_folder
 
         ensure_folder(out_dir.parent)  # refused before the calibration, not after it
-        with err.status(f"calibrating {scenario} ({method}, up to {budget} simulations)…"):
+        with _progress() as progress:
+            task = progress.add_task(f"calibrating {scenario} ({method})", total=budget)
+            evaluated: dict[str, int] = {"before": 0, "generation": -2, "evaluations": 0}
+
+            def report(counts: dict) -> None:  # pyabc's generations, evaluations and acceptances
+                if counts["generation"] != evaluated["generation"]:
+                    evaluated["before"] += evaluated["evaluations"]
+                    evaluated["generation"] = counts["generation"]
+                evaluated["evaluations"] = counts["evaluations"]
+                name = "prior sample" if counts["generation"] < 0 else f"generation {counts['generation']}"
+                progress.update(task, completed=min(budget, evaluated["before"] + counts["evaluations"]),
+                                description=f"{scenario}: {name}, {counts['accepted']} of "
+                                            f"{counts['population']} accepted")
+
             cal = calibrate(scenario, method=method, budget=budget, population=population,
                             names=list(param) if param else DEFAULT_PARAMETERS, seed=seed, scale=scale,
-                            workers=workers, scheduler=scheduler)
-        with err.status(f"posterior predictive and forecast ({draws} runs)…"):
+                            workers=workers, scheduler=scheduler, db=db if method == "abc-smc" else None,
+                            progress=report)
+        with _progress() as progress:
+            task = progress.add_task(f"posterior predictive and forecast ({draws} runs)", total=None)
             summary = write_calibration(cal, out_dir, k=draws, seed=seed, command=command)
     except InputError as error:
         _fail_input(error)
+    except KeyboardInterrupt:
+        raise _interrupted(f"every finished generation is kept in {db}",
+                           "run the same command again to resume from the last one") from None
     table = Table(title=f"calibration of {scenario}: {summary['simulations']} simulations, "
                         f"{summary['generations']} generations, {time.perf_counter() - started:.0f} s")
     table.add_column("parameter")
@@ -612,7 +665,7 @@ def calibrate_cmd(
         out.print(f"forecast against {validation['observations']} later observations (not used in the fit): "
                   f"{validation['coverage_90']:.0%} inside the 90 % band")
     out.print(f"written: [bold]{out_dir}[/] (calibrated.yaml, posterior.csv, fit_report.md, fit.png, "
-              f"forecast.csv, forecast.png, calibration.json{', validation.csv' if validation else ''})")
+              f"forecast.csv, forecast.png, calibration.json{', validation.csv' if validation else ''}); pyabc's database: {db}")
 
 
 @app.command("dashboard")

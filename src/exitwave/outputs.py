@@ -35,8 +35,9 @@ if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
 
 __all__ = ["Output", "OutputRegistry", "RUN_OUTPUTS", "registry", "format_value", "headline_fields",
-           "headline_value", "headline_table", "markdown_table", "outcome_value", "EU_KEY", "HEADLINE_KEYS",
-           "HEADLINE_NOTE", "band_text", "docs_page", "table_notes"]
+           "headline_value", "headline_table", "headline_numbers", "output_unit", "uncertainty_step",
+           "markdown_table", "outcome_value", "EU_KEY", "HEADLINE_KEYS", "HEADLINE_NOTE", "band_text", "docs_page",
+           "table_notes"]
 
 Kind = Literal["counter", "summary", "series"]
 Scaling = Literal["agents", "none"]
@@ -213,28 +214,46 @@ def _build_registry(modules: Sequence[Any]) -> OutputRegistry:
 
 
 # --- numbers as text ---------------------------------------------------------------------------------
-def format_value(value: object, signed: bool = False, unit: str = "people") -> str:
+def uncertainty_step(low: float, high: float) -> float | None:
+    """The rounding step an interval supports: two significant figures of its width
+    (a band 814,600–876,000 is 61,400 wide, so values are shown to the nearest 1,000).
+    ``None`` when the width is zero or not a number (nothing to round to)."""
+    width = abs(float(high) - float(low))
+    if not math.isfinite(width) or width == 0:
+        return None
+    return float(10.0 ** (math.floor(math.log10(width)) - 1))
+
+
+def format_value(value: object, signed: bool = False, unit: str = "people", step: float | None = None) -> str:
     """A number for people to read: 950, 12.3k, 1.25M; shares and morale to 3 decimals, days whole.
 
     ``signed`` writes a sign (+, − or ±) for differences. NaN and ``None`` print as "–".
+    ``step`` (from :func:`uncertainty_step`) rounds to what the uncertainty supports: with a step
+    of 1,000, 855,123 prints as 855k, not 855.1k; with a step of 0.01, a share prints to 2 decimals.
     """
     if value is None:
         return "–"
     v = float(value)  # type: ignore[arg-type]
     if v != v:
         return "–"
+    if step is not None and step > 0:
+        v = round(v / step) * step
     sign = ("+" if v > 0 else "−" if v < 0 else "±") if signed else ("−" if v < 0 else "")
     v = abs(v)
     if unit.startswith("day"):
         return f"{sign}{v:,.0f}"
     if unit.startswith(("share", "morale", "0–1")):
-        return f"{sign}{v:.3f}"
+        decimals = 3 if step is None else min(3, max(0, -math.floor(math.log10(step))))
+        return f"{sign}{v:.{decimals}f}"
     if v >= 1e6:
-        text = f"{v / 1e6:.2f}M"
+        decimals = 2 if step is None else min(3, max(0, math.ceil(-math.log10(step / 1e6) - 1e-9)))
+        text = f"{v / 1e6:.{decimals}f}M"
     elif v >= 1e4:
-        text = f"{v / 1e3:.1f}k"
+        decimals = 1 if step is None else min(1, max(0, math.ceil(-math.log10(step / 1e3) - 1e-9)))
+        text = f"{v / 1e3:.{decimals}f}k"
     elif v < 10 and v != round(v):
-        text = f"{v:.3f}"
+        decimals = 3 if step is None else min(3, max(0, -math.floor(math.log10(step))))
+        text = f"{v:.{decimals}f}"
     else:
         text = f"{v:,.0f}"
     return sign + text
@@ -314,20 +333,49 @@ def headline_table(comparison: Comparison, reg: OutputRegistry | None = None) ->
     frame = comparison.to_frame()
     rows = []
     for key, label in comparison.fields:
-        row = frame.loc[key]
-        unit = reg.get(output_of_key(key)).unit if output_of_key(key) in reg else "people"
+        row: Any = frame.loc[key]
+        unit = output_unit(key, reg)
         cells: dict[str, str] = {"output": label}
         for name in comparison.names:
-            cells[name] = (f"{format_value(row[f'{name}.median'], unit=unit)} "
-                           f"[{format_value(row[f'{name}.p5'], unit=unit)}–{format_value(row[f'{name}.p95'], unit=unit)}]")
+            cells[name] = band_text(float(row[f"{name}.median"]), float(row[f"{name}.p5"]),
+                                    float(row[f"{name}.p95"]), unit)
         for name in comparison.names[1:]:
             mark = " *" if row[f"{name}.distinguishable"] else ""
-            cells[f"Δ {name}"] = (f"{format_value(row[f'{name}.diff_median'], True, unit)} "
-                                  f"[{format_value(row[f'{name}.diff_p5'], True, unit)} … "
-                                  f"{format_value(row[f'{name}.diff_p95'], True, unit)}]{mark}")
+            cells[f"Δ {name}"] = band_text(float(row[f"{name}.diff_median"]), float(row[f"{name}.diff_p5"]),
+                                           float(row[f"{name}.diff_p95"]), unit, signed=True) + mark
         rows.append(cells)
     return pd.DataFrame(rows, columns=["output", *comparison.names,
                                        *[f"Δ {n}" for n in comparison.names[1:]]]).set_index("output")
+
+
+def output_unit(key: str, reg: OutputRegistry | None = None) -> str:
+    """The unit of a headline key (``dest.KZ`` → people)."""
+    reg = reg or registry()
+    name = output_of_key(key)
+    return reg.get(name).unit if name in reg else "people"
+
+
+def headline_numbers(comparison: Comparison, reg: OutputRegistry | None = None) -> pd.DataFrame:
+    """The headline table as numbers, one row per output and scenario (for CSV, JSON, Parquet):
+    ``output, label, unit, scenario, median, p5, p95`` and, for every scenario after the first,
+    the paired difference from the first (``diff_median, diff_p5, diff_p95, distinguishable``;
+    empty for the first)."""
+    import pandas as pd
+
+    reg = reg or registry()
+    frame = comparison.to_frame()
+    rows = []
+    for key, label in comparison.fields:
+        row: Any = frame.loc[key]
+        for k, name in enumerate(comparison.names):
+            record: dict[str, Any] = {"output": key, "label": label, "unit": output_unit(key, reg), "scenario": name,
+                                      "median": row[f"{name}.median"], "p5": row[f"{name}.p5"],
+                                      "p95": row[f"{name}.p95"]}
+            for part in ("diff_median", "diff_p5", "diff_p95"):
+                record[part] = row[f"{name}.{part}"] if k else float("nan")
+            record["distinguishable"] = bool(row[f"{name}.distinguishable"]) if k else None
+            rows.append(record)
+    return pd.DataFrame(rows)
 
 
 HEADLINE_NOTE = ("Median [5–95 %] over seeds; Δ is the paired difference from the first scenario on the "
@@ -360,11 +408,17 @@ def table_notes(keys: Iterable[str], summaries: Mapping[str, Sequence[Mapping[st
     return notes
 
 
-def band_text(median: float, p5: float, p95: float, unit: str = "people") -> str:
-    """``median [p5–p95]`` as text."""
-    if any(isinstance(x, float) and math.isnan(x) for x in (median, p5, p95)):
+def band_text(median: float, p5: float, p95: float, unit: str = "people", signed: bool = False) -> str:
+    """``median [p5–p95]`` as text, rounded to two significant figures of the band's width; a
+    band of zero width is just the value. Differences (``signed``) are written ``[p5 … p95]``."""
+    if any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (median, p5, p95)):
         return "–"
-    return f"{format_value(median, unit=unit)} [{format_value(p5, unit=unit)}–{format_value(p95, unit=unit)}]"
+    step = uncertainty_step(p5, p95)
+    value = format_value(median, signed, unit, step)
+    if step is None and p5 == p95 == median:
+        return value
+    low, high = format_value(p5, signed, unit, step), format_value(p95, signed, unit, step)
+    return f"{value} [{low} … {high}]" if signed else f"{value} [{low}–{high}]"
 
 
 # --- docs ------------------------------------------------------------------------------------------

@@ -46,6 +46,20 @@ class Results:
     series: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        from exitwave.outputs import format_value
+
+        s = self.summary
+        return (f"Results({s.get('scenario')}, seed {s.get('seed')}, {s.get('days')} days from {s.get('start')}, "
+                f"1 agent = {s.get('scale', float('nan')):g} men: departed {format_value(s.get('departed'))}; "
+                f".summary, .to_frame(), .to_xarray(), .plot(), .save())")
+
+    def to_xarray(self) -> Any:
+        """Daily series as an ``xarray.DataArray`` with dimensions ``day × output × run`` (one run)."""
+        from exitwave.experiments.tidy import series_cube
+
+        return series_cube({f"{self.summary.get('scenario')}/seed-{self.summary.get('seed')}": self.series})
+
     def to_frame(self) -> pd.DataFrame:
         """Daily series, one row per date; columns such as ``status.abroad``,
         ``queue_length.upper_lars``, ``crossed.upper_lars``, ``abroad.KZ`` (people)."""

@@ -139,3 +139,61 @@ def test_the_calibration_window_and_targets_come_from_the_world(tmp_path) -> Non
     late.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match="after the calibration window"):
         load_targets(late, gdr)
+
+
+# --- progress, a kept database and resume after Ctrl-C ----------------------------------------------
+CAL_ARGS = ["calibrate", "russia-2022", "--param", "behaviour.threat_weight", "--budget", "40", "--population", "10",
+            "--scale", "20000", "--draws", "2"]
+
+
+def _cli_env() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
+    return env
+
+
+def test_calibrate_resumes_after_sigint_with_the_same_posterior(tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pandas as pd
+
+    whole = tmp_path / "whole"
+    done = subprocess.run([sys.executable, "-m", "exitwave", *CAL_ARGS, "--out", str(whole)], env=_cli_env(),
+                          capture_output=True, text=True, timeout=1200, check=False)
+    assert done.returncode == 0, done.stderr
+    # pyabc's generations and acceptances, as plain lines (stderr is not a terminal here)
+    assert "generation 1" in done.stderr and "accepted" in done.stderr
+    db = whole.with_name("whole.abc.db")
+    assert db.is_file() and json.loads(db.with_name(db.name + ".json").read_text())["finished"] is True
+
+    split = tmp_path / "split"
+    log_path = tmp_path / "log.txt"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "exitwave", *CAL_ARGS, "--out", str(split)],
+                                   env=_cli_env(), stdout=log, stderr=log, text=True)
+        deadline = time.monotonic() + 900
+        while "generation 1" not in log_path.read_text() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.poll() is None, "finished before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) == 130
+    text = log_path.read_text()
+    assert "interrupted" in text and "resume" in text
+    split_db = split.with_name("split.abc.db")
+    assert split_db.is_file() and not split.exists()
+    assert json.loads(split_db.with_name(split_db.name + ".json").read_text())["finished"] is False
+
+    resumed = subprocess.run([sys.executable, "-m", "exitwave", *CAL_ARGS, "--out", str(split)], env=_cli_env(),
+                             capture_output=True, text=True, timeout=1200, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "generation 0" not in resumed.stderr  # the finished generation was read back, not redone
+    a, b = pd.read_csv(whole / "posterior.csv"), pd.read_csv(split / "posterior.csv")
+    pd.testing.assert_frame_equal(a, b)
+    info_a, info_b = (json.loads((d / "calibration.json").read_text()) for d in (whole, split))
+    assert info_a["history"] == info_b["history"]

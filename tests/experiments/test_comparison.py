@@ -45,3 +45,25 @@ def test_run_removes_temporaries_left_by_a_killed_run(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not stale.exists()
     assert len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 1
+
+
+def test_the_comparison_plot_keeps_every_row_readable():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from exitwave.experiments.comparison import Comparison
+
+    fields = [("departed", "departed (crossed out)"), ("hostile_admitted", "infiltrators admitted"),
+              ("killed", "killed")]
+    base = np.array([[1000.0, 0.0, 50.0], [1100.0, 0.0, 60.0], [900.0, 0.0, 55.0]])
+    values = {"a": base, "b": base * np.array([1.5, 1.0, 0.9]), "c": base * np.array([0.5, 1.0, 1.1])}
+    ax = Comparison(names=["a", "b", "c"], seeds=[1, 2, 3], fields=fields, values=values).plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["departed (crossed out)", "killed"]  # the zero-based row cannot be a percentage…
+    assert "infiltrators admitted" in ax.get_xlabel()  # …and says so
+    assert ax.get_xscale() == "linear" and [t.get_text() for t in ax.get_legend().get_texts()] == ["b", "c"]
+    assert ax.figure.get_figheight() / len(labels) > 0.4  # inches per row: no row squashed
+    points = np.concatenate([line.get_xdata() for line in ax.get_lines() if line.get_marker() == "o"])
+    assert np.allclose(sorted(points), [-50.0, -10.0, 10.0, 50.0], atol=1.0)  # % of the status quo

@@ -116,3 +116,74 @@ def test_sensitivity_command_versus_writes_the_table_and_its_provenance(tmp_path
     bad = subprocess.run([sys.executable, "-m", "exitwave", "sensitivity", "asylum-coalition", "--versus",
                           "no-such-scenario", "-n", "2"], capture_output=True, text=True)
     assert bad.returncode == 2 and "no-such-scenario" in bad.stderr
+
+
+# --- resume after Ctrl-C --------------------------------------------------------------------------
+SENS_ARGS = ["sensitivity", "russia-2022", "--method", "morris", "-n", "2", "--param", "behaviour.threat_weight",
+             "--param", "behaviour.patience_days", "--param", "behaviour.cost_weight", "--scale", "20000",
+             "--days", "25"]  # 2 trajectories × 4 points = 8 runs
+
+
+def _cli_env() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
+    return env
+
+
+def _finished_runs(checkpoint) -> int:  # noqa: ANN001 - Path
+    if not checkpoint.is_file():
+        return 0
+    return max(0, len(checkpoint.read_text().splitlines()) - 1)  # the first line holds the settings
+
+
+def test_sensitivity_resumes_after_sigint_with_the_same_result(tmp_path) -> None:  # noqa: ANN001
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pandas as pd
+
+    whole = tmp_path / "whole.csv"
+    done = subprocess.run([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(whole)], env=_cli_env(),
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stderr
+    # the log (stderr is a file, not a terminal) has plain progress lines
+    assert "8 of 8" in done.stderr
+
+    split = tmp_path / "split.csv"
+    checkpoint = split.with_suffix(".runs.jsonl")
+    log = (tmp_path / "log.txt").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(split)], env=_cli_env(),
+                               stdout=log, stderr=log, text=True)
+    deadline = time.monotonic() + 600
+    while _finished_runs(checkpoint) < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=120) == 130
+    log.close()
+    kept = _finished_runs(checkpoint)
+    assert 3 <= kept < 8 and not split.exists()
+    assert "interrupted" in (tmp_path / "log.txt").read_text() and "resume" in (tmp_path / "log.txt").read_text()
+
+    resumed = subprocess.run([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(split)], env=_cli_env(),
+                             capture_output=True, text=True, timeout=900, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _finished_runs(checkpoint) == 8  # only the missing runs were run: none twice
+    a, b = pd.read_csv(whole), pd.read_csv(split)
+    assert len(a) > 0
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_checkpoint_of_other_settings_is_refused(tmp_path) -> None:  # noqa: ANN001
+    from exitwave.errors import InputError
+
+    checkpoint = tmp_path / "sens.runs.jsonl"
+    checkpoint.write_text('{"settings": {"scenario": "other"}}\n')
+    with pytest.raises(InputError, match="another sensitivity analysis"):
+        sensitivity("russia-2022", "morris", 1, names=["behaviour.threat_weight"], scale=20000, days=3,
+                    checkpoint=checkpoint, progress=False)
+    assert checkpoint.read_text() == '{"settings": {"scenario": "other"}}\n'

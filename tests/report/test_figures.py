@@ -8,12 +8,16 @@ from matplotlib.collections import PolyCollection
 from exitwave.experiments.comparison import Comparison
 from exitwave.outputs import registry
 from exitwave.report.figures import (
+    VERDICT_COLOURS,
     band_figures,
     destination_series,
+    flow_difference_figure,
     flow_map_figure,
     forest_figure,
+    project,
     sensitivity_figure,
     series_by_scenario,
+    verdict,
 )
 from exitwave.report.inputs import read_inputs
 from exitwave.scenario.load import load_scenario
@@ -37,7 +41,7 @@ def test_band_figures_keep_the_dashboard_signature_and_add_destinations(comparis
     groups = series_by_scenario(read_inputs([comparison_dir]).comparison)
     plain = band_figures(groups)
     with_world = band_figures(groups, _world())
-    assert len(with_world) == len(plain) + 1
+    assert len(with_world) == len(plain) + 2  # destinations, and the model against the 2022 data
     titles = [ax.get_title() for ax in with_world[0].axes]
     assert titles[0].startswith("departed to ")
     force = registry().label("status.soldier")  # titles are the registry's labels
@@ -55,7 +59,7 @@ def test_the_flow_map_draws_country_outlines_and_one_panel_per_scenario(comparis
 
 def test_forest_and_sensitivity_figures():
     fig = forest_figure([("departed", 200.0, 150.0, 250.0, 1000.0), ("morale", -0.01, -0.02, 0.0, 0.5)], "x")
-    assert fig.axes[0].get_xscale() == "symlog"
+    assert fig.axes[0].get_xscale() == "linear"
     frame = pd.DataFrame({"output": ["departed"] * 2, "parameter": ["behaviour.a", "front.b"],
                           "S1": [0.5, 0.1], "S1_conf": [0.1, 0.1], "ST": [0.6, 0.2], "ST_conf": [0.1, 0.05]})
     assert sensitivity_figure(frame, ["departed", "surrendered"]) is not None
@@ -67,3 +71,58 @@ def test_series_by_scenario_matches_the_comparison(comparison_dir):
     groups = series_by_scenario(comparison)
     assert set(groups) == set(comparison.names)
     assert all(len(frames) == len(comparison.seeds) for frames in groups.values())
+
+
+def test_daily_series_read_well(comparison_dir):
+    """Units on every axis, numbers in words (no 1e6 offset), one legend per figure naming every
+    scenario, the status quo dashed and on top, the 2022 observations drawn."""
+    groups = series_by_scenario(read_inputs([comparison_dir]).comparison)
+    figures = band_figures(groups, _world())
+    for fig in figures:
+        fig.canvas.draw()
+        assert fig.legends, "a legend per figure"
+        legend = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert set(groups) <= set(legend)
+        for ax in fig.axes:
+            if not ax.axison:
+                continue
+            assert ax.get_ylabel(), ax.get_title()  # the unit
+            assert ax.yaxis.get_offset_text().get_text() == ""  # no "1e6"
+            assert ax.get_xscale() == "linear" and ax.get_yscale() == "linear"
+            reference = [line for line in ax.get_lines() if line.get_label() == "russia-2022"]
+            if reference:
+                others = [line.get_zorder() for line in ax.get_lines() if line.get_label() != "russia-2022"]
+                assert reference[0].get_linestyle() == "--" and reference[0].get_zorder() > max(others, default=0)
+    observed = figures[1]
+    assert "2022 observations" in observed._suptitle.get_text()
+    assert any("observed in 2022" in t.get_text() for t in observed.legends[0].get_texts())
+
+
+def test_forest_colours_mean_better_or_worse():
+    assert verdict(1.0, 2.0, "higher") == "better" and verdict(1.0, 2.0, "lower") == "worse"
+    assert verdict(-2.0, -1.0, "lower") == "better" and verdict(-1.0, 1.0, "lower") == "unclear"
+    assert verdict(1.0, 2.0, None) == "changed"
+    fig = forest_figure([("killed", -20.0, -30.0, -10.0, 1000.0), ("granted protection", -5.0, -8.0, -1.0, 100.0)],
+                        "x", ["lower", "higher"])
+    ax = fig.axes[0]
+    colours = [line.get_color() for line in ax.get_lines() if line.get_marker() == "o"]
+    assert colours == [VERDICT_COLOURS["better"], VERDICT_COLOURS["worse"]]
+    assert {t.get_text().split(" (")[0] for t in ax.get_legend().get_texts()} == {"better", "worse"}
+
+
+def test_the_maps_are_projected_labelled_and_show_differences(comparison_dir):
+    groups = series_by_scenario(read_inputs([comparison_dir]).comparison)
+    world = _world()
+    fig = flow_map_figure(groups, world)
+    ax = fig.axes[0]
+    assert ax.get_facecolor()[:3] != (1.0, 1.0, 1.0)  # sea is not land-coloured
+    texts = [t.get_text() for t in ax.texts]
+    assert any(str(name).split(",")[0] in texts for name in world.crossing_names)  # crossings named
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "sea" in legend and any("Russia" in t for t in legend) and any("crossed" in t for t in legend)
+    x, y = project([60.0, 90.0], [52.0, 52.0])
+    assert abs(x[0]) < 1e-6 and abs(y[0]) < 1e-6 and 1800 < x[1] < 2200  # km from the centre
+    diff = flow_difference_figure(groups, world, "russia-2022", "asylum-coalition")
+    assert diff is not None and "asylum-coalition − russia-2022" in diff.axes[0].get_title()
+    legend = [t.get_text() for t in diff.axes[0].get_legend().get_texts()]
+    assert "more cross in asylum-coalition" in legend and "fewer cross in asylum-coalition" in legend

@@ -82,3 +82,45 @@ def test_the_report_renders_offline_with_every_plot_and_the_claims(report, tmp_p
     assert not left_the_file, f"requests left the file: {left_the_file}"
     assert not console_errors, f"console errors: {console_errors}"
     assert not page_errors, f"page errors: {page_errors}"
+
+
+def test_the_report_reads_well_on_screen_and_on_a4(report, tmp_path):
+    """A screenshot of the whole report; every figure carries its legend and units (in its
+    description, for readers and for this test: they are drawn into the images); printed on A4
+    every table stays within the page's width."""
+    chromium = browser.chromium_path()
+    names = ["russia-2022", "asylum-coalition", "asylum-coalition-exits-closed"]
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=browser.CHROMIUM_ARGS)
+        try:
+            page = launched.new_context(offline=True, viewport={"width": 1200, "height": 900}).new_page()
+            page.goto(report.as_uri(), wait_until="load")
+            shot = tmp_path / "report.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"report screenshot: {shot}")
+            assert shot.stat().st_size > 50_000
+
+            described = page.eval_on_selector_all("img", "els => els.map(e => e.alt)")
+            assert described and all(alt and alt != "plot" for alt in described), described
+            with_legend = [alt for alt in described if "legend:" in alt]
+            assert len(with_legend) >= len(described) - 1, described  # every figure but at most one
+            series = [alt for alt in described if "Departures by destination" in alt][0]
+            assert all(name in series for name in names) and "people (cumulative)" in series
+            assert any("observed in 2022" in alt for alt in described)  # the data overlaid
+            assert any("more cross in" in alt for alt in described)  # the difference map
+            assert any("legend:" in alt and "% of its median" in alt for alt in described)  # the forest plot
+            headline = page.locator("#headline + table")
+            assert "departed (crossed out)" in headline.inner_text()
+            assert page.locator("#exports").count() == 1 and page.locator(".exports a").count() >= 4
+
+            # A4 portrait, 10 mm margins: 190 mm of width at 96 px per inch
+            page.emulate_media(media="print")
+            page.set_viewport_size({"width": int(190 / 25.4 * 96), "height": 1100})
+            overflow = page.eval_on_selector_all(
+                "table", "els => els.map(e => [e.scrollWidth, e.parentElement.clientWidth])")
+            assert overflow and all(width <= room + 1 for width, room in overflow), overflow
+            pdf = tmp_path / "report.pdf"
+            page.pdf(path=str(pdf), format="A4", print_background=True)
+            assert pdf.stat().st_size > 50_000
+        finally:
+            launched.close()

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,8 +137,18 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
               names: list[str] | tuple[str, ...] = DEFAULT_PARAMETERS, seed: int = 1,
               scale: float = 1000.0, targets_path: Path | None = None, workers: int = 1,
               scheduler: str | None = None, observed: np.ndarray | None = None,
-              log: Any = None) -> Calibration:
-    """Fit ``names`` to the window's targets; ``observed`` replaces the data (for recovery tests)."""
+              log: Any = None, db: Path | None = None,
+              progress: Callable[[dict[str, Any]], None] | None = None) -> Calibration:
+    """Fit ``names`` to the window's targets; ``observed`` replaces the data (for recovery tests).
+
+    ``db``: pyabc's database (SQLite), kept. Every finished generation is in it, so a calibration
+    stopped by Ctrl-C resumes from its last finished generation when called again with the same
+    ``db`` and settings (a database of other settings is refused); a finished one is read back.
+    On one core each generation's random numbers are seeded from ``(seed, generation)``, so a
+    resumed calibration gives the same posterior as an uninterrupted one. ``progress`` is told
+    ``{"generation", "evaluations", "accepted", "population", "epsilon", "simulations"}`` after
+    every simulation (ABC-SMC on one core).
+    """
     from exitwave.engine import check_runs
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
     from exitwave.world import load_world
@@ -199,14 +210,16 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
         sampler: Any = pyabc.sampler.DaskDistributedSampler(dask_client=client)
     else:
-        sampler = pyabc.sampler.SingleCoreSampler()
+        sampler = _GenerationSeeded(seed, progress, population)
     np.random.seed(seed)  # noqa: NPY002 - pyabc samples from the legacy global state
     abc = pyabc.ABCSMC(model, prior, lambda x, y: distance(x["y"], targets), population_size=population,
                        sampler=sampler)
     folder = tempfile.mkdtemp(prefix="exitwave-abc-")
+    manifest = {"scenario": str(scenario), "parameters": list(names), "seed": seed, "scale": scale,
+                "population": population, "budget": budget, "observed": [float(v) for v in obs["y"]],
+                "sampler": "dask" if client is not None else "single-core"}
     try:
-        abc.new(f"sqlite:///{folder}/abc.db", obs)
-        history = abc.run(max_total_nr_simulations=budget, max_nr_populations=30, min_acceptance_rate=0.02)
+        history = _run_or_resume(abc, db if db is not None else Path(folder) / "abc.db", obs, manifest, budget)
         frame, weights = history.get_distribution()
         frame = frame[list(names)].copy()
         frame["weight"] = weights
@@ -221,6 +234,75 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
     return Calibration(scenario=scenario, names=list(names), bounds=bounds, posterior=frame.reset_index(drop=True),
                        targets=targets, history=generations, seconds=time.perf_counter() - started,
                        method=method, seed=seed, scale=scale, window=window)
+
+
+MAX_GENERATIONS = 30
+
+
+class _GenerationSeeded:  # a pyabc SingleCoreSampler, built lazily (pyabc is imported late)
+    def __new__(cls, seed: int, progress: Callable[[dict[str, Any]], None] | None, population: int) -> Any:
+        import pyabc
+
+        class Sampler(pyabc.sampler.SingleCoreSampler):
+            """pyabc's single-core sampler, reseeded at the start of every generation from
+            ``(seed, generation)``: a generation's draws do not depend on whether the process ran
+            the generations before it or read them back from the database (resume). It reports
+            every evaluation and acceptance to ``progress``."""
+
+            def sample_until_n_accepted(self, n: int, simulate_one: Any, t: int, **kwargs: Any) -> Any:
+                np.random.seed(generation_seed(seed, t))  # noqa: NPY002 - pyabc's global state
+                counts = {"generation": t, "evaluations": 0, "accepted": 0, "population": n}
+
+                def counted() -> Any:
+                    particle = simulate_one()
+                    counts["evaluations"] += 1
+                    counts["accepted"] += int(bool(getattr(particle, "accepted", False)))
+                    if progress is not None:
+                        progress(dict(counts))
+                    return particle
+
+                return super().sample_until_n_accepted(n, counted, t, **kwargs)
+
+        return Sampler()
+
+
+def generation_seed(seed: int, generation: int) -> int:
+    """The seed of one ABC-SMC generation (``generation`` −1: pyabc's calibration sample)."""
+    return int(np.random.SeedSequence([seed, generation + 1]).generate_state(1)[0])
+
+
+def _run_or_resume(abc: Any, db: Path, obs: dict[str, Any], manifest: dict[str, Any], budget: int) -> Any:
+    """Run ABC-SMC into ``db``, or continue the run already there (same settings), or read a
+    finished one back. ``<db>.json`` records the settings and whether the run finished."""
+    db = Path(db)
+    record = db.with_name(db.name + ".json")
+    url = f"sqlite:///{db}"
+    if db.is_file() and record.is_file():
+        stored = json.loads(record.read_text())
+        if stored.get("settings") != json.loads(json.dumps(manifest)):
+            raise InputError(str(db), "settings", "this database belongs to another calibration; use another "
+                                                  "--out or delete it to start again")
+        history = abc.load(url, 1, obs)
+        if stored.get("finished"):
+            return history
+        t0 = history.max_t + 1
+    else:
+        if db.exists():
+            db.unlink()  # a database without its settings record: never trusted, started again
+        db.parent.mkdir(parents=True, exist_ok=True)
+        _write_json(record, {"settings": manifest, "finished": False})
+        abc.new(url, obs)
+        t0 = 0
+    history = abc.run(max_total_nr_simulations=budget, max_nr_populations=max(1, MAX_GENERATIONS - t0),
+                      min_acceptance_rate=0.02)
+    _write_json(record, {"settings": manifest, "finished": True})
+    return history
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temp.write_text(json.dumps(data, indent=1) + "\n")
+    os.replace(temp, path)
 
 
 def _optuna(scenario: str, names: list[str], bounds: dict[str, tuple[float, float]], targets: list[Target],

@@ -95,6 +95,28 @@ class Ensemble:
     out: Path | None = None
     series: dict[int, Any] = field(default_factory=dict, repr=False)
 
+    def __repr__(self) -> str:
+        where = f", in {self.out}" if self.out is not None else ""
+        failed = f", {len(self.failures)} failed" if self.failures else ""
+        return (f"Ensemble({self.scenario}: {len(self.summaries)} of {len(self.seeds)} runs{failed}{where}; "
+                ".summary_bands(), .to_frame(), .to_tidy(), .to_xarray(), .plot())")
+
+    def to_tidy(self) -> pd.DataFrame:
+        """One row per run and output: ``run, scenario, seed, draw, output, value`` (the same
+        columns as every experiment's, see :mod:`exitwave.experiments.tidy`)."""
+        from exitwave.experiments.tidy import tidy_runs
+
+        name = str(next(iter(self.summaries.values()))["scenario"]) if self.summaries else self.scenario
+        return tidy_runs((f"{name}/seed-{seed}", name, seed, None, summary)
+                         for seed, summary in sorted(self.summaries.items()))
+
+    def to_xarray(self) -> Any:
+        """Daily series of every run as an ``xarray.DataArray``, dimensions ``day × output ×
+        run`` (runs named ``seed-k``)."""
+        from exitwave.experiments.tidy import series_cube
+
+        return series_cube({f"seed-{seed}": self._series(seed) for seed in sorted(self.summaries)})
+
     def summary_bands(self) -> dict[str, dict[str, float]]:
         rows = [flatten_summary(self.summaries[s]) for s in sorted(self.summaries)]
         bands = band_table(rows)
@@ -158,7 +180,7 @@ class Ensemble:
                           lambda p: p.write_text(json.dumps(payload, indent=2) + "\n"))
 
 
-def ensemble(scenario: str, n: int = 20, *, seed: int = 1, scale: float | None = None,
+def _ensemble(scenario: str, n: int = 20, *, seed: int = 1, scale: float | None = None,
              days: int | None = None, overrides: dict[str, Any] | None = None,
              out: str | Path | None = None, workers: int = 1, scheduler: str | None = None,
              dask: bool = False, progress: Callable[[RunOutcome], None] | None = None,
@@ -223,3 +245,17 @@ def ensemble(scenario: str, n: int = 20, *, seed: int = 1, scale: float | None =
     if out_path is not None and result.summaries:
         result.write_aggregates()
     return result
+
+
+def ensemble(scenario: str, n: int = 20, *, progress: Callable[[RunOutcome], None] | bool | None = None,
+             **options: Any) -> Ensemble:
+    """Run ``scenario`` on seeds ``seed … seed+n−1``; resumable when ``out`` is given.
+
+    Options: ``seed``, ``scale``, ``days``, ``overrides``, ``out``, ``workers``, ``scheduler``,
+    ``dask``. ``progress``: a callable told every :class:`RunOutcome`, ``False`` for silence, or
+    by default a progress bar on stderr (plain lines when stderr is not a terminal).
+    """
+    from exitwave.progress import runs_bar
+
+    with runs_bar(progress, n, f"ensemble {scenario}") as report:
+        return _ensemble(scenario, n, progress=report, **options)

@@ -18,6 +18,8 @@ on the Ishigami function, whose indices are known analytically.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,17 +173,24 @@ def runs_needed(method: str, n: int, n_parameters: int, versus: str | None = Non
     return points * (2 if versus else 1)
 
 
-def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: list[str] | None = None,
+def _sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: list[str] | None = None,
                 outputs: tuple[str, ...] = OUTPUTS, seed: int = 1, scale: float | None = 2000.0,
                 days: int | None = None, versus: str | None = None, workers: int = 1,
                 scheduler: str | None = None, dask: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> Sensitivity:
+                progress: Callable[[int, int], None] | None = None,
+                checkpoint: str | Path | None = None) -> Sensitivity:
     """Run the scenario over a SALib design and compute indices per headline output.
 
     ``scale`` is men per agent and ``days`` the run length (days). With ``versus`` (a baseline
     scenario name or path) each design point also runs the baseline with the same parameter
     values and seed, and the indices are those of the paired difference scenario − baseline
     (in the output's own unit: people, days, morale on 0–1).
+
+    ``checkpoint`` (a ``.jsonl`` file) makes the design resumable: every finished run's outputs
+    are appended to it as they arrive, and a later call with the same settings reads them back
+    and runs only the rest (after Ctrl-C, say). Every run depends only on its design point and
+    the seed, so a resumed analysis equals an uninterrupted one. A checkpoint of other settings
+    is refused (``InputError``), never mixed in.
     """
     from exitwave.engine import check_runs
     from exitwave.experiments.executors import RunSpec, make_executor
@@ -201,23 +210,46 @@ def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: lis
              for i, row in enumerate(x) for arm, path in arms]
     raw = {arm: {o: np.full(len(x), np.nan) for o in outputs} for arm, _ in arms}
     failures = 0
+    settings = {"scenario": str(scenario), "versus": None if versus is None else str(versus), "method": method,
+                "n": n, "parameters": list(names), "outputs": list(outputs), "seed": seed, "scale": scale,
+                "days": days}
+    finished = _read_checkpoint(Path(checkpoint), settings) if checkpoint is not None else {}
+    for label, values in finished.items():
+        arm, index = label.split("-")
+        if values is None:
+            failures += 1
+        else:
+            for o in outputs:
+                raw[arm][o][int(index)] = np.nan if values[o] is None else float(values[o])
+    todo = [spec for spec in specs if spec.label not in finished]
+    done = len(specs) - len(todo)
+    if progress is not None and done:
+        progress(done, len(specs))
+    log = _open_checkpoint(Path(checkpoint), settings) if checkpoint is not None else None
     executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
-    done = 0
     try:
-        for outcome in executor.run(specs):
+        for outcome in executor.run(todo):
             arm, index = outcome.spec.label.split("-")
             i = int(index)
+            record: dict[str, float | None] | None = None
             if outcome.ok and outcome.summary is not None:
                 for o in outputs:
                     # an output that may not happen (the war's end) is censored at the run's end
                     raw[arm][o][i] = outcome_value(outcome.summary, o)
+                record = {o: None if np.isnan(raw[arm][o][i]) else float(raw[arm][o][i]) for o in outputs}
             else:
                 failures += 1
+            if log is not None:  # one line per run, flushed: a kill loses at most the run in flight
+                log.write(json.dumps({"run": outcome.spec.label, "outputs": record}) + "\n")
+                log.flush()
+                os.fsync(log.fileno())
             done += 1
             if progress is not None:
                 progress(done, len(specs))
     finally:
         executor.close()
+        if log is not None:
+            log.close()
     values = raw["a"] if versus is None else {o: raw["a"][o] - raw["b"][o] for o in outputs}
     result = Sensitivity(method=method, problem=problem, x=x, outputs=values, failures=failures,
                          scenario=scenario, versus=versus)
@@ -226,6 +258,41 @@ def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: lis
             continue  # failed runs or a constant output: no indices
         result.indices[o] = analyze(method, problem, x, y, seed=seed)
     return result
+
+
+def _read_checkpoint(path: Path, settings: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
+    """Runs finished in an earlier call (label → outputs, ``None`` for a failed run); a torn last
+    line (a kill mid-write) is ignored. Other settings: refused."""
+    if not path.is_file():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        header = json.loads(lines[0]) if lines else {}
+    except json.JSONDecodeError:
+        header = {}
+    if header.get("settings") != json.loads(json.dumps(settings)):
+        raise InputError(str(path), "settings", "this checkpoint belongs to another sensitivity analysis "
+                         f"({header.get('settings')}); use another --out or delete it to start again")
+    finished: dict[str, dict[str, Any] | None] = {}
+    for line in lines[1:]:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # the line being written when the process was killed
+        finished[str(entry["run"])] = entry["outputs"]
+    return finished
+
+
+def _open_checkpoint(path: Path, settings: dict[str, Any]) -> Any:
+    """The checkpoint, opened for appending (created with its settings line when new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or not path.read_text(encoding="utf-8").strip():
+        path.write_text(json.dumps({"settings": settings}) + "\n", encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+        if not text.endswith("\n"):  # drop a torn last line before appending
+            path.write_text(text[: text.rfind("\n") + 1], encoding="utf-8")
+    return path.open("a", encoding="utf-8")
 
 
 def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -272,3 +339,18 @@ def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             meta.setdefault("versus", str(versus.iloc[0]))
             meta.setdefault("scenario", str(frame["scenario"].iloc[0]))
     return frame, meta
+
+
+def sensitivity(scenario: str, method: str = "morris", n: int = 4, *, names: list[str] | None = None,
+                versus: str | None = None, progress: Callable[[int, int], None] | bool | None = None,
+                **options: Any) -> Sensitivity:
+    """Run the scenario over a SALib design and compute indices per headline output (see
+    :func:`_sensitivity` for the options: ``outputs``, ``seed``, ``scale``, ``days``, ``workers``,
+    ``scheduler``, ``dask``, ``checkpoint``). ``progress``: a callable told ``(done, total)``,
+    ``False`` for silence, or by default a progress bar on stderr (plain lines when stderr is not
+    a terminal)."""
+    from exitwave.progress import runs_bar
+
+    total = runs_needed(method, n, len(names or default_parameters()), versus) if n >= 1 else 0
+    with runs_bar(progress, total, f"{method} sensitivity of {scenario}", counts=True) as report:
+        return _sensitivity(scenario, method, n, names=names, versus=versus, progress=report, **options)

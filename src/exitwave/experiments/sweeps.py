@@ -55,6 +55,21 @@ class Sweep:
     failures: dict[tuple[int, int], str]
     seeds: list[int]
 
+    def __repr__(self) -> str:
+        names = ", ".join(self.grid[0]) if self.grid else "nothing"
+        failed = f", {len(self.failures)} failed" if self.failures else ""
+        return (f"Sweep(over {names}: {len(self.grid)} points × {len(self.seeds)} seeds, {len(self.summaries)} "
+                f"runs{failed}; .to_frame(), .to_tidy(), .plot())")
+
+    def to_tidy(self) -> pd.DataFrame:
+        """One row per run and output: ``run, scenario, seed, draw, output, value``; ``draw`` is
+        the grid point (its values: ``self.grid[draw]``). The same columns as every
+        experiment's (:mod:`exitwave.experiments.tidy`)."""
+        from exitwave.experiments.tidy import tidy_runs
+
+        return tidy_runs((f"point-{i}/seed-{seed}", str(summary["scenario"]), seed, i, summary)
+                         for (i, seed), summary in sorted(self.summaries.items()))
+
     def to_frame(self, fields: tuple[str, ...] = ("departed", "mobilized", "protected",
                                                   "force_strength", "deserted", "surrendered")) -> pd.DataFrame:
         """One row per grid point: its values and the median [5–95 %] of each field."""
@@ -88,7 +103,7 @@ class Sweep:
         return ax
 
 
-def sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int = 1,
+def _sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int = 1,
           scale: float | None = None, days: int | None = None, out: str | Path | None = None,
           workers: int = 1, scheduler: str | None = None, dask: bool = False,
           progress: Callable[[int, int], None] | None = None) -> Sweep:
@@ -126,3 +141,16 @@ def sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int 
     finally:
         executor.close()
     return Sweep(grid=grid, summaries=summaries, failures=failures, seeds=seeds)
+
+
+def sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *,
+          progress: Callable[[int, int], None] | bool | None = None, **options: Any) -> Sweep:
+    """Run every point of the grid ``params`` (dotted path → values) on seeds ``seed …
+    seed+n−1``. Options: ``seed``, ``scale``, ``days``, ``out``, ``workers``, ``scheduler``,
+    ``dask``. ``progress``: a callable told ``(done, total)``, ``False`` for silence, or by
+    default a progress bar on stderr (plain lines when stderr is not a terminal)."""
+    from exitwave.progress import runs_bar
+
+    total = n * int(np.prod([len(v) for v in params.values()]))
+    with runs_bar(progress, total, f"sweep {scenario}", counts=True) as report:
+        return _sweep(scenario, params, n, progress=report, **options)

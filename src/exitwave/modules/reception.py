@@ -60,9 +60,9 @@ class Reception(Module):
         Output("refused", "asylum refused", "people", kind="counter", summary=False),
         Output("moved_on", "moved on to another country", "people", kind="counter", summary=False),
         Output("returned", "returned home", "people", kind="counter"),
-        Output("hostile_admitted", "hostile agents admitted", "people", kind="counter", good="lower",
+        Output("hostile_admitted", "infiltrators admitted", "people", kind="counter", good="lower",
                description="hostile agents (infiltrators) admitted to an EU or NATO country"),
-        Output("hostile_detected", "hostile agents caught in screening", "people", kind="counter", good="higher"),
+        Output("hostile_detected", "infiltrators caught in screening", "people", kind="counter", good="higher"),
     )
 
     def init(self, state: State) -> None:

@@ -34,6 +34,7 @@ from exitwave.report.claims import NOT_TESTED, audit
 from exitwave.report.figures import (
     band_figures,
     calibration_figure,
+    flow_difference_figure,
     flow_map_figure,
     forest_figure,
     png_bytes,
@@ -137,8 +138,29 @@ def load_sensitivity(path: Path, bundled: bool = False) -> Sensitivity:
     return Sensitivity(path, frame, meta, bundled)
 
 
+#: Printed on A4: every table whole (cells wrap instead of running off the page, rows never split
+#: across pages), figures scaled to the page, no navigation bar.
+_PRINT_CSS = """
+@media print{@page{size:A4;margin:12mm 10mm}
+body{max-width:none;margin:0;padding:0;font-size:9pt}nav{display:none}
+table{width:100%;table-layout:auto;font-size:7pt;page-break-inside:auto}
+th,td{padding:.15rem .25rem;word-break:break-word;overflow-wrap:anywhere}
+td.num{white-space:normal}tr{page-break-inside:avoid;break-inside:avoid}thead{display:table-header-group}
+img{max-width:100%;page-break-inside:avoid;break-inside:avoid}h2{page-break-after:avoid;break-after:avoid}
+.exports{display:none}}
+"""
+
+
 def _png(fig: Any, dpi: int = 90) -> str:
-    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(png_bytes(fig, dpi)).decode()}">'
+    from exitwave.report.exports import active
+
+    collector = active()
+    if collector is not None:  # the report's exports: this figure as PNG and SVG too
+        collector.figure(fig)
+    from exitwave.report.figures import figure_description
+
+    words = html.escape(figure_description(fig) or "plot", quote=True)  # titles, units, legend: read before png_bytes closes it
+    return f'<img alt="{words}" title="{words}" src="data:image/png;base64,{base64.b64encode(png_bytes(fig, dpi)).decode()}">'
 
 
 def _num(value: Any) -> str:
@@ -369,14 +391,19 @@ def _forest_section(inputs: ReportInputs) -> list[str]:
     frame = comparison.to_frame()
     base = comparison.names[0]
     parts = ["<h2 id='policy'>Policy comparison</h2><p class='note'>Paired difference of each headline output from "
-             f"{_e(base)} (median and 5–95 % over seeds), as a share of {_e(base)}'s median; green: the band lies "
-             "above zero, red: below, grey: it straddles zero.</p>"]
+             f"{_e(base)} (median and 5–95 % over seeds), in % of {_e(base)}'s median, on a linear axis; green: "
+             "better, red: worse (by the output registry's direction for the output), blue: changed where which "
+             "way is better depends on the goal, grey: the band straddles zero.</p>"]
+    from exitwave.outputs import output_of_key, registry
+
+    reg = registry()
+    goods = [reg.get(output_of_key(key)).good if output_of_key(key) in reg else None for key, _ in comparison.fields]
     for name in comparison.names[1:]:
         cols = [f"{name}.diff_median", f"{name}.diff_p5", f"{name}.diff_p95", f"{base}.median"]
         numbers = frame[cols].to_numpy(dtype=float)
         rows = [(label, float(mid), float(lo), float(hi), float(scale))
                 for (_, label), (mid, lo, hi, scale) in zip(comparison.fields, numbers, strict=True)]
-        parts.append(_png(forest_figure(rows, f"{name} − {base}")))
+        parts.append(_png(forest_figure(rows, f"{name} − {base}", goods)))
     return parts
 
 
@@ -498,6 +525,7 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     (``exitwave audit … --out DIR``); without it the bundled audit is shown when the comparison is
     its pair. The audit's plain-language summary opens the report.
     """
+    from exitwave.report.exports import Exports
     from exitwave.results import ensure_folder
 
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
@@ -506,6 +534,41 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     ensure_folder(Path(out).parent)  # before the work, not when the report is written
     given = read_inputs(folders)
     war_end = war_end_section(given, read_inputs([Path(war_end_off)]) if war_end_off is not None else None)
+    with Exports(out) as exports:
+        page = _page(given, sensitivity_csv, calibration_dir, exports, war_end, audit_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temp = out.with_name(f".{out.name}.tmp")
+        try:
+            temp.write_text(page, encoding="utf-8")
+            temp.replace(out)
+        finally:
+            if temp.exists():
+                temp.unlink()
+        exports.publish()
+    return out
+
+
+def _exports_section(exports: Any, given: ReportInputs) -> list[str]:
+    """Links to the exported tables and figures (relative: they lie beside the report)."""
+    from exitwave.outputs import headline_numbers
+
+    if given.comparison is not None and len(given.comparison.names) >= 2:
+        exports.extra_table("headline-numbers", headline_numbers(given.comparison))
+    folder = exports.final.name
+
+    def links(paths: list[Path]) -> str:
+        return ", ".join(f"<a href='{_e(folder)}/{_e(p.parent.name)}/{_e(p.name)}'>{_e(p.name)}</a>" for p in paths)
+
+    return ["<h2 id='exports'>Exports</h2><div class='exports'><p class='note'>Beside this file, in "
+            f"<code>{_e(folder)}/</code>: every table as CSV and Parquet (the cells as shown; "
+            "<code>headline-numbers</code> holds the headline table's numbers), every figure as PNG and SVG.</p>",
+            f"<p><b>Tables:</b> {links(exports.tables)}</p><p><b>Figures:</b> {links(exports.figures)}</p></div>"]
+
+
+def _page(given: ReportInputs, sensitivity_csv: Path | None, calibration_dir: Path | None, exports: Any,
+          war_end: list[str], audit_dir: Path | None) -> str:
+    """The report's HTML (figures and tables also go to ``exports``); ``war_end``: the section on
+    the war's end (:func:`exitwave.report.war_end.war_end_section`)."""
     sens = _choose_sensitivity(sensitivity_csv, given)
     audited, audit_origin = _choose_audit(audit_dir, given)
     first_run = next(iter(given.groups.values()))[0]
@@ -523,9 +586,9 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     toc += [("series", "Daily series"), ("map", "Flow map")]
     if calibration_dir is not None and (calibration_dir / "fit.csv").is_file():
         toc.append(("calibration", "Calibration fit"))
-    toc += [("sensitivity", "Sensitivity"), ("registry", "Parameter registry")]
+    toc += [("sensitivity", "Sensitivity"), ("registry", "Parameter registry"), ("exports", "Exports")]
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>exitwave report</title>"
-             f"<style>{_CSS}</style></head><body>",
+             f"<style>{_CSS}{_PRINT_CSS}</style></head><body>",
              "<h1>exitwave — claims audit and policy comparison</h1>",
              f"<p class='note'>From {kind}: {', '.join(_e(f) for f in given.sources)}. "
              f"1 agent = {summary0.get('scale', float('nan')):g} men; {_e(summary0.get('days', '?'))} days from "
@@ -554,6 +617,11 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     flow_map = flow_map_figure(groups, world)
     if flow_map is not None:
         parts.append(_png(flow_map, dpi=80))
+    names = list(groups)
+    for other in names[1:4]:  # where each proposal moves people, compared with the status quo
+        difference = flow_difference_figure(groups, world, names[0], other)
+        if difference is not None:
+            parts.append(_png(difference, dpi=80))
     if calibration_dir is not None:
         parts += _calibration_section(calibration_dir)
     parts += _sensitivity_section(sens, given)
@@ -563,13 +631,8 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
         parts.append(f"<tr><td><code>{_e(p.name)}</code></td><td>{_e(p.unit)}</td>"
                      f"<td class='num'>{p.default:g}</td><td class='num'>{p.low:g} – {p.high:g}</td>"
                      f"<td>{_e(p.source)}</td></tr>")
-    parts.append("</table></body></html>")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temp = out.with_name(f".{out.name}.tmp")
-    try:
-        temp.write_text("\n".join(parts), encoding="utf-8")
-        temp.replace(out)
-    finally:
-        if temp.exists():
-            temp.unlink()
-    return out
+    parts.append("</table>")
+    exports.page_tables("\n".join(parts))
+    parts += _exports_section(exports, given)
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -41,7 +41,12 @@ def builtin_scenarios() -> dict[str, str]:
 
 def resolve_scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     """A bundled name (``russia-2022``) or a file path → the file."""
+    if not isinstance(name_or_path, str | Path):
+        raise InputError(type(name_or_path).__name__, "", "expected a bundled scenario name or a YAML file path "
+                         "(compare() also takes Scenario objects)")
     text = str(name_or_path)
+    if len(text) > 4096 or "\n" in text:
+        raise InputError(text[:60] + "…", "", "expected a bundled scenario name or a YAML file path")
     candidate = Path(text)
     if relative_to is not None and not candidate.is_absolute():
         candidate = relative_to / candidate
