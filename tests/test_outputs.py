@@ -78,6 +78,7 @@ def test_numbers_are_written_for_people_with_units() -> None:
     assert format_value(1_118_499) == "1.12M"
     assert format_value(12_345) == "12.3k"
     assert format_value(-3.0, signed=True) == "−3"
+    assert format_value(-3.5, signed=True) == "−3.5"  # not "−3.500", which reads as thousands
     assert format_value(0.0, signed=True) == "±0"
     assert format_value(0.5861, unit="morale 0–1") == "0.586"
     assert format_value(30.0, unit="days") == "30"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -225,12 +226,12 @@ def compare_cmd(
         err.print(f"[bold red]compare failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each", fmt)
-    _print_claims(result, scenario_names)
+    _print_claims(result, scenario_names, err if fmt in ("csv", "json") else out)  # stdout stays machine-readable
     if result.run_dirs:
         (err if fmt in ("csv", "json") else out).print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
 
 
-def _print_claims(result, scenario_names: list[str]) -> None:  # noqa: ANN001 - Comparison
+def _print_claims(result, scenario_names: list[str], console: Console) -> None:  # noqa: ANN001 - Comparison
     """The claims that concern what the second scenario changes, phrased as "B vs A: …"
     (:func:`exitwave.report.claims.follow_edit`); `exitwave audit` judges them over the parameters."""
     from exitwave.experiments.audit import resolved_fields
@@ -249,7 +250,7 @@ def _print_claims(result, scenario_names: list[str]) -> None:  # noqa: ANN001 - 
         table.add_row(f"{v.claim.code} {escape(v.claim.text)}",
                       f"{format_value(v.median, True, unit)} [{format_value(v.p5, True, unit)} … "
                       f"{format_value(v.p95, True, unit)}]", v.verdict)
-    out.print(table)
+    console.print(table)
 
 
 def _label(output: str) -> str:

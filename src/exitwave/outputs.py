@@ -252,7 +252,10 @@ def format_value(value: object, signed: bool = False, unit: str = "people", step
         decimals = 1 if step is None else min(1, max(0, math.ceil(-math.log10(step / 1e3) - 1e-9)))
         text = f"{v / 1e3:.{decimals}f}k"
     elif v < 10 and v != round(v):
-        decimals = 3 if step is None else min(3, max(0, -math.floor(math.log10(step))))
+        # a fraction of a person (a median of paired differences) gets one decimal, so 3.5 people
+        # never reads as 3,500; other small quantities (rates per unit) keep three
+        whole_people = 1 if unit == "people" else 3
+        decimals = whole_people if step is None else min(whole_people, max(0, -math.floor(math.log10(step))))
         text = f"{v:.{decimals}f}"
     else:
         text = f"{v:,.0f}"

@@ -125,7 +125,7 @@ def _exitwave(*args: str, cwd: Path):
 
 
 def test_the_audit_command_writes_its_folder_and_refuses_bad_input(tmp_path):
-    args = ["--draws", "2", "--seeds", "1", "--scale", "4000", "--days", "15", "--no-ablations", "--no-levers"]
+    args = ["--draws", "2", "--seeds", "1", "--scale", "500", "--days", "30", "--no-ablations", "--no-levers"]
     done = _exitwave("audit", CALLUP, "--baseline", OPEN_DOOR, *args, "--out", "a", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "C1 departed" in done.stdout and "contradicted" in done.stdout

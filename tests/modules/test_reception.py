@@ -67,4 +67,5 @@ def test_a_relocated_hostile_agent_is_admitted_once():
     in_guarded = hostile & (state.country >= 0) & guarded[np.maximum(state.country, 0)]
     back_home = hostile & (state.status == Status.RETURNED)
     assert sum(s["relocated"].values()) > 0 and s["hostile_admitted"] > 0
-    assert s["hostile_admitted"] <= s["scale"] * (in_guarded.sum() + back_home.sum()) - s["hostile_detected"]
+    # counters are whole men; the bound is in agents × men per agent (not exactly 100): 1 man of slack
+    assert s["hostile_admitted"] <= s["scale"] * (in_guarded.sum() + back_home.sum()) - s["hostile_detected"] + 1

@@ -29,6 +29,18 @@ __all__ = ["band_figures", "calibration_figure", "destination_series", "figure_d
 _COLOURS = ("#1f5fa8", "#c0392b", "#2a8c55", "#8e44ad", "#d68910", "#5d6d7e")
 
 
+
+def _panel_grid(n: int, panel_height: float, extra_height: float) -> tuple[Any, np.ndarray]:
+    """A figure of ``n`` panels, three to a row (4.6 in wide each; heights in inches), the unused
+    cells of the last row left blank."""
+    plt = _plt()
+    cols = min(3, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, panel_height * rows + extra_height), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    return fig, axes
+
 def png_bytes(fig: Any, dpi: int = 100) -> bytes:
     """Render a matplotlib figure to PNG bytes and close it."""
     import io
@@ -213,11 +225,7 @@ def band_figures(groups: dict[str, list[Any]], world: Any = None) -> list[Any]:
         top = [iso for iso, total in sorted(totals.items(), key=lambda kv: -kv[1]) if total > 0][:5]
         if top:
             names = dict(zip(world.country_ids, world.country_names, strict=True))
-            cols = min(3, len(top))
-            rows = -(-len(top) // cols)
-            fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.9), squeeze=False)
-            for ax in axes.flat[len(top):]:
-                ax.axis("off")
+            fig, axes = _panel_grid(len(top), 3.4, 0.9)
             for ax, iso in zip(axes.flat, top, strict=False):
                 for name, runs in reversed(list(by_dest.items())):
                     index = groups[name][0].index
@@ -551,15 +559,10 @@ def sensitivity_figure(frame: Any, outputs: list[str], k: int = 6) -> Any | None
     """Sobol indices per output: total index ST with its 95 % confidence interval (bar) and the
     first-order index S1 (dot), the ``k`` leading parameters of each. ``frame`` has columns
     output, parameter, S1, S1_conf, ST, ST_conf."""
-    plt = _plt()
     outputs = [o for o in outputs if (frame["output"] == o).any()]
     if not outputs:
         return None
-    cols = min(3, len(outputs))
-    rows = -(-len(outputs) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 2.5 * rows + 0.4), squeeze=False)
-    for ax in axes.flat[len(outputs):]:
-        ax.axis("off")
+    fig, axes = _panel_grid(len(outputs), 2.5, 0.4)
     for ax, output in zip(axes.flat, outputs, strict=False):
         part = frame[frame["output"] == output].sort_values("ST", ascending=False).head(k)[::-1]
         y = np.arange(len(part))
