@@ -44,7 +44,7 @@ test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/mkdocs build --strict --quiet
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile  # one worker per core; a test file stays on one worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
