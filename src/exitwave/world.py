@@ -96,7 +96,7 @@ class World:
     crossing_open_from: list[dt.date | None] = field(default_factory=list)  # per crossing
     crossing_open_until: list[dt.date | None] = field(default_factory=list)  # per crossing, last open day
     crossing_via: list[list[int]] = field(default_factory=list)  # transit countries (index) per crossing
-    crossing_holding: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # men wait for release
+    crossing_holding: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # men wait for release (one per crossing)
     capacity_changes: list[tuple[int, dt.date, float, float]] = field(default_factory=list)
     """(crossing, from date, capacity_per_day, background_per_day) rows of capacity.csv, by date."""
     calibration: dict[str, Any] = field(default_factory=dict, repr=False)  # world.yaml calibration:

@@ -110,7 +110,7 @@ def route_table(state: State, day: int, queue_people: np.ndarray) -> tuple[np.nd
     reach[:, visa] *= np.minimum(1.0, w.country_visa_share[dest[visa]] * b.visa_holder_odds)[None, :]
     reach[:, s.exit_closed[day]] = 0.0
     # A holding point (an embassy) takes men in while it passes nobody; they wait for release.
-    holding = w.crossing_holding if w.crossing_holding.size else np.zeros(w.n_crossings, bool)
+    holding = w.crossing_holding
     reach[:, (capacity <= 0) & ~holding] = 0.0
     asylum_open = s.asylum[day, dest] > 0
     value = 1.0 + b.asylum_value * s.recognition[day, dest] * asylum_open
@@ -273,6 +273,7 @@ class Movement(Module):
         w, _s, b = state.world, state.schedule, state.scenario.behaviour
         leaving = state.take(state.leaving)
         self._go_home(state, self._send(state, leaving, day, day), "no_route")
+        self.capacity_today = leaver_capacity(state, day)  # people/day for leavers, today's schedule
 
         arriving = self.arrivals.pop(day)
         arriving = arriving[(state.status[arriving] == Status.TRAVELLING) & (state.due_day[arriving] == day)]
@@ -288,8 +289,6 @@ class Movement(Module):
             by_crossing = np.argsort(where, kind="stable")
             arriving, where, patience = arriving[by_crossing], where[by_crossing], patience[by_crossing]
             cuts = np.searchsorted(where, np.arange(w.n_crossings + 1))
-            capacity_today = leaver_capacity(state, day)
-            holding = w.crossing_holding if w.crossing_holding.size else np.zeros(w.n_crossings, np.bool_)
             tags: list[np.ndarray] = []
             joined: list[np.ndarray] = []
             balked: list[np.ndarray] = []
@@ -298,8 +297,8 @@ class Movement(Module):
                     men = arriving[cuts[c]:cuts[c + 1]]
                     # A man who sees a queue longer than he would wait does not join it (he balks):
                     # the queue a crossing can hold is its capacity times its arrivals' patience.
-                    per_day = max(capacity_today[c], 0.0) / state.pop.scale
-                    if holding[c]:  # a holding point admits all: its occupants wait for release
+                    per_day = max(self.capacity_today[c], 0.0) / state.pop.scale
+                    if w.crossing_holding[c]:  # a holding point admits all: its occupants wait for release
                         joins = np.ones(men.size, np.bool_)
                     else:
                         joins = _joins(float(state.queues.sizes[c]), per_day, patience[cuts[c]:cuts[c + 1]])
@@ -317,7 +316,6 @@ class Movement(Module):
         tired = np.sort(self.patience.pop(day))
         tired_cuts = np.searchsorted(tired >> _POS_BITS, np.arange(w.n_crossings + 1))
         state.crossed_today = np.zeros(w.n_crossings)
-        self.capacity_today = leaver_capacity(state, day)  # people/day for leavers
         for c in range(w.n_crossings):
             if state.queues.sizes[c]:
                 self._serve(state, c, day, tired[tired_cuts[c]:tired_cuts[c + 1]] & _POS_MASK)
@@ -328,8 +326,7 @@ class Movement(Module):
         """Serve crossing ``c``; ``tired``: queue positions of the men whose patience runs out
         today (increasing; those already served or gone are skipped)."""
         w, s, b = state.world, state.schedule, state.scenario.behaviour
-        holding = w.crossing_holding.size and w.crossing_holding[c]
-        if s.exit_closed[day, c] and not holding:  # a holding point keeps its occupants till release
+        if s.exit_closed[day, c] and not w.crossing_holding[c]:  # a holding point keeps its occupants till release
             self._go_home(state, state.queues.clear(c), "turned_back_exit_closed")
             return
         n_served = self.capacity.take(c, float(self.capacity_today[c]), state.pop.scale,
