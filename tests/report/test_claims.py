@@ -216,3 +216,8 @@ def test_the_plain_summary_gives_effects_in_people_and_percent_and_the_verdicts(
     rows = {(v.claim.code, v.claim.output): v.verdict for v in audit(_morale_comparison([-0.0004, -0.0003,
                                                                                             -0.0005, -0.0002]))}
     assert rows[("C3", "mean_morale")] == "supported but small" and rows[("C1", "departed")] == "supported"
+
+    # outputs no claim is about: nothing to say, rather than an empty paragraph
+    bare = Comparison(names=["a", "b"], seeds=[1, 2], fields=[("hiding", "hiding at end")],
+                      values={"a": np.array([[1.0], [2.0]]), "b": np.array([[3.0], [4.0]])})
+    assert plain_summary(bare) == []

@@ -517,5 +517,6 @@ def plain_summary(comparison: Any) -> list[str]:
     scenario. The report opens with it and ``exitwave compare`` prints it above its table."""
     names = comparison.names
     basis = f"medians over {len(comparison.seeds)} seeds at fixed parameters; exitwave audit varies them too"
-    return [headline_summary(seed_claims(comparison, other), other, names[0], basis, verdicts=k == 1)
-            for k, other in enumerate(names) if k > 0 and other != names[0]]
+    paragraphs = [headline_summary(seed_claims(comparison, other), other, names[0], basis, verdicts=k == 1)
+                  for k, other in enumerate(names) if k > 0 and other != names[0]]
+    return [p for p in paragraphs if p]  # a comparison without the claimed outputs has nothing to say
