@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,34 @@ def test_compare_writes_machine_formats_on_stdout(pair_folder: Path, fmt: str) -
         assert records[0]["output"] == "departed" and isinstance(records[0]["median"], float)
     else:
         assert done.stdout.startswith("**") and "| output |" in done.stdout
+    from exitwave.experiments.comparison import Comparison
+    from exitwave.report.verdicts import plain_summary
+    from exitwave.tables import markdown_text
+
+    (summary,) = plain_summary(Comparison.load(pair_folder))  # the words that open the report
+    assert summary.startswith("Against russia-2022, asylum-coalition ")
+    if fmt == "markdown":  # Markdown all through: the summary as text, the claims as a Markdown table
+        assert done.stdout.startswith(f"**In plain words.** {markdown_text(summary)}\n")
+        claims = done.stdout.split("**claims (paired difference", 1)[1]
+        assert "| claim | Δ median [5–95 %] | matters beyond | verdict |" in claims
+        assert re.search(r"^\| C1 asylum-coalition vs russia-2022: departures rise \| .+ \| .+ \| \w", claims, re.M)
+        assert not set("┃│┏━╇") & set(done.stdout)  # no box drawing
+    else:  # stdout stays machine-readable: the words and the claims go to stderr
+        assert "In plain words" not in done.stdout and "claims" not in done.stdout
+        assert " ".join(f"In plain words. {summary}".split()) in " ".join(done.stderr.split())
+
+
+def test_compare_opens_with_the_plain_summary_above_its_table(pair_folder: Path) -> None:
+    from exitwave.experiments.comparison import Comparison
+    from exitwave.report.verdicts import plain_summary
+
+    done = cli("compare", *SCENARIOS[:2], *TINY, "--out", str(pair_folder), columns=100)
+    assert done.returncode == 0, done.stderr
+    (summary,) = plain_summary(Comparison.load(pair_folder))
+    words = " ".join(done.stdout.split())
+    assert words.startswith(" ".join(f"In plain words. {summary}".split()))
+    assert words.index("In plain words") < words.index("russia-2022 vs asylum-coalition — 2 seeds each")
+    assert "matters beyond" in done.stdout  # the claims table gives each threshold of practical importance
 
 
 def test_a_bad_format_is_refused_before_any_run(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -225,32 +224,67 @@ def compare_cmd(
     except RunError as error:
         err.print(f"[bold red]compare failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    _print_plain_summary(result, fmt)
     _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each", fmt)
-    _print_claims(result, scenario_names, err if fmt in ("csv", "json") else out)  # stdout stays machine-readable
+    _print_claims(result, scenario_names, fmt)
     if result.run_dirs:
         (err if fmt in ("csv", "json") else out).print(f"{len(result.run_dirs)} run directories under [bold]{out_dir}[/]")
 
 
-def _print_claims(result, scenario_names: list[str], console: Console) -> None:  # noqa: ANN001 - Comparison
+def _print_plain_summary(result, fmt: str) -> None:  # noqa: ANN001 - Comparison
+    """The plain-language summary that opens the report (:func:`exitwave.report.verdicts.plain_summary`):
+    on stdout above the table, as Markdown under ``--format markdown``, on stderr under csv and
+    json so stdout stays machine-readable."""
+    from rich.text import Text
+
+    from exitwave.report.verdicts import plain_summary
+    from exitwave.tables import markdown_text
+
+    paragraphs = plain_summary(result)
+    if not paragraphs:
+        return
+    if fmt == "markdown":
+        sys.stdout.write("**In plain words.** " + "\n\n".join(markdown_text(p) for p in paragraphs) + "\n\n")
+        return
+    console = err if fmt in ("csv", "json") else out
+    console.print(Text("In plain words. ", style="bold") + Text("\n".join(paragraphs)), highlight=False)
+    console.print()
+
+
+def _print_claims(result, scenario_names: list[str], fmt: str = "table") -> None:  # noqa: ANN001 - Comparison
     """The claims that concern what the second scenario changes, phrased as "B vs A: …"
-    (:func:`exitwave.report.claims.follow_edit`); `exitwave audit` judges them over the parameters."""
+    (:func:`exitwave.report.claims.follow_edit`), judged against the audit's thresholds of
+    practical importance; `exitwave audit` judges them over the parameters. A Markdown table on
+    stdout under ``--format markdown``, on stderr under csv and json (stdout stays machine-readable)."""
+    import pandas as pd
+
     from exitwave.experiments.audit import resolved_fields
     from exitwave.outputs import format_value
     from exitwave.report.claims import audit, follow_edit
+    from exitwave.tables import to_markdown
 
     fields = {name: resolved_fields(given) for name, given in zip(result.names, scenario_names, strict=True)}
     verdicts = follow_edit(result, audit(result), fields)
     if not verdicts:
         return
-    table = Table(title="claims (paired difference over seeds; `exitwave audit` for the parameters too)")
-    for column in ("claim", "Δ median [5–95 %]", "verdict"):
-        table.add_column(column, justify="right" if column.startswith("Δ") else "left")
-    for v in verdicts:
-        unit = v.claim.unit
-        table.add_row(f"{v.claim.code} {escape(v.claim.text)}",
-                      f"{format_value(v.median, True, unit)} [{format_value(v.p5, True, unit)} … "
-                      f"{format_value(v.p95, True, unit)}]", v.verdict)
-    console.print(table)
+    title = "claims (paired difference over seeds; `exitwave audit` for the parameters too)"
+    rows = {f"{v.claim.code} {v.claim.text}": {
+        "Δ median [5–95 %]": f"{format_value(v.median, True, v.claim.unit)} [{format_value(v.p5, True, v.claim.unit)} … "
+                             f"{format_value(v.p95, True, v.claim.unit)}]",
+        "matters beyond": (format_value(v.material, unit=v.claim.unit) if v.material is not None else
+                           f"{v.claim.threshold:g} (threshold)" if v.claim.threshold else "–"),
+        "verdict": v.verdict} for v in verdicts}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    if fmt == "markdown":
+        sys.stdout.write(f"\n**{title}**\n\n{to_markdown(frame, 'claim')}\n")
+        return
+    table = Table(title=title)
+    table.add_column("claim")
+    for column in frame.columns:
+        table.add_column(column, justify="left" if column == "verdict" else "right")
+    for claim, row in frame.iterrows():
+        table.add_row(escape(str(claim)), *row)
+    (err if fmt in ("csv", "json") else out).print(table)
 
 
 def _label(output: str) -> str:

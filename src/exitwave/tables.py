@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["FORMATS", "check_format", "emit", "pages", "split_cell", "to_markdown"]
+__all__ = ["FORMATS", "check_format", "emit", "markdown_text", "pages", "split_cell", "to_markdown"]
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -117,6 +117,12 @@ def pages(frame: pd.DataFrame, width: int, groups: Sequence[Sequence[str]] | Non
         table.title = f"{title} — part {k + 1} of {len(result)}" if title else f"part {k + 1} of {len(result)}"
         tables.append(table)
     return tables
+
+
+def markdown_text(text: str) -> str:
+    """Plain text as Markdown that shows it as written: emphasis, links, code and HTML characters
+    (``\\ ` * _ [ ] < > |``) escaped with a backslash."""
+    return "".join("\\" + c if c in "\\`*_[]<>|" else c for c in text)
 
 
 def to_markdown(frame: pd.DataFrame, index_name: str = "output") -> str:

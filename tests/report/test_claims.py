@@ -12,7 +12,8 @@ import pytest
 from exitwave.experiments.comparison import Comparison
 from exitwave.report.claims import CLAIMS, NOT_TESTED, _verdict, audit, credibility_only
 
-VERDICTS = {"supported", "contradicted", "undetermined at this uncertainty", "not supported (no difference)"}
+VERDICTS = {"supported", "supported but small", "contradicted", "undetermined at this uncertainty",
+            "not supported (no difference)", "not supported (no change that matters)"}
 
 
 def _subset(comparison: Comparison, names: list[str]) -> Comparison:
@@ -168,3 +169,55 @@ def test_claims_follow_the_edit_and_never_show_a_scenario_minus_itself(compariso
     # credibility alone concerns the front's claims, not departures or screening
     credible = _subset(Comparison.load(comparison_dir), ["russia-2022", "captor-credibility"])
     assert {v.claim.code for v in follow_edit(credible, audit(credible))} <= {"C4", "C6", "C7"}
+
+
+def _morale_comparison(morale_change: list[float]) -> Comparison:
+    """Two scenarios on four seeds, in memory: departures up by a quarter, morale moved by
+    ``morale_change`` (one value per seed)."""
+    fields = [("departed", "departed"), ("mobilized", "mobilized"), ("mean_morale", "mean morale at end")]
+    base = np.array([[800_000.0, 300_000.0, 0.137], [810_000.0, 300_000.0, 0.138],
+                     [790_000.0, 300_000.0, 0.136], [805_000.0, 300_000.0, 0.137]])
+    proposal = base.copy()
+    proposal[:, 0] *= 1.25
+    proposal[:, 2] += morale_change
+    return Comparison(names=["russia-2022", "asylum-coalition"], seeds=[1, 2, 3, 4], fields=fields,
+                      values={"russia-2022": base, "asylum-coalition": proposal})
+
+
+def test_an_immaterial_change_in_morale_is_not_supported():
+    # C3 was "supported" on a morale change of −0.000 (every seed a hair lower): the band lay
+    # below zero, but far within the 0.05 that would matter (the audit's threshold for morale)
+    tiny = audit(_morale_comparison([-0.0004, -0.0003, -0.0005, -0.0002]))
+    c3 = next(v for v in tiny if v.claim.code == "C3")
+    assert c3.p95 < 0 and abs(c3.p5) < 0.05
+    assert c3.verdict == "supported but small" and c3.material == pytest.approx(0.05)
+    assert _verdict(c3.claim.direction, c3.p5, c3.p95) == "supported"  # the old rule, without materiality
+    c1 = next(v for v in tiny if v.claim.code == "C1")
+    assert c1.verdict == "supported" and c1.material == pytest.approx(0.05 * 802_500)  # 5 % of the status quo
+    # a fall that matters is supported; a change within ±0.05 either way is not
+    large = next(v for v in audit(_morale_comparison([-0.08, -0.07, -0.09, -0.06])) if v.claim.code == "C3")
+    assert large.verdict == "supported"
+    both = next(v for v in audit(_morale_comparison([-0.01, 0.01, -0.02, 0.02])) if v.claim.code == "C3")
+    assert both.verdict == "not supported (no change that matters)"
+    none = next(v for v in audit(_morale_comparison([0.0, 0.0, 0.0, 0.0])) if v.claim.code == "C3")
+    assert none.verdict == "not supported (no difference)"
+
+
+def test_the_plain_summary_gives_effects_in_people_and_percent_and_the_verdicts():
+    from exitwave.report.verdicts import plain_summary
+
+    (text,) = plain_summary(_morale_comparison([-0.0004, -0.0003, -0.0005, -0.0002]))
+    # in people and in % of the status quo: a quarter of the median 802.5k
+    assert text.startswith("Against russia-2022, asylum-coalition adds 200.6k departures (+25.0%)")
+    assert "medians over 4 seeds at fixed parameters" in text
+    assert "Supported: C1 (departed)." in text  # material
+    assert "Supported but small: C3 (mean morale)." in text  # in the claimed direction, too small to matter
+    # the same words as the claims table of the same comparison
+    rows = {(v.claim.code, v.claim.output): v.verdict for v in audit(_morale_comparison([-0.0004, -0.0003,
+                                                                                            -0.0005, -0.0002]))}
+    assert rows[("C3", "mean_morale")] == "supported but small" and rows[("C1", "departed")] == "supported"
+
+    # outputs no claim is about: nothing to say, rather than an empty paragraph
+    bare = Comparison(names=["a", "b"], seeds=[1, 2], fields=[("hiding", "hiding at end")],
+                      values={"a": np.array([[1.0], [2.0]]), "b": np.array([[3.0], [4.0]])})
+    assert plain_summary(bare) == []

@@ -85,6 +85,20 @@ def test_the_bundled_audit_opens_the_report_and_fills_its_claims_table(page):
     assert any(re.search(r"[+−-]\d+\.\d%", row) for row in tested)  # a relative effect
 
 
+def test_the_report_opens_with_the_summary_compare_prints(page, comparison_dir):
+    from markupsafe import escape
+
+    from exitwave.report.verdicts import plain_summary
+
+    lead = page.split("id='plain-summary'", 1)[1].split("</p>", 1)[0]
+    summary = plain_summary(Comparison.load(comparison_dir))
+    assert len(summary) == 3  # the proposal with its verdicts, then a sentence per further scenario
+    assert "Supported" in summary[0] and "Supported" not in summary[1]
+    for paragraph in summary:
+        assert str(escape(paragraph)) in lead
+    assert str(escape("Over the parameters' uncertainty too")) in lead  # then the bundled audit's words
+
+
 def test_unresolved_sobol_indices_are_labelled(page):
     if BUNDLED_SENSITIVITY.is_file():
         section = page.split("id='sensitivity'", 1)[1]

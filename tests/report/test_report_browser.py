@@ -109,6 +109,9 @@ def test_the_report_reads_well_on_screen_and_on_a4(report, tmp_path):
             assert any("observed in 2022" in alt for alt in described)  # the data overlaid
             assert any("more cross in" in alt for alt in described)  # the difference map
             assert any("legend:" in alt and "% of its median" in alt for alt in described)  # the forest plot
+            lead = page.locator("#plain-summary").inner_text()  # the words first: effects in people and %
+            assert lead.startswith("In plain words. Against russia-2022, asylum-coalition adds "), lead
+            assert "departures (+" in lead and "%)" in lead and "Supported: C1 (departed)" in lead, lead
             headline = page.locator("#headline + table")
             assert "departed (crossed out)" in headline.inner_text()
             assert page.locator("#exports").count() == 1 and page.locator(".exports a").count() >= 4

@@ -51,5 +51,5 @@ def test_the_report_has_the_section_with_the_rule_and_its_source(folders, tmp_pa
     assert "Helmbold 1971" in page  # the breakpoint rule of early-end, with its source
     assert "Jensen, CSIS 2022" in page  # the hazard prior of russia-2022, with its source
     assert "war end off (rule none)" in page  # the runs without war end say so
-    alone = "\n".join(war_end_section(read_inputs([given]), None))  # no runs without war end given
+    alone = war_end_section(read_inputs([given]), None)  # no runs without war end given
     assert "id='war-end-table'" in alone and "--war-end-off DIR_OFF" in alone

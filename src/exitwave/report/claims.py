@@ -19,11 +19,16 @@ headline output. A few are tested otherwise:
   gap per seed; the note gives the regional overlap of the two groups (1 = same regions).
 * **C9** is not modelled: its row says so.
 
-A verdict is never given without an interval. With the 5–95 % band over seeds of the tested
-quantity (difference, ratio or share): *supported* when the band lies on the claimed side of the
-threshold (0 for a difference), *contradicted* when it lies on the other side, *undetermined at
-this uncertainty* when it straddles it, and *not supported (no difference)* when the proposal
-changes nothing on any seed. A claim the inputs cannot test gets *not tested here* and no numbers.
+A verdict is never given without an interval. A ratio or share (C5, C11, C12) is judged on the
+5–95 % band over seeds: *supported* when it lies on the claimed side of the threshold,
+*contradicted* when on the other side, *undetermined at this uncertainty* when it straddles it.
+A difference is judged as the audit judges it (:func:`exitwave.report.verdicts.judge_on_seeds`),
+against the audit's threshold of practical importance τ for its output: *supported* only when
+the band lies beyond τ in the claimed direction, *supported but small* when on the claimed side
+but within τ, *not supported (no change that matters)* when within ±τ, *not supported (no
+difference)* when the proposal changes nothing on any seed, *contradicted* when on the other
+side of zero, *undetermined at this uncertainty* otherwise. A claim the inputs cannot test gets
+*not tested here* and no numbers.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
 
 __all__ = ["Claim", "CLAIMS", "NOT_TESTED", "Verdict", "audit", "credibility_only", "edited_levers",
-           "follow_edit"]
+           "follow_edit", "verdict_class"]
 
 NOT_TESTED = "not tested here"
 
@@ -125,10 +130,20 @@ class Verdict:
     verdict: str
     leading: list[str]
     note: str = ""
+    material: float | None = None  # a difference's threshold of practical importance (the audit's), its unit
+
 
     @property
     def tested(self) -> bool:
         return self.verdict != NOT_TESTED
+
+
+def verdict_class(verdict: str) -> str:
+    """The report's CSS class for a verdict word (either vocabulary: this table's or the audit's)."""
+    if verdict == NOT_TESTED:
+        return "untested"
+    return {"supported": "supported", "contradicted": "contradicted",
+            "supported but small": "small"}.get(verdict, "undetermined")
 
 
 def _verdict(direction: int, p5: float, p95: float, threshold: float = 0.0) -> str:
@@ -320,10 +335,29 @@ def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None, *
     credibility = credibility_only(comparison) if len(names) >= 2 else None
     proposal = next((n for n in names[1:] if credibility is None or n != credibility[0]), None)
     closure = next((n for n in names[2:] if n != proposal and (credibility is None or n != credibility[0])), None)
+    from functools import cache
+
+    from exitwave.report.verdicts import (
+        audited_claim,
+        comparison_scale,
+        judge_on_seeds,
+        materiality,
+    )
+
+    @cache
+    def sq_median() -> dict[str, float]:
+        return {key: float(np.nanmedian(comparison.values[names[0]][:, j])) for j, key in enumerate(keys)}
+
+    @cache
+    def scale() -> float:
+        return comparison_scale(comparison)
+
     out = []
     for claim in CLAIMS:
         base, other, note = names[0], proposal or "", ""
         values: np.ndarray | None = None
+        pair: tuple[np.ndarray, np.ndarray] | None = None  # (before, after) of a difference, seed by seed
+        difference = claim.against in ("status quo", "proposal", "credibility") and claim.output != "front_share"
         if claim.against == "none":
             values = None
         elif claim.against == "within":
@@ -335,10 +369,11 @@ def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None, *
                 other = credibility[0]
                 note = (f"only front.captor_credibility differs: {credibility[2]:g} → {credibility[1]:g}")
                 j = keys.index(claim.output)
-                values = comparison.values[other][:, j] - comparison.values[base][:, j]
+                pair = comparison.values[base][:, j], comparison.values[other][:, j]
                 if credibility[1] < credibility[2]:
-                    values = -values
+                    pair = pair[1], pair[0]
                     note += " (sign flipped: credibility was lowered)"
+                values = pair[1] - pair[0]
         elif claim.against == "composition":
             values, overlap = _c11_gaps(comparison, base)
             other = base
@@ -354,7 +389,8 @@ def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None, *
                 base, other = proposal or "", closure or ""
             if base and other and claim.output in keys:
                 j = keys.index(claim.output)
-                values = comparison.values[other][:, j] - comparison.values[base][:, j]
+                pair = comparison.values[base][:, j], comparison.values[other][:, j]
+                values = pair[1] - pair[0]
         if values is not None and (values.size < 2 or np.isnan(values).any()):
             values = None
         if values is None:
@@ -368,9 +404,17 @@ def audit(comparison: Comparison, leading: dict[str, list[str]] | None = None, *
         # C8 too: no difference on any seed (often: no hostile agent reached a border at this
         # scale) is "no difference", never "supported"
         verdict = _verdict(claim.direction, p5, p95, claim.threshold)
+        material = None
+        judged = audited_claim(claim.output) if difference else None
+        if judged is not None and pair is not None:
+            # a difference is "supported" only when it is large enough to matter: the audit's
+            # threshold of practical importance for this output, on the status quo's medians
+            tau = materiality(judged, sq_median(), scale())
+            verdict = judge_on_seeds(judged, *pair, tau, direction=claim.direction)["verdict"]
+            material = tau
         carriers: list[str] = []
         if claim.against in ("status quo", "proposal", "credibility") and claim.output != "front_share" \
                 and (leading_pair is None or (base, other) == leading_pair):
             carriers = list((leading or {}).get(claim.output, []))
-        out.append(Verdict(claim, base, other, p50, p5, p95, verdict, carriers, note))
+        out.append(Verdict(claim, base, other, p50, p5, p95, verdict, carriers, note, material))
     return out

@@ -44,7 +44,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["AuditedClaim", "AUDITED", "VERDICTS", "verdict_of", "judge", "failure_regions"]
+__all__ = ["AuditedClaim", "AUDITED", "VERDICTS", "SEED_VERDICTS", "verdict_of", "judge", "failure_regions",
+           "audited_claim", "materiality", "judge_on_seeds", "comparison_scale", "seed_claims", "plain_summary"]
 
 VERDICTS = {
     "supported": "in the claimed direction and large enough to matter, over all the uncertainty",
@@ -394,9 +395,11 @@ def _people_change(noun: str, more: str, fewer: str, claim: dict[str, Any]) -> s
     return f"leaves {noun} unchanged"
 
 
-def headline_summary(claims: list[dict[str, Any]], proposal: str, baseline: str) -> str:
+def headline_summary(claims: list[dict[str, Any]], proposal: str, baseline: str,
+                     basis: str = "medians over all parameter draws and seeds", verdicts: bool = True) -> str:
     """A plain-language paragraph: what the proposal does to departures and to the army (medians
-    over all draws and seeds), then the claims under each verdict word."""
+    over ``basis``), then the claims under each verdict word (what is material, what is too
+    small to matter, what is uncertain)."""
     by = {(c["code"], c["output"]): c for c in claims}
     parts = []
     c1 = by.get(("C1", "departed"))
@@ -406,11 +409,114 @@ def headline_summary(claims: list[dict[str, Any]], proposal: str, baseline: str)
         if army and "median" in army:
             sentence += ", and the army at the front " + (
                 _people_change("men", "gains", "loses", army).replace("leaves men unchanged", "is unchanged"))
-        parts.append(sentence + " (medians over all parameter draws and seeds).")
+        parts.append(f"{sentence} ({basis}).")
+    if not verdicts:
+        return " ".join(parts)
     words: dict[str, list[str]] = {}
     for c in claims:
         words.setdefault(c["verdict"], []).append(f"{c['code']} ({c['output'].replace('_', ' ')})")
-    order = ["supported", "supported but small", "not supported", "contradicted", "undecided", "not tested here"]
+    order = ["supported", "supported but small", "not supported", *SEED_VERDICTS.values(), "contradicted",
+             "undecided", "not tested here"]
     listed = [f"{w.capitalize()}: {', '.join(dict.fromkeys(words[w]))}." for w in order if w in words]
     parts += listed
     return " ".join(parts)
+
+
+# --- the same thresholds on the seeds of one comparison (fixed parameters) ------------------------
+
+SEED_VERDICTS = {"undecided": "undetermined at this uncertainty",
+                 "no difference": "not supported (no difference)",
+                 "not supported": "not supported (no change that matters)"}
+"""The audit's words as the fixed-parameter claims table says them: over seeds alone an
+interval too wide to say is *undetermined at this uncertainty* (more seeds or the audit may
+settle it), and *not supported* says whether nothing changed at all or nothing that matters."""
+
+
+def audited_claim(output: str) -> AuditedClaim | None:
+    """The audit's claim on the proposal's effect on ``output`` (status quo → proposal), which
+    holds that output's threshold of practical importance; ``None`` when the audit has none."""
+    return next((c for c in AUDITED if c.output == output and (c.base, c.other) == ("status-quo", "proposal")),
+                None)
+
+
+def materiality(claim: AuditedClaim, sq_median: dict[str, float], scale: float) -> float:
+    """The claim's threshold of practical importance τ (in the output's unit) for a status quo
+    whose medians are ``sq_median``, at ``scale`` men per agent; one agent when it cannot be
+    computed (as in :func:`judge`)."""
+    tau = claim.threshold(sq_median, scale)
+    return tau if np.isfinite(tau) and tau > 0 else scale
+
+
+def judge_on_seeds(claim: AuditedClaim, before: np.ndarray, after: np.ndarray, tau: float,
+                   direction: int | None = None) -> dict[str, Any]:
+    """The audit's verdict on a paired effect over the seeds of one comparison (``after`` −
+    ``before``, seed by seed, at fixed parameters): :func:`verdict_of` against ``tau``, in the
+    words of :data:`SEED_VERDICTS`. Returns the effect (median, 5–95 %, relative to ``before``'s
+    median, ``p_holds``) with ``verdict`` and ``threshold`` (τ). ``direction`` overrides the
+    claim's (a claim stated about another edit)."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    before, after = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
+    index = pd.MultiIndex.from_arrays([np.zeros(before.size, dtype=np.int64), np.arange(before.size)],
+                                      names=["draw", "seed"])
+    pairs = pd.DataFrame({"a": before, "b": after}, index=index)
+    pairs["d"] = pairs["b"] - pairs["a"]
+    judged = claim if direction is None else replace(claim, direction=direction)
+    effect = _effect(pairs, judged, tau)
+    verdict = effect["verdict"]
+    if verdict == "not supported" and bool(np.all(pairs["d"].to_numpy() == 0)):
+        verdict = "no difference"
+    effect["verdict"] = SEED_VERDICTS.get(verdict, verdict)
+    effect["threshold"] = tau
+    return effect
+
+
+def comparison_scale(comparison: Any) -> float:
+    """Men per agent of a comparison's runs (1 when no run says)."""
+    from exitwave.report.claims import _summaries
+
+    for name in comparison.names:
+        for summary in _summaries(comparison, name):
+            if summary.get("scale"):
+                return float(summary["scale"])
+    return 1.0
+
+
+def seed_claims(comparison: Any, other: str) -> list[dict[str, Any]]:
+    """The audit's claims on the effect of ``other`` against the comparison's first scenario,
+    judged over the seeds (:func:`judge_on_seeds`) with the audit's thresholds of practical
+    importance: one row per claim whose output the comparison has, shaped like :func:`judge`'s."""
+    from exitwave.outputs import registry
+
+    reg = registry()
+    keys = [key for key, _ in comparison.fields]
+    base = comparison.names[0]
+    sq = {key: float(np.nanmedian(comparison.values[base][:, j])) for j, key in enumerate(keys)}
+    scale = comparison_scale(comparison)
+    rows = []
+    for claim in AUDITED:
+        if (claim.base, claim.other) != ("status-quo", "proposal") or claim.output not in keys:
+            continue
+        j = keys.index(claim.output)
+        before, after = comparison.values[base][:, j], comparison.values[other][:, j]
+        if before.size < 2 or np.isnan(before).any() or np.isnan(after).any():
+            continue
+        effect = judge_on_seeds(claim, before, after, materiality(claim, sq, scale))
+        unit = reg.get(claim.output).unit if claim.output in reg else "people"
+        rows.append({"code": claim.code, "text": claim.text, "output": claim.output, "unit": unit, **effect})
+    return rows
+
+
+def plain_summary(comparison: Any) -> list[str]:
+    """The plain-language summary of a comparison: what the proposal (the second scenario) does to
+    departures and to the army, in people and in % of the status quo (medians over the seeds),
+    then which claims hold by a margin that matters (the audit's thresholds), which hold but too
+    little to matter, and which are uncertain; then one sentence on the effects of each further
+    scenario. The report opens with it and ``exitwave compare`` prints it above its table."""
+    names = comparison.names
+    basis = f"medians over {len(comparison.seeds)} seeds at fixed parameters; exitwave audit varies them too"
+    paragraphs = [headline_summary(seed_claims(comparison, other), other, names[0], basis, verdicts=k == 1)
+                  for k, other in enumerate(names) if k > 0 and other != names[0]]
+    return [p for p in paragraphs if p]  # a comparison without the claimed outputs has nothing to say

@@ -18,7 +18,6 @@ The war-end rule and its source are printed under the table.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ import numpy as np
 from exitwave.experiments.ensembles import flatten_summary
 from exitwave.outputs import format_value, registry, table_notes
 from exitwave.report.inputs import ReportInputs
+from exitwave.report.render import render
 
 __all__ = ["FRONT_ROWS", "war_end_section", "war_end_rows"]
 
@@ -38,10 +38,6 @@ FRONT_ROWS = (
     ("force_strength", "force_strength_last_day_at_war"),
     ("mean_morale", "mean_morale_last_day_at_war"),
 )
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text))
 
 
 def _band(summaries: list[dict[str, Any]], key: str) -> str:
@@ -86,30 +82,12 @@ def war_end_rows(given: ReportInputs, off: ReportInputs | None) -> list[dict[str
     return rows
 
 
-def war_end_section(given: ReportInputs, off: ReportInputs | None) -> list[str]:
-    """HTML of the section (``id='war-end'``); empty when no scenario has a front."""
+def war_end_section(given: ReportInputs, off: ReportInputs | None) -> str:
+    """HTML of the section (``id='war-end'``, template ``war_end.html.j2``); empty when no
+    scenario has a front."""
     rows = war_end_rows(given, off)
     if not rows:
-        return []
-    parts = ["<h2 id='war-end'>The front with and without the war's end</h2>",
-             "<p class='note'>The war-end rule stops the front on the day the war ends, so a front total also "
-             "measures how long the war lasted. <b>With war end</b>: the runs as given (totals stop at the "
-             "war's end). <b>Without war end</b>: the same scenarios and seeds with the rule off "
-             "(<code>--war-end off</code>: the war outlasts the run). <b>While at war</b>: from the runs as "
-             "given, each total per month of war, and strength and morale on the last day of war — the "
-             "front's pace while the war goes on. Median [5–95 %] over seeds.</p>"]
-    if off is None:
-        parts.append("<p class='note'>No runs without war end were given: run the same comparison with "
-                     "<code>--war-end off --out DIR_OFF</code> and pass <code>--war-end-off DIR_OFF</code> "
-                     "to <code>exitwave report</code>.</p>")
-    parts.append("<table id='war-end-table'><tr><th>scenario</th><th>output</th><th>with war end</th>"
-                 "<th>without war end</th><th>while at war</th></tr>")
-    for row in rows:
-        parts.append(f"<tr><td>{_e(row['scenario'])}</td><td>{_e(row['output'])}</td>"
-                     f"<td class='num'>{_e(row['with'])}</td><td class='num'>{_e(row['without'])}</td>"
-                     f"<td class='num'>{_e(row['at_war'])}</td></tr>")
-    parts.append("</table>")
+        return ""
     summaries = {**given.summaries, **({f"{k} (war end off)": v for k, v in off.summaries.items()} if off else {})}
-    for note in table_notes(["war_end_day"], summaries):
-        parts.append(f"<p class='note'>{_e(note)}</p>")
-    return parts
+    return str(render("war_end.html.j2", rows=rows, off=off is not None,
+                      notes=table_notes(["war_end_day"], summaries)))
