@@ -385,13 +385,13 @@ def sweep_cmd(
     seed: Seed = 1,
     scale: Scale = None,
     days: Days = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="keep run directories here")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="sweep folder: run directories, sweep.csv, runs.csv (resumable: re-run the same command)")] = None,
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
     fmt: Format = "table",
 ) -> None:
-    """A grid over scenario fields by dotted path, each point on the same seeds."""
+    """A grid over scenario fields by dotted path, each point on the same seeds; with --out, re-run to resume."""
     from exitwave.experiments.sweeps import parse_param, sweep
 
     _check_format(fmt)
@@ -405,6 +405,11 @@ def sweep_cmd(
                            workers=workers, dask=dask, scheduler=scheduler, progress=bar.count)
     except InputError as error:
         _fail_input(error)
+    except KeyboardInterrupt:
+        if out_dir is None:
+            raise _interrupted("nothing kept (no --out)", "give --out DIR to make the sweep resumable") from None
+        raise _interrupted(f"every finished run is kept in {out_dir / 'runs'}",
+                           "run the same command again to resume") from None
     frame = result.to_frame()
     fields = [f for f in ("departed", "mobilized", "protected", "force_strength", "deserted", "surrendered")
               if f"{f}.median" in frame]
@@ -420,6 +425,8 @@ def sweep_cmd(
                          for f in fields}, index=point_labels)
     emit(out, fmt, text, frame, index_name="grid point",
          title=f"sweep of {scenario}: {len(result.grid)} points × {n} seeds, median [5–95 %]")
+    if out_dir is not None:
+        (err if fmt in ("csv", "json") else out).print(f"sweep folder: [bold]{out_dir}[/] (sweep.csv, runs.csv, runs/)")
     if result.failures:
         err.print(f"[bold red]{len(result.failures)} runs failed[/]")
         raise typer.Exit(1)
