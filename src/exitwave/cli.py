@@ -432,6 +432,75 @@ def sweep_cmd(
         raise typer.Exit(1)
 
 
+@app.command("explore")
+def explore_cmd(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
+    n: Annotated[int, typer.Option("-n", help="samples: runs, each with its own draw of levers and parameters", min=2)] = 32,
+    seed: Annotated[int, typer.Option(help="seed of the design and of every run", min=0, max=SEED_MAX)] = 1,
+    scale: Scale = None,
+    days: Days = None,
+    lever: Annotated[list[str] | None, typer.Option("--lever", help="a lever to vary (repeatable); default: every lever the scenario can use")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help="an uncertain registry parameter to vary (repeatable); default: every one the claims audit draws")] = None,
+    top: Annotated[int, typer.Option(help="levers and parameters shown per output", min=1)] = 3,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="exploration folder (resumable): tradeoff.png/.svg, runs.parquet/.csv, draws.csv, influence.csv, runs/")] = None,
+    workers: Workers = 1,
+    dask: UseDask = False,
+    scheduler: Scheduler = None,
+    fmt: Format = "table",
+) -> None:
+    """Open exploration: sample policy levers and uncertain parameters together, draw the trade-off between departures, army strength and absorption, and rank what moves each; re-run to resume."""
+    from exitwave.experiments.explore import explore
+
+    _check_format(fmt)
+    out_dir = out_dir or Path("runs") / f"explore-{Path(scenario).stem}"
+    try:
+        with _RunProgress(n, f"explore {scenario}") as bar:
+            result = explore(scenario, n, seed=seed, scale=scale, days=days, levers=lever, parameters=param,
+                             out=out_dir, workers=workers, dask=dask, scheduler=scheduler, progress=bar.outcome)
+    except InputError as error:
+        _fail_input(error)
+    except KeyboardInterrupt:
+        raise _interrupted(f"every finished run is kept in {out_dir / 'runs'}",
+                           "run the same command again to resume") from None
+    import pandas as pd
+
+    from exitwave.outputs import registry
+    from exitwave.tables import emit
+
+    reg = registry()
+    ranked = result.influence()
+
+    def cell(row) -> str:  # noqa: ANN001 - a row of the influence table
+        def signed(x: float) -> str:
+            return f"{x:+.2f}".replace("-", "−")
+
+        band = "" if pd.isna(row["low"]) else f" [{signed(row['low'])} … {signed(row['high'])}]"
+        return f"{row['label']}: {signed(row['rho'])}{band}"
+
+    rows = {}
+    for output in result.outputs:
+        mine = ranked[ranked["output"] == output]
+        cells = {f"#{k + 1}": cell(r) for k, (_, r) in enumerate(mine.head(top).iterrows())}
+        levers = mine[mine["kind"] == "lever"]
+        cells["strongest lever"] = cell(levers.iloc[0]) if len(levers) else "–"
+        rows[f"{reg.label(output)}, {reg.get(output).unit}"] = cells
+    text = pd.DataFrame.from_dict(rows, orient="index").fillna("–")
+    runs = len(result.summaries)
+    note = (f"Spearman rank correlation with each output over {runs} runs, 95 % interval (Fisher z); + : the "
+            f"output rises with the lever or parameter. {len(result.levers)} levers and {len(result.parameters)} "
+            "uncertain parameters vary together, so a lever's correlation is its effect across the uncertainty; "
+            "with many factors and few runs the largest correlations are partly chance (the intervals are not "
+            "adjusted for the number of factors: narrow them with --param or raise -n).")
+    emit(out, fmt, text, ranked, title=f"explore {scenario}: what moves each output most", note=note)
+    (err if fmt in ("csv", "json") else out).print(
+        f"exploration folder: [bold]{out_dir}[/] (tradeoff.png, tradeoff.svg, runs.parquet, runs.csv, draws.csv, "
+        "influence.csv, runs/)")
+    if result.failures:
+        first = next(iter(result.failures.values()))
+        err.print(f"[bold red]{len(result.failures)} runs failed[/]: {escape(first)}")
+        raise typer.Exit(1)
+
+
 @app.command("sensitivity")
 def sensitivity_cmd(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
