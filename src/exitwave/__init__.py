@@ -16,7 +16,8 @@ __all__ = ["load_scenario", "Simulation", "run", "Results", "compare", "ensemble
 
 if TYPE_CHECKING:
     from exitwave.engine import Simulation, run
-    from exitwave.experiments import compare, ensemble, explore, sensitivity, sweep
+    from exitwave.experiments import compare, ensemble, sensitivity, sweep
+    from exitwave.experiments.explore import explore
     from exitwave.results import Results
     from exitwave.scenario.load import load_scenario
 
@@ -29,7 +30,7 @@ _LAZY = {
     "ensemble": "exitwave.experiments",
     "sweep": "exitwave.experiments",
     "sensitivity": "exitwave.experiments",
-    "explore": "exitwave.experiments",
+    "explore": "exitwave.experiments.explore",
 }
 
 
