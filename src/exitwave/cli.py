@@ -462,36 +462,19 @@ def explore_cmd(
     except KeyboardInterrupt:
         raise _interrupted(f"every finished run is kept in {out_dir / 'runs'}",
                            "run the same command again to resume") from None
-    import pandas as pd
-
-    from exitwave.outputs import registry
     from exitwave.tables import emit
 
-    reg = registry()
     ranked = result.influence()
-
-    def cell(row) -> str:  # noqa: ANN001 - a row of the influence table
-        def signed(x: float) -> str:
-            return f"{x:+.2f}".replace("-", "−")
-
-        band = "" if pd.isna(row["low"]) else f" [{signed(row['low'])} … {signed(row['high'])}]"
-        return f"{row['label']}: {signed(row['rho'])}{band}"
-
-    rows = {}
-    for output in result.outputs:
-        mine = ranked[ranked["output"] == output]
-        cells = {f"#{k + 1}": cell(r) for k, (_, r) in enumerate(mine.head(top).iterrows())}
-        levers = mine[mine["kind"] == "lever"]
-        cells["strongest lever"] = cell(levers.iloc[0]) if len(levers) else "–"
-        rows[f"{reg.label(output)}, {reg.get(output).unit}"] = cells
-    text = pd.DataFrame.from_dict(rows, orient="index").fillna("–")
+    text = result.influence_table(top)
     runs = len(result.summaries)
-    note = (f"Spearman rank correlation with each output over {runs} runs, 95 % interval (Fisher z); + : the "
-            f"output rises with the lever or parameter. {len(result.levers)} levers and {len(result.parameters)} "
+    note = (f"Spearman rank correlation with each output over {runs} runs, 95 % interval (Fisher z): the {top} "
+            "levers or parameters that move each output most and its strongest lever; + : the output rises with "
+            f"the lever or parameter. {len(result.levers)} levers and {len(result.parameters)} "
             "uncertain parameters vary together, so a lever's correlation is its effect across the uncertainty; "
             "with many factors and few runs the largest correlations are partly chance (the intervals are not "
             "adjusted for the number of factors: narrow them with --param or raise -n).")
-    emit(out, fmt, text, ranked, title=f"explore {scenario}: what moves each output most", note=note)
+    emit(out, fmt, text, ranked, title=f"explore {scenario}: what moves each output most", note=note,
+         index_name="lever or parameter")
     (err if fmt in ("csv", "json") else out).print(
         f"exploration folder: [bold]{out_dir}[/] (tradeoff.png, tradeoff.svg, runs.parquet, runs.csv, draws.csv, "
         "influence.csv, runs/)")

@@ -125,6 +125,17 @@ def test_influence_ranks_levers_and_parameters_with_intervals(result: Exploratio
         assert row["rho"] == pytest.approx(expected)
     top = result.influence(top=2)
     assert top.groupby("output").size().max() <= 2
+    text = result.influence_table(top=2)  # what the command prints
+    assert list(text.columns) == ["departed (crossed out), people", "soldiers at the front (at end), people",
+                                  "asylum applications, people"]
+    for output, part in table.groupby("output"):
+        expected = [*part["factor"].head(2), part[part["kind"] == "lever"]["factor"].iloc[0]]
+        for name in expected:
+            row = result.factor_label(name) + " (lever)" if name in {lv.name for lv in result.levers} else name
+            assert row in text.index, (output, name)
+    strongest = table.loc[table["rho"].abs().idxmax()]  # the strongest row comes first
+    assert text.index[0] == strongest["label"] + (" (lever)" if strongest["kind"] == "lever" else "")
+    assert all("[" in c and "…" in c for c in text.to_numpy().ravel() if c != "–")
     assert repr(result).startswith("Exploration(russia-2022: 6 of 6 runs, 6 levers × 2 parameters")
     assert len(repr(result)) < 300
 
@@ -210,8 +221,8 @@ def test_explore_command(result: Exploration, folder: Path, tmp_path: Path) -> N
             "--days", "30", *[a for p in PARAMS for a in ("--param", p)], "--out", str(copy)]
     shown = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert shown.returncode == 0, shown.stderr
-    assert "what moves each output most" in shown.stdout and "strongest lever" in shown.stdout
-    assert "asylum applications" in shown.stdout and "Spearman" in shown.stdout
+    assert "what moves each output most" in shown.stdout and "(lever)" in shown.stdout
+    assert "applications," in shown.stdout and "Spearman" in shown.stdout  # the column headers wrap
     assert max(len(line) for line in shown.stdout.splitlines()) <= 80
     assert f"{N} of {N}" in shown.stderr  # plain progress lines when stderr is not a terminal
     as_csv = subprocess.run([*args, "--format", "csv"], env=env, capture_output=True, text=True, timeout=600,

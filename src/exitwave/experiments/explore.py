@@ -268,6 +268,37 @@ class Exploration:
         columns = ["output", "factor", "label", "kind", "rho", "low", "high", "runs", "rank"]
         return pd.DataFrame(rows, columns=columns)
 
+    def influence_table(self, top: int = 3) -> pd.DataFrame:
+        """What moves each output most, as text for people: one row per lever or parameter that is
+        among the ``top`` of an output or is an output's strongest lever (strongest first), one
+        column per output (label and unit), each cell ``ρ [low … high]`` (95 %)."""
+        import pandas as pd
+
+        from exitwave.outputs import registry
+
+        reg = registry()
+        ranked = self.influence()
+        chosen: list[str] = []
+        for output in self.outputs:
+            mine = ranked[ranked["output"] == output]
+            levers = mine[mine["kind"] == "lever"]
+            for name in [*mine["factor"].head(top), *levers["factor"].head(1)]:
+                if name not in chosen:
+                    chosen.append(name)
+        size = ranked.assign(size=ranked["rho"].abs()).groupby("factor")["size"].max()
+        chosen.sort(key=lambda name: -float(size[name]))
+        lever_names = {lever.name for lever in self.levers}
+        rows: dict[str, dict[str, str]] = {}
+        for name in chosen:
+            row = {}
+            for output in self.outputs:
+                found = ranked[(ranked["output"] == output) & (ranked["factor"] == name)]
+                column = f"{reg.label(output)}, {reg.get(output).unit}"
+                row[column] = "–" if found.empty else _rho_text(*found[["rho", "low", "high"]].iloc[0])
+            rows[f"{self.factor_label(name)} (lever)" if name in lever_names else name] = row
+        columns = [f"{reg.label(o)}, {reg.get(o).unit}" for o in self.outputs]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("lever or parameter")
+
     def strongest_lever(self) -> str | None:
         """The lever with the largest mean absolute rank correlation over the outputs."""
         frame = self.influence()
@@ -353,6 +384,14 @@ class Exploration:
                              lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))
             write_atomically(folder / "tradeoff.svg", lambda p: fig.savefig(p, format="svg", bbox_inches="tight"))
         return folder
+
+
+def _rho_text(rho: float, low: float, high: float) -> str:
+    """``+0.62 [+0.40 … +0.78]`` (a true minus sign; no interval where there is none)."""
+    def signed(x: float) -> str:
+        return f"{x:+.2f}".replace("-", "−")
+
+    return signed(rho) + ("" if math.isnan(low) else f" [{signed(low)} … {signed(high)}]")
 
 
 def _tick(value: float, unit: str) -> str:
