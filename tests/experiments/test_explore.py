@@ -210,25 +210,52 @@ def test_bad_input_is_refused_before_any_run(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_explore_command(result: Exploration, folder: Path, tmp_path: Path) -> None:
+def _finished(folder: Path) -> int:
+    runs = folder / "runs"
+    return sum(1 for p in runs.iterdir() if (p / "summary.json").is_file()) if runs.is_dir() else 0
+
+
+def test_explore_command_resumes_after_sigint(result: Exploration, folder: Path, tmp_path: Path) -> None:
     import os
+    import signal
+    import time
 
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env.update(NO_COLOR="1", COLUMNS="80", TERM="dumb")
-    copy = tmp_path / "ex"
-    shutil.copytree(folder, copy)  # the same settings: every run is read back
+    split = tmp_path / "ex"
     args = [sys.executable, "-m", "exitwave", "explore", "russia-2022", "-n", str(N), "--scale", "20000",
-            "--days", "30", *[a for p in PARAMS for a in ("--param", p)], "--out", str(copy)]
+            "--days", "30", *[a for p in PARAMS for a in ("--param", p)], "--out", str(split)]
+    log = (tmp_path / "log.txt").open("w")
+    process = subprocess.Popen(args, env=env, stdout=log, stderr=log, text=True)
+    deadline = time.monotonic() + 600
+    while _finished(split) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=120) == 130
+    log.close()
+    kept = _finished(split)
+    text = (tmp_path / "log.txt").read_text()
+    assert 2 <= kept < N and "interrupted" in text and "resume" in text
+    assert not (split / "runs.csv").exists()  # the tables come when every run is done
+
     shown = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert shown.returncode == 0, shown.stderr
+    assert f"{kept} of {N}" in shown.stderr and f"{N} of {N}" in shown.stderr  # plain lines, not a bar
     assert "what moves each output most" in shown.stdout and "(lever)" in shown.stdout
     assert "applications," in shown.stdout and "Spearman" in shown.stdout  # the column headers wrap
     assert max(len(line) for line in shown.stdout.splitlines()) <= 80
-    assert f"{N} of {N}" in shown.stderr  # plain progress lines when stderr is not a terminal
-    as_csv = subprocess.run([*args, "--format", "csv"], env=env, capture_output=True, text=True, timeout=600,
-                            check=False)
-    assert as_csv.returncode == 0, as_csv.stderr
+    # the interrupted and resumed exploration equals the uninterrupted one
+    for name in ("runs.csv", "influence.csv", "draws.csv"):
+        assert (split / name).read_text() == (folder / name).read_text(), name
+
     from io import StringIO
 
+    from typer.testing import CliRunner
+
+    from exitwave.cli import app
+
+    as_csv = CliRunner().invoke(app, [*args[3:], "--format", "csv"])  # every run read back: in this process
+    assert as_csv.exit_code == 0, as_csv.output
     numbers = pd.read_csv(StringIO(as_csv.stdout))
-    pd.testing.assert_frame_equal(numbers, pd.read_csv(copy / "influence.csv"))
+    pd.testing.assert_frame_equal(numbers, pd.read_csv(split / "influence.csv"))
