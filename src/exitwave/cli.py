@@ -469,8 +469,9 @@ def explore_cmd(
     runs = len(result.summaries)
     note = (f"Spearman rank correlation with each output over {runs} runs, 95 % interval (Fisher z): the {top} "
             "levers or parameters that move each output most and its strongest lever; + : the output rises with "
-            f"the lever or parameter. {len(result.levers)} levers and {len(result.parameters)} "
-            "uncertain parameters vary together, so a lever's correlation is its effect across the uncertainty; "
+            f"the lever or parameter. {len(result.levers)} lever{'' if len(result.levers) == 1 else 's'} and "
+            f"{len(result.parameters)} uncertain parameter{'' if len(result.parameters) == 1 else 's'} vary "
+            "together, so a lever's correlation is its effect across the uncertainty; "
             "with many factors and few runs the largest correlations are partly chance (the intervals are not "
             "adjusted for the number of factors: narrow them with --param or raise -n).")
     emit(out, fmt, text, ranked, title=f"explore {scenario}: what moves each output most", note=note,

@@ -83,7 +83,9 @@ def test_lever_overrides_edit_the_scenario() -> None:
     assert off.countermeasures.exit_closure is None  # off: no closure, even where the scenario had one
     assert len(off.policies) == len(load_scenario("asylum-coalition-exits-closed").policies)  # entry as it was
     # a scenario without EU or NATO in its world, and no front, has fewer levers
-    assert [lever.name for lever in levers_for("gdr-1989")] == ["exit_closure"]
+    gdr = levers_for("gdr-1989")
+    assert [lever.name for lever in gdr] == ["exit_closure"]
+    assert gdr[0].label == "exits closed 14 days after the start"  # no call-up: from the scenario's start
     with pytest.raises(InputError, match="expected one of"):
         levers_for("russia-2022", ["no_such_lever"])
 

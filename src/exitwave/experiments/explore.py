@@ -40,7 +40,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +159,11 @@ def levers_for(scenario: str, names: Sequence[str] | None = None) -> list[Lever]
     from exitwave.experiments.audit import resolved_fields
 
     fields = resolved_fields(scenario)
-    known = {lever.name: lever for lever in (*_POLICY_LEVERS, *_registry_levers(fields))}
+    policy_levers = list(_POLICY_LEVERS)
+    if not _get(fields, "mobilization.waves"):  # no call-up: the policy levers act from the start
+        policy_levers = [replace(lever, label=lever.label.replace("the call-up", "the start"))
+                         for lever in policy_levers]
+    known = {lever.name: lever for lever in (*policy_levers, *_registry_levers(fields))}
     if names is not None:
         unknown = [n for n in names if n not in known]
         if unknown:
