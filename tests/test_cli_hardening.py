@@ -162,6 +162,7 @@ OUT_IS_A_FILE = {
     "sweep": ["sweep", "russia-2022", "--param", "behaviour.patience_days=3,4", "-n", "1", *RUN_ARGS,
               "--out", "taken"],
     "sensitivity": ["sensitivity", "russia-2022", "-n", "1", *RUN_ARGS, "--out", "taken/indices.csv"],
+    "explore": ["explore", "russia-2022", "-n", "2", "--param", "behaviour.threat_weight", *RUN_ARGS, "--out", "taken"],
     "calibrate": ["calibrate", "russia-2022", "--out", "taken/calibration"],
     "report": ["report", "RUN", "--out", "taken/report.html"],
 }

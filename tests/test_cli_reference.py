@@ -14,7 +14,7 @@ def test_the_committed_cli_reference_matches_the_cli() -> None:
 
 def test_every_command_and_option_is_documented() -> None:
     text = markdown()
-    for command in ("run", "validate", "scenarios", "compare", "ensemble", "sweep", "sensitivity",
+    for command in ("run", "validate", "scenarios", "compare", "ensemble", "sweep", "explore", "sensitivity",
                     "calibrate", "report", "diff", "baseline check", "baseline update"):
         assert f"## `exitwave {command}`" in text
     assert "| `--scale` |" in text and "| `-n` | `8` |" in text

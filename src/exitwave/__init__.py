@@ -2,7 +2,7 @@
 
 Public API (kept small): :func:`load_scenario`, :class:`Simulation`, :func:`run`,
 :class:`Results`, and the experiments :func:`compare`, :func:`ensemble`, :func:`sweep`,
-:func:`sensitivity`. Heavy dependencies (pandas, numba kernels, plotting) load
+:func:`sensitivity`, :func:`explore`. Heavy dependencies (pandas, numba kernels, plotting) load
 lazily, so ``import exitwave`` stays fast.
 """
 
@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = ["load_scenario", "Simulation", "run", "Results", "compare", "ensemble", "sweep",
-           "sensitivity", "__version__"]
+           "sensitivity", "explore", "__version__"]
 
 if TYPE_CHECKING:
     from exitwave.engine import Simulation, run
     from exitwave.experiments import compare, ensemble, sensitivity, sweep
+    from exitwave.experiments.explore import explore
     from exitwave.results import Results
     from exitwave.scenario.load import load_scenario
 
@@ -29,6 +30,7 @@ _LAZY = {
     "ensemble": "exitwave.experiments",
     "sweep": "exitwave.experiments",
     "sensitivity": "exitwave.experiments",
+    "explore": "exitwave.experiments.explore",
 }
 
 

@@ -419,13 +419,13 @@ def sweep_cmd(
     seed: Seed = 1,
     scale: Scale = None,
     days: Days = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="keep run directories here")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="sweep folder: run directories, sweep.csv, runs.csv (resumable: re-run the same command)")] = None,
     workers: Workers = 1,
     dask: UseDask = False,
     scheduler: Scheduler = None,
     fmt: Format = "table",
 ) -> None:
-    """A grid over scenario fields by dotted path, each point on the same seeds."""
+    """A grid over scenario fields by dotted path, each point on the same seeds; with --out, re-run to resume."""
     from exitwave.experiments.sweeps import parse_param, sweep
 
     _check_format(fmt)
@@ -439,6 +439,11 @@ def sweep_cmd(
                            workers=workers, dask=dask, scheduler=scheduler, progress=bar.count)
     except InputError as error:
         _fail_input(error)
+    except KeyboardInterrupt:
+        if out_dir is None:
+            raise _interrupted("nothing kept (no --out)", "give --out DIR to make the sweep resumable") from None
+        raise _interrupted(f"every finished run is kept in {out_dir / 'runs'}",
+                           "run the same command again to resume") from None
     frame = result.to_frame()
     fields = [f for f in ("departed", "mobilized", "protected", "force_strength", "deserted", "surrendered")
               if f"{f}.median" in frame]
@@ -454,8 +459,63 @@ def sweep_cmd(
                          for f in fields}, index=point_labels)
     emit(out, fmt, text, frame, index_name="grid point",
          title=f"sweep of {scenario}: {len(result.grid)} points × {n} seeds, median [5–95 %]")
+    if out_dir is not None:
+        (err if fmt in ("csv", "json") else out).print(f"sweep folder: [bold]{out_dir}[/] (sweep.csv, runs.csv, runs/)")
     if result.failures:
         err.print(f"[bold red]{len(result.failures)} runs failed[/]")
+        raise typer.Exit(1)
+
+
+@app.command("explore")
+def explore_cmd(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")],
+    n: Annotated[int, typer.Option("-n", help="samples: runs, each with its own draw of levers and parameters", min=2)] = 32,
+    seed: Annotated[int, typer.Option(help="seed of the design and of every run", min=0, max=SEED_MAX)] = 1,
+    scale: Scale = None,
+    days: Days = None,
+    lever: Annotated[list[str] | None, typer.Option("--lever", help="a lever to vary (repeatable); default: every lever the scenario can use")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help="an uncertain registry parameter to vary (repeatable); default: every one the claims audit draws")] = None,
+    top: Annotated[int, typer.Option(help="levers and parameters shown per output", min=1)] = 3,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="exploration folder (resumable): tradeoff.png/.svg, runs.parquet/.csv, draws.csv, influence.csv, runs/")] = None,
+    workers: Workers = 1,
+    dask: UseDask = False,
+    scheduler: Scheduler = None,
+    fmt: Format = "table",
+) -> None:
+    """Open exploration: sample policy levers and uncertain parameters together, draw the trade-off between departures, army strength and absorption, and rank what moves each; re-run to resume."""
+    from exitwave.experiments.explore import explore
+
+    _check_format(fmt)
+    out_dir = out_dir or Path("runs") / f"explore-{Path(scenario).stem}"
+    try:
+        with _RunProgress(n, f"explore {scenario}") as bar:
+            result = explore(scenario, n, seed=seed, scale=scale, days=days, levers=lever, parameters=param,
+                             out=out_dir, workers=workers, dask=dask, scheduler=scheduler, progress=bar.outcome)
+    except InputError as error:
+        _fail_input(error)
+    except KeyboardInterrupt:
+        raise _interrupted(f"every finished run is kept in {out_dir / 'runs'}",
+                           "run the same command again to resume") from None
+    from exitwave.tables import emit
+
+    ranked = result.influence()
+    text = result.influence_table(top)
+    runs = len(result.summaries)
+    note = (f"Spearman rank correlation with each output over {runs} runs, 95 % interval (Fisher z): the {top} "
+            "levers or parameters that move each output most and its strongest lever; + : the output rises with "
+            f"the lever or parameter. {len(result.levers)} lever{'' if len(result.levers) == 1 else 's'} and "
+            f"{len(result.parameters)} uncertain parameter{'' if len(result.parameters) == 1 else 's'} vary "
+            "together, so a lever's correlation is its effect across the uncertainty; "
+            "with many factors and few runs the largest correlations are partly chance (the intervals are not "
+            "adjusted for the number of factors: narrow them with --param or raise -n).")
+    emit(out, fmt, text, ranked, title=f"explore {scenario}: what moves each output most", note=note,
+         index_name="lever or parameter")
+    (err if fmt in ("csv", "json") else out).print(
+        f"exploration folder: [bold]{out_dir}[/] (tradeoff.png, tradeoff.svg, runs.parquet, runs.csv, draws.csv, "
+        "influence.csv, runs/)")
+    if result.failures:
+        first = next(iter(result.failures.values()))
+        err.print(f"[bold red]{len(result.failures)} runs failed[/]: {escape(first)}")
         raise typer.Exit(1)
 
 

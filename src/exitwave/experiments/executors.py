@@ -189,6 +189,18 @@ def check_or_write_manifest(path: Path, manifest: dict[str, Any], what: str) -> 
     os.replace(temp, path)
 
 
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` through ``write(temporary path)`` and an atomic rename: a reader (or a
+    resumed experiment) sees the old file or the whole new one, never half of it."""
+    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(temp)
+        os.replace(temp, path)
+    finally:
+        if temp.exists():
+            temp.unlink()
+
+
 def remove_stale_temporaries(folder: Path) -> int:
     """Remove temporary folders left by runs that were killed mid-write (not ours: other pids)."""
     import shutil

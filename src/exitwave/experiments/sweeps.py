@@ -2,6 +2,14 @@
 
 ``--param behaviour.patience_days=2,4,8 --param front.captor_credibility=0.3,0.9`` runs the six
 combinations, each on the same seeds (common random numbers across points).
+
+With ``out`` a sweep is resumable: every run is written as ``runs/point-<i>-seed-<s>/`` as it
+finishes, and a later sweep with the same settings into the same folder reads the finished runs
+back and runs only the rest (after Ctrl-C, say). A run depends only on its grid point and seed, so
+a resumed sweep equals an uninterrupted one. The settings are stored as ``sweep.json``; a sweep
+with other settings into that folder is refused, never mixed in. When the runs are done the folder
+also holds ``sweep.csv`` (one row per grid point, median [5–95 %]) and ``runs.csv`` (the tidy
+table, :mod:`exitwave.experiments.tidy`), each written atomically.
 """
 
 from __future__ import annotations
@@ -16,7 +24,15 @@ import numpy as np
 
 from exitwave.errors import InputError
 from exitwave.experiments.ensembles import band_table, flatten_summary
-from exitwave.experiments.executors import RunSpec, make_executor
+from exitwave.experiments.executors import (
+    RunOutcome,
+    RunSpec,
+    check_or_write_manifest,
+    finished_runs,
+    make_executor,
+    remove_stale_temporaries,
+    write_atomically,
+)
 from exitwave.scenario.load import load_scenario
 
 if TYPE_CHECKING:
@@ -54,6 +70,7 @@ class Sweep:
     summaries: dict[tuple[int, int], dict[str, Any]]  # (point, seed) -> summary
     failures: dict[tuple[int, int], str]
     seeds: list[int]
+    out: Path | None = None
 
     def __repr__(self) -> str:
         names = ", ".join(self.grid[0]) if self.grid else "nothing"
@@ -102,12 +119,25 @@ class Sweep:
         ax.set_ylabel(field)
         return ax
 
+    def write_tables(self) -> None:
+        """``sweep.csv`` (one row per grid point) and ``runs.csv`` (the tidy table) in ``out``,
+        each written atomically (a reader never sees half a file)."""
+        assert self.out is not None
+        frame, tidy = self.to_frame(), self.to_tidy()
+        write_atomically(self.out / "sweep.csv", lambda p: frame.to_csv(p, index=False))
+        write_atomically(self.out / "runs.csv", lambda p: tidy.to_csv(p, index=False))
+
+
+def _label(point: int, seed: int) -> str:
+    return f"point-{point}-seed-{seed}"
+
 
 def _sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int = 1,
           scale: float | None = None, days: int | None = None, out: str | Path | None = None,
           workers: int = 1, scheduler: str | None = None, dask: bool = False,
           progress: Callable[[int, int], None] | None = None) -> Sweep:
     from exitwave.engine import check_runs
+    from exitwave.results import read_summary
 
     names = list(params)
     grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*params.values())]
@@ -117,37 +147,61 @@ def _sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *, seed: int
             check_runs(scenario, seeds=seeds, scale=scale, days=days, overrides=point)
         else:
             load_scenario(scenario, overrides=point)
-    if out is not None:
-        from exitwave.results import ensure_folder
-
-        ensure_folder(Path(out))  # a file or a read-only folder is refused before any run
-    specs = [RunSpec(scenario=scenario, seed=s, label=f"point-{i}-seed-{s}", scale=scale, days=days,
-                     overrides=tuple(point.items()),
-                     run_dir=str(Path(out) / "runs") if out is not None else None)
-             for i, point in enumerate(grid) for s in seeds]
+    out_path = Path(out) if out is not None else None
     summaries: dict[tuple[int, int], dict[str, Any]] = {}
+    if out_path is not None:
+        # resume safety: a folder made with other settings is refused before any run (a file or a
+        # read-only folder too)
+        settings = {"scenario": str(scenario), "params": {k: list(v) for k, v in params.items()},
+                    "first_seed": seed, "n": n, "scale": scale, "days": days}
+        check_or_write_manifest(out_path / "sweep.json", settings, "a sweep")
+        remove_stale_temporaries(out_path / "runs")
+        done = finished_runs(out_path / "runs")
+        for i in range(len(grid)):
+            for s in seeds:
+                if _label(i, s) in done:
+                    summaries[(i, s)] = read_summary(out_path / "runs" / _label(i, s) / "summary.json")
+    specs = [RunSpec(scenario=scenario, seed=s, label=_label(i, s), scale=scale, days=days,
+                     overrides=tuple(point.items()),
+                     run_dir=str(out_path / "runs") if out_path is not None else None)
+             for i, point in enumerate(grid) for s in seeds if (i, s) not in summaries]
+    total = len(grid) * len(seeds)
+    finished = len(summaries)
+    if progress is not None and finished:
+        progress(finished, total)
     failures: dict[tuple[int, int], str] = {}
-    executor = make_executor(workers=workers, scheduler=scheduler, dask=dask)
+    executor = make_executor(workers=workers, scheduler=scheduler, dask=dask) if specs else None
     try:
-        for k, outcome in enumerate(executor.run(specs), start=1):
-            index = int(outcome.spec.label.split("-")[1])
-            key = (index, outcome.spec.seed)
-            if outcome.ok and outcome.summary is not None:
-                summaries[key] = outcome.summary
-            else:
-                failures[key] = outcome.error or "failed"
+        for outcome in executor.run(specs) if executor is not None else []:
+            _collect(outcome, summaries, failures)
+            finished += 1
             if progress is not None:
-                progress(k, len(specs))
+                progress(finished, total)
     finally:
-        executor.close()
-    return Sweep(grid=grid, summaries=summaries, failures=failures, seeds=seeds)
+        if executor is not None:
+            executor.close()
+    result = Sweep(grid=grid, summaries=dict(sorted(summaries.items())), failures=failures, seeds=seeds,
+                   out=out_path)
+    if out_path is not None and result.summaries:
+        result.write_tables()
+    return result
+
+
+def _collect(outcome: RunOutcome, summaries: dict[tuple[int, int], dict[str, Any]],
+             failures: dict[tuple[int, int], str]) -> None:
+    index = int(outcome.spec.label.split("-")[1])
+    key = (index, outcome.spec.seed)
+    if outcome.ok and outcome.summary is not None:
+        summaries[key] = outcome.summary
+    else:
+        failures[key] = outcome.error or "failed"
 
 
 def sweep(scenario: str, params: dict[str, list[Any]], n: int = 3, *,
           progress: Callable[[int, int], None] | bool | None = None, **options: Any) -> Sweep:
     """Run every point of the grid ``params`` (dotted path → values) on seeds ``seed …
-    seed+n−1``. Options: ``seed``, ``scale``, ``days``, ``out``, ``workers``, ``scheduler``,
-    ``dask``. ``progress``: a callable told ``(done, total)``, ``False`` for silence, or by
+    seed+n−1``. Options: ``seed``, ``scale``, ``days``, ``out`` (a folder: the sweep is then
+    resumable, see the module's docstring), ``workers``, ``scheduler``, ``dask``. ``progress``: a callable told ``(done, total)``, ``False`` for silence, or by
     default a progress bar on stderr (plain lines when stderr is not a terminal)."""
     from exitwave.progress import runs_bar
 
