@@ -48,9 +48,10 @@ from exitwave.dashboard.proposal import (
 from exitwave.errors import InputError, RunError
 
 _UNCHANGED = "(unchanged)"
+# Scenarios in one comparison at most (each keeps its own colour in the charts); the size limit
+# (exitwave.dashboard.limits.refusal) still bounds the work of every request. (A comment, not a
+# docstring: Streamlit would draw a bare string of this script on the page.)
 MAX_SCENARIOS = 6
-"""Scenarios in one comparison at most (each keeps its own colour in the charts); the size limit
-(:func:`exitwave.dashboard.limits.refusal`) still bounds the work of every request."""
 _CLOSURE = {"keep": "as in the scenario", "close": "exits closed from a date", "none": "no exit closure"}
 
 

@@ -14,6 +14,7 @@ Vega-Lite with its frontend, so the charts need no network. Data are plain table
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -160,11 +161,14 @@ def panel_chart(panel: Panel, names: list[str]) -> alt.LayerChart | alt.FacetCha
         domain.append(OBSERVED)
         palette.append("#000000")
     colour = alt.Color("scenario:N", title=None, scale=alt.Scale(domain=domain, range=palette),
-                       legend=alt.Legend(orient="bottom", labelLimit=320))
+                       legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=420, symbolOpacity=1))
     base = alt.Chart(panel.data).encode(x=alt.X("date:T", title=None))
     fmt = _axis_format(panel.unit)
+    # a series that is 0 throughout gets an axis from 0 to 1, not a degenerate one labelled NaN
+    flat = bool(np.nanmax(np.abs(panel.data[["p5", "median", "p95"]].to_numpy(dtype=float)), initial=0.0) == 0.0)
+    scale = alt.Scale(domain=[0, 1]) if flat else alt.Scale()
     band = base.mark_area(opacity=0.18).encode(
-        y=alt.Y("p5:Q", title=panel.unit, axis=alt.Axis(format=fmt)), y2="p95:Q", color=colour,
+        y=alt.Y("p5:Q", title=panel.unit, axis=alt.Axis(format=fmt), scale=scale), y2="p95:Q", color=colour,
         tooltip=[alt.Tooltip("scenario:N"), alt.Tooltip("date:T"), alt.Tooltip("p5:Q", title="5 %", format=",.0f"),
                  alt.Tooltip("p95:Q", title="95 %", format=",.0f")])
     line = base.mark_line().encode(
@@ -178,7 +182,8 @@ def panel_chart(panel: Panel, names: list[str]) -> alt.LayerChart | alt.FacetCha
         layers.append(alt.Chart(panel.observed).mark_point(filled=True, size=60).encode(
             x="date:T", y="observed:Q", color=colour,
             tooltip=[alt.Tooltip("date:T"), alt.Tooltip("observed:Q", title="observed", format=",.0f")]))
-    return alt.layer(*layers).properties(title=panel.title, height=260)
+    # the height holds the legend too (Streamlit fits the whole chart into it): 220 px of plot
+    return alt.layer(*layers).properties(title=panel.title, height=260 + 22 * len(domain))
 
 
 def difference_frame(comparison: Comparison, name: str) -> pd.DataFrame:
@@ -230,7 +235,7 @@ def difference_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart | alt.Fa
         x2="p95 %:Q")
     points = base.mark_point(filled=True, size=70).encode(x="median %:Q")
     zero = alt.Chart().mark_rule(color="black").encode(x=alt.datum(0))
-    return alt.layer(bars, points, zero).properties(title=title, height=max(120, 26 * len(shown)))
+    return alt.layer(bars, points, zero).properties(title=title, height=alt.Step(24))
 
 
 def flow_frame(groups: dict[str, list[Any]], world: Any) -> pd.DataFrame:
@@ -253,14 +258,15 @@ def flow_frame(groups: dict[str, list[Any]], world: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "crossing", "destination", "lon", "lat", "people"])
 
 
-def _outlines() -> alt.InlineData:
-    """The bundled outlines as inline GeoJSON text (one string: no copying of nested features)."""
-    import altair as alt
+OUTLINES = "exitwave-outlines"
+"""Name of the map's dataset: the bundled country outlines, GeoJSON features, stored once at the
+top of the chart (Streamlit passes named GeoJSON through to Vega-Lite as it is)."""
 
+
+def _outlines() -> list[dict[str, Any]]:
     from exitwave.report.boundaries import BOUNDARIES
 
-    return alt.InlineData(values=BOUNDARIES.read_text(encoding="utf-8"),
-                          format=alt.DataFormat(type="json", property="features"))
+    return list(json.loads(BOUNDARIES.read_text(encoding="utf-8"))["features"])
 
 
 def flow_chart(frame: pd.DataFrame, names: list[str]) -> alt.VConcatChart:
@@ -272,9 +278,10 @@ def flow_chart(frame: pd.DataFrame, names: list[str]) -> alt.VConcatChart:
     from exitwave.outputs import format_value
     from exitwave.report.figures import LAND, MAP_CENTRE, ORIGIN, SEA
 
-    land = alt.Chart(_outlines()).mark_geoshape(stroke="#8d96a6", strokeWidth=0.4).encode(
-        color=alt.condition(alt.datum["properties.iso2"] == "RU", alt.value(ORIGIN), alt.value(LAND)),
+    land = alt.Chart(alt.NamedData(name=OUTLINES)).mark_geoshape(stroke="#8d96a6", strokeWidth=0.4).encode(
+        color=alt.condition("datum.properties.iso2 == 'RU'", alt.value(ORIGIN), alt.value(LAND)),
         tooltip=[alt.Tooltip("properties.name:N", title="country")])
+    sea = alt.Chart(alt.SphereGenerator(sphere=True)).mark_geoshape(fill=SEA, stroke=None)
     peak = max(float(frame["people"].max()), 1.0) if len(frame) else 1.0
     maps = []
     for name in names:
@@ -286,7 +293,7 @@ def flow_chart(frame: pd.DataFrame, names: list[str]) -> alt.VConcatChart:
                           range=[4, 900]), legend=alt.Legend(orient="bottom", format="~s")),
             tooltip=[alt.Tooltip("crossing:N"), alt.Tooltip("destination:N"),
                      alt.Tooltip("people:Q", title="people crossed (median)", format=",.0f")])
-        maps.append(alt.layer(land, circles).project(
+        maps.append(alt.layer(sea, land, circles).project(
             type="azimuthalEqualArea", rotate=[-MAP_CENTRE[0], -MAP_CENTRE[1], 0], scale=700, translate=[380, 250]).properties(
             title=f"{name}: {format_value(total)} people crossed (median over seeds)", width=760, height=500))
-    return alt.vconcat(*maps).configure_view(fill=SEA, stroke=None)
+    return alt.vconcat(*maps, datasets={OUTLINES: _outlines()}).configure_view(stroke=None)
