@@ -266,8 +266,7 @@ def _render_result(paths: ProjectPaths) -> None:
     if daily:
         st.subheader("Daily series")
         st.caption("Median and 5–95 % band over seeds, one colour per scenario, the baseline dashed; black points: "
-                   "the 2022 observations of the bundled calibration. Hover for values; drag or scroll to pan and zoom "
-                   "with the chart's menu.")
+                   "the 2022 observations of the bundled calibration. Hover for values.")
         with st.container(key="daily"):
             for start in range(0, len(daily), 2):
                 for column, chart in zip(st.columns(2), daily[start:start + 2], strict=False):
