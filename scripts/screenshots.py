@@ -27,7 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def dashboard_png(out: Path, scale: float, seeds: int, playwright: object, workdir: Path) -> None:
-    """Run asylum-coalition against russia-2022 in the dashboard and photograph the page."""
+    """Run asylum-coalition and asylum-coalition-exits-closed against russia-2022 in the dashboard
+    and photograph the top of the result: the plain-language summary, the headline table and the
+    charts of the paired differences."""
     project = workdir / "project"
     project.mkdir()
     with browser.serve(project) as url:
@@ -38,11 +40,13 @@ def dashboard_png(out: Path, scale: float, seeds: int, playwright: object, workd
             page.get_by_role("button", name="Run comparison").wait_for(timeout=120_000)
             browser.choose(page, "Baseline (status quo)", "russia-2022")
             browser.choose(page, "Proposal", "asylum-coalition")
+            browser.choose_many(page, "Also compare", ["asylum-coalition-exits-closed"])
             browser.set_number(page, "Men per agent (scale)", scale)
             browser.set_number(page, "Seeds per scenario", seeds)
             browser.run_comparison(page, timeout_ms=600_000)
-            page.set_viewport_size({"width": 1400, "height": 2700})
-            page.wait_for_timeout(1000)
+            page.set_viewport_size({"width": 1400, "height": 3000})
+            page.locator(".st-key-differences svg").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(2000)
             page.screenshot(path=str(out))
         finally:
             chromium.close()
@@ -69,13 +73,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "img", help="folder for the PNGs")
     parser.add_argument("--scale", type=float, default=1000.0, help="men per agent")
     parser.add_argument("--seeds", type=int, default=4, help="seeds per scenario")
+    parser.add_argument("--only", choices=("dashboard", "claims"), help="make only this picture")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="exitwave-shots-") as tmp, sync_playwright() as playwright:
-        dashboard_png(args.out / "dashboard.png", args.scale, args.seeds, playwright, Path(tmp))
-        print(f"written: {args.out / 'dashboard.png'}")
-        claims_png(args.out / "claims-table.png", args.scale, args.seeds, playwright, Path(tmp))
-        print(f"written: {args.out / 'claims-table.png'}")
+        if args.only in (None, "dashboard"):
+            dashboard_png(args.out / "dashboard.png", args.scale, args.seeds, playwright, Path(tmp))
+            print(f"written: {args.out / 'dashboard.png'}")
+        if args.only in (None, "claims"):
+            claims_png(args.out / "claims-table.png", args.scale, args.seeds, playwright, Path(tmp))
+            print(f"written: {args.out / 'claims-table.png'}")
 
 
 if __name__ == "__main__":

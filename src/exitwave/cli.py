@@ -782,7 +782,7 @@ def dashboard_cmd(
     if not 0 < port < 65536:
         err.print(f"[bold red]error:[/] --port: expected 1–65535, got {port}")
         raise typer.Exit(2)
-    app_file = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    app_file = Path(__file__).resolve().parent / "dashboard" / "server.py"  # the app behind the Host check
     command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.headless", "true",
                "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--", "--project", str(Path.cwd()),

@@ -104,3 +104,17 @@ def test_the_time_refusal_suggests_sizes_that_pass():
 def test_a_larger_agent_day_limit_raises_the_time_ceiling():
     assert time_ceiling() == DEFAULT_MAX_SECONDS
     assert time_ceiling(10**12) == pytest.approx(2 * 10**12 * AGENT_DAY_SECONDS)
+
+
+def test_every_compared_scenario_counts_toward_the_limit():
+    """The dashboard compares up to six scenarios: a request that fits with two is refused with
+    six, and the seeds it suggests bring the six back under the limit."""
+    two = Request(men=MEN, scale=2000, days=109, seeds=8, scenarios=2)
+    six = Request(men=MEN, scale=2000, days=109, seeds=8, scenarios=6)
+    assert six.runs == 3 * two.runs and six.work == 3 * two.work
+    limit = two.work
+    assert refusal(two, limit) is None
+    message = refusal(six, limit)
+    assert message is not None and "48 runs (8 seeds × 6 scenarios)" in message
+    seeds = int(re.search(r"at most (\d+) seeds", message).group(1))
+    assert refusal(Request(men=MEN, scale=2000, days=109, seeds=seeds, scenarios=6), limit) is None

@@ -13,8 +13,8 @@ import pytest
 
 from exitwave.dashboard.proposal import Edits, build_overrides, prepare
 from exitwave.dashboard.runner import (
+    charts,
     claims_table,
-    figures,
     headline_notes,
     headline_table,
     new_folder,
@@ -62,7 +62,7 @@ def test_exitwave_report_reads_the_folder(saved):
     assert (folder / "report.html").is_file()
 
 
-def test_tables_and_figures_for_the_page(saved):
+def test_tables_and_charts_for_the_page(saved):
     _, comparison, _, _ = saved
     headline = headline_table(comparison)
     assert list(headline.columns) == ["russia-2022", "asylum-coalition-edited", "Δ asylum-coalition-edited"]
@@ -71,9 +71,9 @@ def test_tables_and_figures_for_the_page(saved):
     claims = claims_table(audit(comparison))
     assert len(claims) >= 3 and list(claims.columns)[-1] == "verdict"
     assert claims["verdict"].str.len().gt(0).all()
-    pictures = figures(comparison)
-    assert len(pictures) >= 2  # daily band panels and the flow map
-    assert all(f.png.startswith(b"\x89PNG") for f in pictures)
+    made = charts(comparison)  # interactive charts, no pictures: differences, daily bands, the flow map
+    assert {c.kind for c in made} == {"difference", "daily", "map"}
+    assert all(c.chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite/") for c in made)
 
 
 def test_the_headline_table_names_the_war_end_rule_and_its_source(saved):

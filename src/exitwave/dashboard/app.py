@@ -1,9 +1,12 @@
-"""The Streamlit app behind ``exitwave dashboard`` (run it through that command).
+"""The Streamlit app behind ``exitwave dashboard`` (run it through that command; its server,
+:mod:`exitwave.dashboard.server`, refuses foreign ``Host`` headers before this script runs).
 
-Pick a baseline and a proposal, edit the proposal (destination policies, transit screening,
-the exit closure, any field by dotted path), choose the size of the comparison, run it, and read
-the headline table with paired differences, the daily bands, the flow map and the claims audit.
-Each comparison is saved under ``runs/dashboard/<timestamp>`` for ``exitwave report``.
+Pick a baseline, a proposal and any further scenarios, edit the proposal (destination policies,
+transit screening, the exit closure, any field by dotted path), choose the size of the
+comparison, run it, and read the plain-language summary, the headline table with paired
+differences, the claims audit and the interactive charts (differences, daily bands with the 2022
+observations, the flow map). Each comparison is saved under ``runs/dashboard/<timestamp>`` for
+``exitwave report``.
 
 Script arguments (after ``--`` on the ``streamlit run`` line): ``--project DIR`` (the project
 folder; default the working directory) and ``--max-agent-days N`` (the size limit).
@@ -45,6 +48,10 @@ from exitwave.dashboard.proposal import (
 from exitwave.errors import InputError, RunError
 
 _UNCHANGED = "(unchanged)"
+# Scenarios in one comparison at most (each keeps its own colour in the charts); the size limit
+# (exitwave.dashboard.limits.refusal) still bounds the work of every request. (A comment, not a
+# docstring: Streamlit would draw a bare string of this script on the page.)
+MAX_SCENARIOS = 6
 _CLOSURE = {"keep": "as in the scenario", "close": "exits closed from a date", "none": "no exit closure"}
 
 
@@ -100,7 +107,13 @@ def _saved_comparisons(paths: ProjectPaths) -> list[str]:
 
 def _show_result_of(folder: Path, paths: ProjectPaths) -> None:
     """Load a saved comparison into the session (tables and figures rendered once)."""
-    from exitwave.dashboard.runner import claims_table, figures, headline_notes, headline_table
+    from exitwave.dashboard.runner import (
+        charts,
+        claims_table,
+        headline_notes,
+        headline_table,
+        plain_summaries,
+    )
     from exitwave.experiments.comparison import Comparison
     from exitwave.report.claims import audit, follow_edit
 
@@ -110,17 +123,21 @@ def _show_result_of(folder: Path, paths: ProjectPaths) -> None:
         "folder": str(folder), "names": comparison.names, "seeds": len(comparison.seeds),
         "headline": headline_table(comparison), "notes": headline_notes(folder, comparison),
         "claims": claims_table(follow_edit(comparison, audit(comparison))),
-        "figures": figures(comparison), "report": None,
+        "summaries": plain_summaries(comparison), "charts": charts(comparison), "report": None,
     }
 
 
-def _sidebar(paths: ProjectPaths, choices: dict[str, str]) -> tuple[str, str]:
+def _sidebar(paths: ProjectPaths, choices: dict[str, str]) -> tuple[str, str, list[str]]:
     labels = list(choices)
     st.header("Scenarios")
     baseline = st.selectbox("Baseline (status quo)", labels, key="baseline",
                             index=labels.index("russia-2022") if "russia-2022" in labels else 0)
     proposal = st.selectbox("Proposal", labels, key="proposal",
                             index=labels.index("asylum-coalition") if "asylum-coalition" in labels else 0)
+    # every label stays an option (a choice never disappears under the user); the baseline and
+    # the proposal are dropped from it below
+    extra = st.multiselect(f"Also compare (up to {MAX_SCENARIOS - 2} more, as they are)", labels, key="extra",
+                           max_selections=MAX_SCENARIOS - 2)
     st.text_input("Add a scenario file (a path inside scenarios/, examples/scenarios/ or runs/)",
                   key="added_path", on_change=_add_scenario_file, args=(paths,))
     if "path_error" in st.session_state:
@@ -135,7 +152,8 @@ def _sidebar(paths: ProjectPaths, choices: dict[str, str]) -> tuple[str, str]:
                 _show_result_of(folder, paths)
             except (InputError, OSError, ValueError) as err:
                 st.error(plain(f"Cannot open {chosen}: {err}"))
-    return baseline, proposal
+    return baseline, proposal, [label for label in dict.fromkeys(extra)
+                                if label in choices and label not in (baseline, proposal)]
 
 
 def _destination_rules(key: str, sim: Any) -> list[DestinationRule]:
@@ -215,6 +233,13 @@ def _render_result(paths: ProjectPaths) -> None:
     folder = Path(result["folder"])
     shown = folder.relative_to(paths.root) if folder.is_relative_to(paths.root) else folder
     st.header("Comparison")
+    # words first: the report's plain-language summary of each scenario against the baseline
+    with st.container(key="plain-summary"):
+        for _, paragraph in result.get("summaries", []):
+            st.markdown(f"**In plain words.** {plain(paragraph)}")
+        if result.get("summaries"):
+            st.caption("Judged as the report judges an audit, here over the seeds only: the parameters are the "
+                       "scenarios' own values. `exitwave audit` adds their uncertainty.")
     st.markdown(f"**{plain(' vs '.join(result['names']))}**, {result['seeds']} seeds each on common random "
                 f"numbers — saved in {plain(shown)}")
     st.code(f"exitwave report {shown}", language="bash")
@@ -224,7 +249,11 @@ def _render_result(paths: ProjectPaths) -> None:
     with st.container(key="headline"):
         st.table(result["headline"])
     for note in result.get("notes", []):  # the war-end rule and its source, under the war-end row
-        st.caption(note)
+        st.caption(plain(note))
+    charts = result.get("charts", [])
+    with st.container(key="differences"):
+        for chart in (c for c in charts if c.kind == "difference"):
+            st.altair_chart(chart.chart, width="stretch", alt=f"Paired differences: {chart.caption}")
     st.subheader("Claims audit")
     st.caption("Supported: the band of the paired difference lies on the claimed side of zero; "
                "contradicted: on the other side; undetermined: it straddles zero at this ensemble size.")
@@ -233,15 +262,29 @@ def _render_result(paths: ProjectPaths) -> None:
             st.caption("No claim concerns this edit (or the two scenarios are the same): nothing to audit.")
         else:
             st.table(result["claims"].style.map(_verdict_colour, subset=["verdict"]))
-    for figure in result["figures"]:
-        st.image(figure.png, caption=figure.caption)
+    daily = [c for c in charts if c.kind == "daily"]
+    if daily:
+        st.subheader("Daily series")
+        st.caption("Median and 5–95 % band over seeds, one colour per scenario, the baseline dashed; black points: "
+                   "the 2022 observations of the bundled calibration. Hover for values.")
+        with st.container(key="daily"):
+            for start in range(0, len(daily), 2):
+                for column, chart in zip(st.columns(2), daily[start:start + 2], strict=False):
+                    column.altair_chart(chart.chart, width="stretch", alt=f"Daily series: {chart.caption}")
+    for chart in (c for c in charts if c.kind == "map"):
+        st.subheader("Flows through the crossings")
+        st.caption("People crossed at each crossing over the run (median over seeds), one map per scenario on one "
+                   "scale; Natural Earth outlines (bundled), equal-area projection centred on 52°N 60°E.")
+        with st.container(key="map"):
+            st.altair_chart(chart.chart, width="content", alt=chart.caption)
     if st.button("Write the HTML report into this folder", key="write-report"):
         result["report"] = str(write_report(folder))
     if result.get("report"):
         st.success(plain(f"Report written: {result['report']}"))
 
 
-def _run(paths: ProjectPaths, baseline: str, proposal: Any, request: Request) -> None:
+def _run(paths: ProjectPaths, scenarios: list[Any], request: Request) -> None:
+    """Run the comparison of ``scenarios`` (baseline first; sources, or the edited proposal)."""
     from exitwave.dashboard.runner import run_comparison
 
     total, done = request.runs, [0]
@@ -252,7 +295,7 @@ def _run(paths: ProjectPaths, baseline: str, proposal: Any, request: Request) ->
         bar.progress(min(1.0, done[0] / total), text=f"{done[0]} of {total} runs (last: {name}, seed {seed})")
 
     try:
-        _, folder = run_comparison([baseline, proposal], seeds=request.seeds, scale=request.scale,
+        _, folder = run_comparison(scenarios, seeds=request.seeds, scale=request.scale,
                                    days=request.days, parent=paths.dashboard_runs, progress=advance)
     except InputError as err:
         st.error(plain(f"The comparison could not start: {err}"))
@@ -274,29 +317,32 @@ def main() -> None:
                        f"host name {str(host)[:100]!r}."))
         st.stop()
     st.title("exitwave — policy dashboard")
-    st.caption("Compare a proposal with a baseline on common random numbers, with intervals and a "
-               "claims audit. Every comparison is saved under runs/dashboard/ for `exitwave report`.")
+    st.caption("Compare a proposal (and any further scenarios) with a baseline on common random numbers, with "
+               "intervals and a claims audit. Every comparison is saved under runs/dashboard/ for `exitwave report`.")
     choices = _choices(paths)
     with st.sidebar:
-        baseline_label, proposal_label = _sidebar(paths, choices)
+        baseline_label, proposal_label, extra_labels = _sidebar(paths, choices)
         st.header("Size")
         scale = float(st.number_input("Men per agent (scale)", min_value=1.0, value=2000.0, step=100.0, key="scale"))
         seeds = int(st.number_input("Seeds per scenario", min_value=2, max_value=1000, value=4, step=1, key="seeds"))
     baseline_source, proposal_source = choices[baseline_label], choices[proposal_label]
+    extra_sources = [choices[label] for label in extra_labels]
     try:
-        for source in (baseline_source, proposal_source):
+        for source in (baseline_source, proposal_source, *extra_sources):
             check_scenario_reads(source, paths)
         base_sim = _prepared(baseline_source, "{}")
         proposal_sim = _prepared(proposal_source, "{}")
+        extra_sims = [_prepared(source, "{}") for source in extra_sources]
     except InputError as err:
         st.error(plain(f"Cannot load the scenario: {err}"))
         return
     with st.sidebar:
         days = int(st.number_input("Days", min_value=1, max_value=36_500, value=base_sim.scenario.time.n_days,
                                    step=1, key="days"))
-    if base_sim.world.name != proposal_sim.world.name:
-        st.warning(plain(f"The baseline's world ({base_sim.world.name}) differs from the proposal's "
-                         f"({proposal_sim.world.name}): the paired differences compare different countries."))
+    for sim in (proposal_sim, *extra_sims):
+        if sim.world.name != base_sim.world.name:
+            st.warning(plain(f"The baseline's world ({base_sim.world.name}) differs from that of {sim.scenario.name} "
+                             f"({sim.world.name}): the paired differences compare different countries."))
 
     # names and descriptions come from scenario files: plain text, never Markdown
     st.header(f"Proposal: {plain(proposal_sim.scenario.name)}")
@@ -319,8 +365,13 @@ def main() -> None:
             st.error(plain(f"The edited proposal is not valid: {err}"))
             valid = False
 
-    request = Request(men=max(men_of_draft_age(base_sim), men_of_draft_age(proposal_sim)), scale=scale, days=days, seeds=seeds, scenarios=2)
+    sims = [base_sim, proposal_sim, *extra_sims]
+    request = Request(men=max(men_of_draft_age(sim) for sim in sims), scale=scale, days=days, seeds=seeds,
+                      scenarios=len(sims))
+    if extra_sims:
+        st.markdown("**Also compared, as they are:** " + ", ".join(plain(sim.scenario.name) for sim in extra_sims))
     st.markdown(f"**Size:** {request.agents:,} agents per run × {days:,} days × {request.runs} runs "
+                f"({seeds} seeds × {request.scenarios} scenarios) "
                 f"= {request.work:,} agent-days (limit {args.max_agent_days:,}), about "
                 f"{request.seconds:,.0f} s here.")
     # the refusal is shown before Run, and Run is disabled while it stands
@@ -328,7 +379,7 @@ def main() -> None:
     if message is not None:
         st.error(plain(message), icon=None)
     if st.button("Run comparison", type="primary", key="run", disabled=not valid or message is not None):
-        _run(paths, baseline_source, proposal_input, request)
+        _run(paths, [baseline_source, proposal_input, *extra_sources], request)
     _render_result(paths)
 
 

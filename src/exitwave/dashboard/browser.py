@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMIUM_ARGS", "chromium_path", "free_port", "launch", "serve", "choose", "set_number",
-           "run_comparison"]
+__all__ = ["CHROMIUM_ARGS", "chromium_path", "free_port", "launch", "serve", "choose", "choose_many",
+           "set_number", "run_comparison"]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -97,6 +98,16 @@ def choose(page: Any, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
     page.wait_for_timeout(300)
     _settle(page)
+
+
+def choose_many(page: Any, label: str, options: list[str]) -> None:
+    """Add ``options`` to the Streamlit multiselect whose label starts with ``label``."""
+    for option in options:
+        page.get_by_role("combobox", name=re.compile("^" + re.escape(label))).click()
+        page.get_by_role("option", name=option, exact=True).click()
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+        _settle(page)
 
 
 def set_number(page: Any, label: str, value: float) -> None:

@@ -7,16 +7,22 @@
   text shows exactly as written and nothing in it is markup.
 * :func:`host_allowed` — a page served on 127.0.0.1 can still be reached from a web page through
   DNS rebinding (a name that first points at the attacker, then at 127.0.0.1): the browser then
-  sends that name as ``Host``. The app answers only requests whose ``Host`` is localhost,
+  sends that name as ``Host``. The server answers only requests whose ``Host`` is localhost,
   127.0.0.1 or ::1 (with any port), or the address it was told to listen on.
+* :class:`HostGuard` — the ASGI middleware that applies :func:`host_allowed` to *every* HTTP
+  request and WebSocket the server receives (the page, its static files, the health check, the
+  session socket), before Streamlit sees it: a foreign ``Host`` gets ``403 Forbidden``.
+  :mod:`exitwave.dashboard.server` installs it.
 """
 
 from __future__ import annotations
 
 import re
 import string
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
-__all__ = ["LOCAL_HOSTS", "WORD_JOINER", "host_allowed", "plain"]
+__all__ = ["LOCAL_HOSTS", "WORD_JOINER", "HostGuard", "host_allowed", "listen_address", "plain"]
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _AUTOLINK = re.compile(r"://|(?i:www)\.|@")
@@ -53,3 +59,50 @@ def host_allowed(host: str | None, listen: str = "127.0.0.1") -> bool:
     name = _hostname(host)
     allowed = {*LOCAL_HOSTS, _hostname(listen)} - {"0.0.0.0", "::", ""}
     return name in allowed
+
+
+def listen_address(argv: list[str]) -> str:
+    """The ``--listen ADDRESS`` among the app's arguments (what ``exitwave dashboard --host``
+    passes after ``--``); 127.0.0.1 when absent."""
+    for k, arg in enumerate(argv):
+        if arg == "--listen" and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith("--listen="):
+            return arg.split("=", 1)[1]
+    return "127.0.0.1"
+
+
+_Scope = MutableMapping[str, Any]
+_Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+_Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class HostGuard:
+    """ASGI middleware: refuse every HTTP request or WebSocket whose ``Host`` header is not
+    allowed by :func:`host_allowed` (``403``; a WebSocket is closed before it is accepted, which
+    the server answers with ``403``). A request with no ``Host`` or with two is refused too.
+    Lifespan events pass through."""
+
+    def __init__(self, app: Callable[[_Scope, _Receive, _Send], Awaitable[None]], listen: str = "127.0.0.1") -> None:
+        self.app = app
+        self.listen = listen
+
+    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            hosts = [value.decode("latin-1") for key, value in scope.get("headers", []) if key.lower() == b"host"]
+            if len(hosts) != 1 or not host_allowed(hosts[0], self.listen):
+                await self._refuse(scope, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(scope: _Scope, send: _Send) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = (b"Refused: this dashboard answers only to localhost, 127.0.0.1 and the address it was "
+                b"started on (exitwave dashboard --host).\n")
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

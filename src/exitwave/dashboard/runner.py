@@ -13,7 +13,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from exitwave.scenario.schema import Scenario
 
@@ -23,8 +25,8 @@ if TYPE_CHECKING:
     from exitwave.experiments.comparison import Comparison
     from exitwave.report.claims import Verdict
 
-__all__ = ["Figure", "claims_table", "figures", "headline_notes", "headline_table", "new_folder", "run_comparison",
-           "write_report"]
+__all__ = ["Chart", "charts", "claims_table", "headline_notes", "headline_table", "new_folder", "plain_summaries",
+           "run_comparison", "write_report"]
 
 
 def new_folder(parent: Path, now: dt.datetime | None = None) -> Path:
@@ -111,28 +113,88 @@ def claims_table(verdicts: list[Verdict]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class Figure:
-    """A rendered figure: its caption and PNG bytes (kept in the session, drawn without replotting)."""
+class Chart:
+    """A chart of the result: its kind (``difference``, ``daily``, ``map``), a caption and the
+    Altair chart (kept in the session, drawn by ``st.altair_chart`` without recomputing)."""
 
+    kind: str
     caption: str
-    png: bytes
+    chart: Any
 
 
-def figures(comparison: Comparison) -> list[Figure]:
-    """The report's daily band panels and flow map for ``comparison``, as PNGs."""
-    from exitwave.report.figures import (
-        band_figures,
-        flow_map_figure,
-        png_bytes,
-        run_world,
-        series_by_scenario,
+def charts(comparison: Comparison) -> list[Chart]:
+    """The report's figures as interactive charts (:mod:`exitwave.dashboard.charts`): the paired
+    differences of the headline outputs for each scenario after the first, the daily series with
+    their bands (and the 2022 observations) and the map of people crossed at each crossing."""
+    from exitwave.dashboard.charts import (
+        daily_panels,
+        difference_chart,
+        difference_frame,
+        flow_chart,
+        flow_frame,
+        panel_chart,
     )
+    from exitwave.report.figures import run_world, series_by_scenario
 
+    names, base = comparison.names, comparison.names[0]
+    out = [Chart("difference", f"{name} − {base}", difference_chart(difference_frame(comparison, name),
+                                                                    f"{name} − {base}"))
+           for name in names[1:]]
     groups = series_by_scenario(comparison)
-    out = [Figure("Daily series: median and 5–95 % band over seeds", png_bytes(fig))
-           for fig in band_figures(groups)]
-    if comparison.run_dirs:
-        flow = flow_map_figure(groups, run_world(Path(comparison.run_dirs[0])))
-        if flow is not None:
-            out.append(Figure("People crossed at each crossing (median over seeds)", png_bytes(flow)))
+    world = run_world(Path(comparison.run_dirs[0])) if comparison.run_dirs else None
+    # run folders are named after the scenario (":" written "-"): back to the comparison's names
+    folder_of = {name.replace(":", "-"): name for name in names}
+    groups = {folder_of.get(k, k): v for k, v in groups.items()}
+    shown = [n for n in names if n in groups]
+    out += [Chart("daily", panel.title, panel_chart(panel, shown)) for panel in daily_panels(groups, world)]
+    if world is not None:
+        flows = flow_frame(groups, world)
+        if len(flows):
+            out.append(Chart("map", "People crossed at each crossing (median over seeds)", flow_chart(flows, shown)))
+    return out
+
+
+def _run_summaries(comparison: Comparison) -> dict[str, list[dict[str, Any]]]:
+    """Each scenario's run summaries, from the comparison or else its run folders."""
+    from exitwave.results import read_summary
+
+    if all(comparison.summaries.get(name) for name in comparison.names):
+        return comparison.summaries
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in comparison.names:
+        folder = name.replace(":", "-")
+        out[name] = [read_summary(Path(d) / "summary.json") for d in comparison.run_dirs
+                     if Path(d).parent.name == folder and (Path(d) / "summary.json").is_file()]
+    return out
+
+
+def plain_summaries(comparison: Comparison) -> list[tuple[str, str]]:
+    """The report's plain-language summary of each scenario after the first against the first:
+    (scenario, paragraph). The comparison's runs are judged as an audit of one parameter draw (the
+    scenarios' own values) over its seeds by :func:`exitwave.report.verdicts.judge`, whose
+    paragraph (:func:`~exitwave.report.verdicts.headline_summary`) opens the report: the change in
+    departures and in the army, in people and % of the baseline, then each claim under its verdict
+    (material, too small to matter, uncertain)."""
+    import pandas as pd
+
+    from exitwave.experiments.audit import AUDIT_OUTPUTS
+    from exitwave.outputs import outcome_value
+    from exitwave.report.verdicts import judge
+
+    summaries = _run_summaries(comparison)
+    base = comparison.names[0]
+
+    def rows(variant: str, name: str) -> list[dict[str, Any]]:
+        return [{"variant": variant, "draw": 0, "seed": s.get("seed", k),
+                 **{key: outcome_value(s, key) if key in s else np.nan for key in AUDIT_OUTPUTS}}
+                for k, s in enumerate(summaries.get(name, []))]
+
+    scale = next((float(s["scale"]) for runs in summaries.values() for s in runs if "scale" in s), 1.0)
+    out = []
+    for name in comparison.names[1:]:
+        table = pd.DataFrame(rows("status-quo", base) + rows("proposal", name))
+        if table.empty:
+            continue
+        judged = judge(table, {"proposal": name, "baseline": base, "scale": scale, "roles": {}})
+        out.append((name, str(judged["summary"])))
     return out
