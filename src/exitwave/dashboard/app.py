@@ -238,8 +238,8 @@ def _render_result(paths: ProjectPaths) -> None:
         for _, paragraph in result.get("summaries", []):
             st.markdown(f"**In plain words.** {plain(paragraph)}")
         if result.get("summaries"):
-            st.caption("Judged as the report judges an audit, here over the seeds only: the parameters are the "
-                       "scenarios' own values. `exitwave audit` adds their uncertainty.")
+            st.caption("The report's opening words: judged over the seeds with the audit's thresholds of practical "
+                       "importance, at the scenarios' own parameter values. `exitwave audit` adds their uncertainty.")
     st.markdown(f"**{plain(' vs '.join(result['names']))}**, {result['seeds']} seeds each on common random "
                 f"numbers — saved in {plain(shown)}")
     st.code(f"exitwave report {shown}", language="bash")

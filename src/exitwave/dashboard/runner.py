@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from exitwave.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -154,47 +152,10 @@ def charts(comparison: Comparison) -> list[Chart]:
     return out
 
 
-def _run_summaries(comparison: Comparison) -> dict[str, list[dict[str, Any]]]:
-    """Each scenario's run summaries, from the comparison or else its run folders."""
-    from exitwave.results import read_summary
-
-    if all(comparison.summaries.get(name) for name in comparison.names):
-        return comparison.summaries
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name in comparison.names:
-        folder = name.replace(":", "-")
-        out[name] = [read_summary(Path(d) / "summary.json") for d in comparison.run_dirs
-                     if Path(d).parent.name == folder and (Path(d) / "summary.json").is_file()]
-    return out
-
-
 def plain_summaries(comparison: Comparison) -> list[tuple[str, str]]:
-    """The report's plain-language summary of each scenario after the first against the first:
-    (scenario, paragraph). The comparison's runs are judged as an audit of one parameter draw (the
-    scenarios' own values) over its seeds by :func:`exitwave.report.verdicts.judge`, whose
-    paragraph (:func:`~exitwave.report.verdicts.headline_summary`) opens the report: the change in
-    departures and in the army, in people and % of the baseline, then each claim under its verdict
-    (material, too small to matter, uncertain)."""
-    import pandas as pd
+    """The report's plain-language summary (:func:`exitwave.report.verdicts.plain_summaries`) of each
+    scenario after the first against the first: (scenario, paragraph), judged over the seeds with
+    the audit's thresholds of practical importance."""
+    from exitwave.report.verdicts import plain_summaries as summaries
 
-    from exitwave.experiments.audit import AUDIT_OUTPUTS
-    from exitwave.outputs import outcome_value
-    from exitwave.report.verdicts import judge
-
-    summaries = _run_summaries(comparison)
-    base = comparison.names[0]
-
-    def rows(variant: str, name: str) -> list[dict[str, Any]]:
-        return [{"variant": variant, "draw": 0, "seed": s.get("seed", k),
-                 **{key: outcome_value(s, key) if key in s else np.nan for key in AUDIT_OUTPUTS}}
-                for k, s in enumerate(summaries.get(name, []))]
-
-    scale = next((float(s["scale"]) for runs in summaries.values() for s in runs if "scale" in s), 1.0)
-    out = []
-    for name in comparison.names[1:]:
-        table = pd.DataFrame(rows("status-quo", base) + rows("proposal", name))
-        if table.empty:
-            continue
-        judged = judge(table, {"proposal": name, "baseline": base, "scale": scale, "roles": {}})
-        out.append((name, str(judged["summary"])))
-    return out
+    return summaries(comparison)

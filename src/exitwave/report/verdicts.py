@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["AuditedClaim", "AUDITED", "VERDICTS", "SEED_VERDICTS", "verdict_of", "judge", "failure_regions",
-           "audited_claim", "materiality", "judge_on_seeds", "comparison_scale", "seed_claims", "plain_summary"]
+           "audited_claim", "materiality", "judge_on_seeds", "comparison_scale", "seed_claims", "plain_summary",
+           "plain_summaries"]
 
 VERDICTS = {
     "supported": "in the claimed direction and large enough to matter, over all the uncertainty",
@@ -509,14 +510,21 @@ def seed_claims(comparison: Any, other: str) -> list[dict[str, Any]]:
     return rows
 
 
-def plain_summary(comparison: Any) -> list[str]:
-    """The plain-language summary of a comparison: what the proposal (the second scenario) does to
-    departures and to the army, in people and in % of the status quo (medians over the seeds),
-    then which claims hold by a margin that matters (the audit's thresholds), which hold but too
-    little to matter, and which are uncertain; then one sentence on the effects of each further
-    scenario. The report opens with it and ``exitwave compare`` prints it above its table."""
+def plain_summaries(comparison: Any) -> list[tuple[str, str]]:
+    """The plain-language summary of a comparison, one ``(scenario, paragraph)`` per scenario after
+    the first: what the proposal (the second scenario) does to departures and to the army, in
+    people and in % of the status quo (medians over the seeds), then which claims hold by a margin
+    that matters (the audit's thresholds), which hold but too little to matter, and which are
+    uncertain; then one sentence on the effects of each further scenario. The report and the
+    dashboard open with it and ``exitwave compare`` prints it above its table."""
     names = comparison.names
     basis = f"medians over {len(comparison.seeds)} seeds at fixed parameters; exitwave audit varies them too"
-    paragraphs = [headline_summary(seed_claims(comparison, other), other, names[0], basis, verdicts=k == 1)
+    paragraphs = [(other, headline_summary(seed_claims(comparison, other), other, names[0], basis,
+                                           verdicts=k == 1))
                   for k, other in enumerate(names) if k > 0 and other != names[0]]
-    return [p for p in paragraphs if p]  # a comparison without the claimed outputs has nothing to say
+    return [(name, p) for name, p in paragraphs if p]  # without the claimed outputs there is nothing to say
+
+
+def plain_summary(comparison: Any) -> list[str]:
+    """The paragraphs of :func:`plain_summaries`, without the scenario names."""
+    return [paragraph for _, paragraph in plain_summaries(comparison)]
