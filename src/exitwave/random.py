@@ -6,8 +6,9 @@ on the order in which agents are visited, and two scenarios run with the same se
 random numbers (common random numbers): the difference between them is the policy's effect,
 not noise.
 
-Two twins implement the same hash: numba scalars for kernels and numpy vectors for work on
-active sets. ``tests/test_random.py`` checks that they agree bit for bit.
+The hash is numba scalar code (``uniform_at``), called inside kernels and, over arrays of agents,
+by :func:`uniform`, :func:`exponential` and :func:`normal` (serial for small arrays, parallel for
+large ones: the same bits). ``tests/test_random.py`` checks them against the scalar.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Stream(IntEnum):
     FRONT_RETURN = 40  # the front: deserters who take an amnesty, prisoners exchanged
     EXCHANGE_DUTY = 41  # the front: exchanged prisoners who go back to the front
     CASCADE = 42  # information: whether a contact's arrival abroad persuades a man, and when he goes
+    FRONT_PICK_OUTCOME = 43  # the front: which outcome each agent drawn to carry a unit's outcomes carries
 
 
 @njit(cache=True, inline="always")
@@ -105,24 +107,25 @@ def _uniform_many(key: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
         out[i] = uniform_at(key, agents[i])
 
 
-_PARALLEL_FROM = 200_000  # below this, numpy's vector twin is quicker than a thread launch
+@njit(cache=True)
+def _uniform_few(key: np.uint64, agents: np.ndarray, out: np.ndarray) -> None:
+    for i in range(agents.shape[0]):
+        out[i] = uniform_at(key, agents[i])
+
+
+_PARALLEL_FROM = 200_000  # below this, a thread launch costs more than the draws
 
 
 def uniform(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
-    """Uniforms in [0, 1) for many agents (numpy vector twin of :func:`uniform_at`; large arrays
-    go through the numba twin in parallel — integer arithmetic, so bit-identical)."""
-    key = np.uint64(stream_key(seed, int(stream), day))
-    agents = np.asarray(agents)
-    if agents.size >= _PARALLEL_FROM:
-        out = np.empty(agents.size, dtype=np.float64)
-        _uniform_many(key, np.ascontiguousarray(agents.ravel(), dtype=np.int64), out)
-        return out.reshape(agents.shape)
-    with np.errstate(over="ignore"):
-        z = key + (np.asarray(agents, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
-        z = (z ^ (z >> _S30)) * _M1
-        z = (z ^ (z >> _S27)) * _M2
-        z = z ^ (z >> _S31)
-    return (z >> _S11).astype(np.float64) * _TO_UNIT
+    """Uniforms in [0, 1) for many agents: the numba scalar :func:`uniform_at` in one pass, in
+    parallel for large arrays (integer arithmetic, so bit-identical either way). One pass makes no
+    array temporaries: from a few dozen agents up it is several times quicker than the same
+    hash as a chain of numpy operations, and no slower below."""
+    agents = np.ascontiguousarray(agents, dtype=np.int64)
+    out = np.empty(agents.size, dtype=np.float64)
+    kernel = _uniform_many if agents.size >= _PARALLEL_FROM else _uniform_few
+    kernel(np.uint64(stream_key(seed, int(stream), day)), agents.ravel(), out)
+    return out.reshape(agents.shape)
 
 
 @njit(cache=True, inline="always")

@@ -72,10 +72,11 @@ class Calendar:
         if not agents.size:
             return
         order = np.argsort(days, kind="stable")
-        days, agents = days[order], agents[order]
-        cut = np.flatnonzero(np.diff(days)) + 1
-        for chunk_days, chunk in zip(np.split(days, cut), np.split(agents, cut), strict=True):
-            self.add(int(chunk_days[0]), chunk)
+        days, agents = days[order], np.asarray(agents[order], dtype=np.int64)
+        # one slice per distinct day (np.split costs several array constructions per chunk)
+        cut = (np.flatnonzero(np.diff(days)) + 1).tolist()
+        for start, end in zip([0, *cut], [*cut, len(agents)], strict=True):
+            self._days[int(days[start])].append(agents[start:end])
 
     def pop(self, day: int) -> np.ndarray:
         chunks = self._days.pop(int(day), [])

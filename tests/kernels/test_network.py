@@ -40,3 +40,18 @@ def test_population_network_is_symmetric_regular_and_homophilous():
         for b in neighbours[offsets[j]: offsets[j + 1]]:
             o, nb = contacts(pop, np.array([b]))
             assert a in nb
+
+
+def test_large_batches_take_the_parallel_path_with_the_same_contacts():
+    from exitwave.kernels import network
+
+    world = load_world("russia-2022")
+    pop = synthesize(world, PopulationSpec(scale=2000), seed=4)
+    agents = np.arange(0, pop.n, dtype=np.int64)[: network._PARALLEL_FROM + 7]
+    assert agents.size > network._PARALLEL_FROM
+    offsets, neighbours = contacts(pop, agents)
+    cut = agents.size // 2  # both halves below the threshold: the serial path
+    o1, n1 = contacts(pop, agents[:cut])
+    o2, n2 = contacts(pop, agents[cut:])
+    assert np.array_equal(neighbours, np.concatenate([n1, n2]))
+    assert np.array_equal(offsets, np.concatenate([o1, o2[1:] + o1[-1]]))

@@ -78,28 +78,47 @@ def layer_neighbours(agent: int, start: int, size: int, key: np.uint64) -> tuple
     return start + before, start + after
 
 
+@njit(cache=True, inline="always")
+def _fill_one(j, agents, layer_keys, layer_kind, stratum_start, stratum_size, region_start,
+              region_size, agent_stratum, agent_region, n_agents, out):
+    a = agents[j]
+    for m in range(layer_keys.shape[0]):
+        kind = layer_kind[m]
+        if kind == 0:
+            s = agent_stratum[a]
+            start, size = stratum_start[s], stratum_size[s]
+            key = layer_keys[m] ^ (np.uint64(s) * _GOLD)
+        elif kind == 1:
+            r = agent_region[a]
+            start, size = region_start[r], region_size[r]
+            key = layer_keys[m] ^ (np.uint64(r) * _GOLD)
+        else:
+            start, size = 0, n_agents
+            key = layer_keys[m]
+        b, c = layer_neighbours(a, start, size, key)
+        out[j, 2 * m] = b
+        out[j, 2 * m + 1] = c
+
+
 @njit(cache=True, parallel=True)
 def _fill(agents, layer_keys, layer_kind, stratum_start, stratum_size, region_start,
           region_size, agent_stratum, agent_region, n_agents, out):
-    n_layers = layer_keys.shape[0]
     for j in prange(agents.shape[0]):
-        a = agents[j]
-        for m in range(n_layers):
-            kind = layer_kind[m]
-            if kind == 0:
-                s = agent_stratum[a]
-                start, size = stratum_start[s], stratum_size[s]
-                key = layer_keys[m] ^ (np.uint64(s) * _GOLD)
-            elif kind == 1:
-                r = agent_region[a]
-                start, size = region_start[r], region_size[r]
-                key = layer_keys[m] ^ (np.uint64(r) * _GOLD)
-            else:
-                start, size = 0, n_agents
-                key = layer_keys[m]
-            b, c = layer_neighbours(a, start, size, key)
-            out[j, 2 * m] = b
-            out[j, 2 * m + 1] = c
+        _fill_one(j, agents, layer_keys, layer_kind, stratum_start, stratum_size, region_start,
+                  region_size, agent_stratum, agent_region, n_agents, out)
+
+
+@njit(cache=True)
+def _fill_few(agents, layer_keys, layer_kind, stratum_start, stratum_size, region_start,
+              region_size, agent_stratum, agent_region, n_agents, out):
+    for j in range(agents.shape[0]):
+        _fill_one(j, agents, layer_keys, layer_kind, stratum_start, stratum_size, region_start,
+                  region_size, agent_stratum, agent_region, n_agents, out)
+
+
+_PARALLEL_FROM = 10_000
+"""Below this many agents a day's contacts cost less than waking the threads (a few microseconds
+per agent; on a busy machine a parallel launch can wait for milliseconds)."""
 
 
 def contacts_csr(agents: np.ndarray, layer_keys: np.ndarray, layer_kind: np.ndarray,
@@ -111,8 +130,9 @@ def contacts_csr(agents: np.ndarray, layer_keys: np.ndarray, layer_kind: np.ndar
     agents = np.ascontiguousarray(agents, dtype=np.int64)
     out = np.empty((agents.shape[0], 2 * layer_keys.shape[0]), dtype=np.int64)
     if agents.shape[0]:
-        _fill(agents, layer_keys, layer_kind, stratum_start, stratum_size, region_start,
-              region_size, agent_stratum, agent_region, n_agents, out)
+        kernel = _fill if agents.shape[0] >= _PARALLEL_FROM else _fill_few
+        kernel(agents, layer_keys, layer_kind, stratum_start, stratum_size, region_start,
+               region_size, agent_stratum, agent_region, n_agents, out)
     valid = out >= 0
     offsets = np.zeros(agents.shape[0] + 1, dtype=np.int64)
     np.cumsum(valid.sum(axis=1), out=offsets[1:])

@@ -25,7 +25,8 @@ and the agents are the accounting: every man is in one status every day.
   k, the men-level count accumulates in ``M_gk``; the agents moved to that status so far are kept
   at ``floor(M_gk / scale + θ_gk)``, θ_gk a uniform drawn once per run: unbiased (the mean over θ is
   ``M_gk / scale``) and never more than one agent away from the men-level count. The agents moved
-  each day are drawn among the group's fit soldiers by keyed uniforms. Arriving agents (trained
+  each day are drawn among the group's fit soldiers by keyed uniforms, uniformly without
+  replacement and without a sort (:func:`exitwave.kernels.front.pick_carriers`). Arriving agents (trained
   men, the wounded who return) add ``scale`` men each: recruits to the group furthest below
   establishment, the returning wounded to their own group, and within a group the men go to the
   units furthest below establishment (water-filling), so a unit is never swollen by one agent.
@@ -75,7 +76,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from exitwave.errors import InputError
+from exitwave.kernels import front as front_kernels
 from exitwave.kernels.binomial import binomial, split_binomial
+from exitwave.kernels.front import N_PARAMETERS, pick_carriers, unit_draws
 from exitwave.kernels.heap import heap_remove
 from exitwave.kernels.selection import selection_keys
 from exitwave.modules.protocol import Module
@@ -102,6 +105,7 @@ GROUP_AGENTS = 10
 smallest front accepted holds this many agents."""
 _MEN_LEVEL = ("drawn on the units' men each day; the status column (agents) follows within one agent "
               "per accounting group of units")
+_UNIT_STREAMS = (Stream.OVERRUN, Stream.CASUALTY, Stream.KILLED_SHARE, Stream.DESERTION, Stream.SURRENDER)
 OUTCOMES = ((Status.KILLED, "killed"), (Status.WOUNDED, "wounded"), (Status.DESERTED, "deserted"),
             (Status.SURRENDERED, "surrendered"))
 
@@ -344,6 +348,31 @@ def stability_line(front: Front) -> str:
             f"{tail}{amplification}")
 
 
+def hazard_parameters(front: Front) -> np.ndarray:
+    """The front's parameters as the vector :func:`exitwave.kernels.front.unit_draws` reads."""
+    k = front_kernels
+    par = np.empty(N_PARAMETERS)
+    par[k.P_DESERTION_RATE] = front.desertion_rate
+    par[k.P_MORALE_BASE] = front.morale_base
+    par[k.P_MORALE_WEIGHT] = front.morale_hazard_weight
+    par[k.P_COERCION] = front.coercion
+    par[k.P_COERCION_EFFECT] = front.coercion_effect
+    par[k.P_ASYLUM_EFFECT] = front.deserter_asylum_effect
+    par[k.P_CASUALTY_ACTIVE] = front.casualty_rate.active
+    par[k.P_OPPORTUNITY] = front.surrender_opportunity
+    par[k.P_SURRENDER_RATE] = front.surrender_rate
+    par[k.P_CREDIBILITY_EFFECT] = front.credibility_effect
+    par[k.P_CREDIBILITY_REFERENCE] = front.credibility_reference
+    par[k.P_OVERRUN_LOGODDS] = front.overrun_surrender_logodds
+    par[k.P_MEMORY_DAYS] = front.memory_days
+    par[k.P_CONTAGION_UNIT] = front.contagion_unit
+    par[k.P_CONTAGION_NEIGHBOURS] = front.contagion_neighbours
+    par[k.P_CONTAGION_ARMY] = front.contagion_army
+    par[k.P_KILLED_SHARE] = front.killed_share
+    par[k.P_CARERS] = front.carers_per_wounded
+    return par
+
+
 class Force(Module):
     name = "force"
     reads = ("crossed_today", "war_end_day")
@@ -391,7 +420,12 @@ class Force(Module):
 
     def init(self, state: State) -> None:
         self.front = state.scenario.front
-        self.soldiers = np.empty(0, np.int64)  # SOLDIER (lazily filtered)
+        # the agents in status SOLDIER and the accounting group of each (struct of arrays: the
+        # daily accounting reads them in order, without gathers over the population)
+        # (buffers grown by doubling, the first n_soldiers entries in use)
+        self.roll = np.empty(0, np.int64)
+        self.roll_group = np.empty(0, np.int64)
+        self.n_soldiers = 0
         state.unit = np.full(state.n, -1, np.int32)
         self.recoveries = Calendar()
         self.training = Calendar()
@@ -425,6 +459,7 @@ class Force(Module):
         self.moved = np.zeros((self.n_groups, len(OUTCOMES)), np.int64)  # agents moved for them
         # the protection a deserter can reach, day by day, from the routes and policies compiled
         self.refuge = deserter_refuge(state.schedule, state.world, f)
+        self.hazard_parameters = hazard_parameters(f)
         # wounded in care per unit, in men, by the day they fall out of care (a ring of days)
         self.care_days = max(1, int(np.ceil(f.recovery_days)))
         self.care_ring = np.zeros((self.care_days, n_units))
@@ -451,13 +486,12 @@ class Force(Module):
         wanted = int(round(f.initial_strength / self.scale))
         first = self._recruit(state, wanted)
         state.transition(first, Status.SOLDIER)
-        self.soldiers = first
         if first.size < wanted:  # fewer men at home than the force asked for: the units hold them
             men *= first.size / wanted
         # the initial agents go to the groups in proportion to their men
         men_g = np.bincount(self.group, weights=men, minlength=self.n_groups)
         counts = _largest_remainder(men_g / max(men_g.sum(), 1e-12) * first.size, first.size)
-        self._label(state, first, counts)
+        self._enlist(first, self._label(state, first, counts))
         state.count("initial_force", float(first.size))
 
     def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
@@ -527,6 +561,27 @@ class Force(Module):
         state.unit[agents] = self.group_first[groups] + rank % self.group_units[groups].astype(np.int64)
         return groups
 
+    def _enlist(self, agents: np.ndarray, groups: np.ndarray) -> None:
+        """Add agents just made SOLDIER, and their accounting groups, to the front's roll."""
+        end = self.n_soldiers + agents.size
+        if end > self.roll.size:
+            capacity = max(2 * self.roll.size, end, 1024)
+            self.roll = np.concatenate([self.soldiers, np.empty(capacity - self.n_soldiers, np.int64)])
+            self.roll_group = np.concatenate([self.soldier_group, np.empty(capacity - self.n_soldiers, np.int64)])
+        self.roll[self.n_soldiers: end] = agents
+        self.roll_group[self.n_soldiers: end] = groups
+        self.n_soldiers = end
+
+    @property
+    def soldiers(self) -> np.ndarray:
+        """The agents in status SOLDIER, in the order they joined (a view of the roll)."""
+        return self.roll[: self.n_soldiers]
+
+    @property
+    def soldier_group(self) -> np.ndarray:
+        """The accounting group of each of :attr:`soldiers` (a view)."""
+        return self.roll_group[: self.n_soldiers]
+
     def _add_men(self, state: State, agents_per_group: np.ndarray) -> None:
         """Each arriving agent brings ``scale`` men to its group; within the group they go to the
         units furthest below establishment."""
@@ -543,9 +598,8 @@ class Force(Module):
         quota = water_fill(men_g / self.group_units, self.group_units, np.zeros(self.n_groups, np.int64),
                            np.array([men.size * self.scale])) / self.scale
         counts = _largest_remainder(quota, men.size)
-        self._label(state, men, counts)
+        self._enlist(men, self._label(state, men, counts))
         self._add_men(state, counts.astype(np.float64))
-        self.soldiers = np.concatenate([self.soldiers, men])
 
     # -- the day ----------------------------------------------------------------------------
     def step(self, state: State, day: int) -> None:
@@ -623,9 +677,9 @@ class Force(Module):
         returning = healed[back]
         state.transition(returning, Status.SOLDIER)
         # they rejoin their own group (their own unit when a unit is a group), with their men
-        self._add_men(state, np.bincount(self.group[state.unit[returning]],
-                                         minlength=self.n_groups).astype(np.float64))
-        self.soldiers = np.concatenate([self.soldiers, returning])
+        groups = self.group[state.unit[returning]]
+        self._add_men(state, np.bincount(groups, minlength=self.n_groups).astype(np.float64))
+        self._enlist(returning, groups)
         discharged = healed[~back]
         state.transition(discharged, Status.DISCHARGED)
         state.unit[discharged] = -1
@@ -636,20 +690,15 @@ class Force(Module):
         assert f is not None
         seed, scale = state.seed, self.scale
         strength = front.strength
-        n = np.floor(strength + 1e-9).astype(np.int64)  # whole men of each unit
         rate = float(front.casualty_rate[day])
         shocks = self.shocks.get(day, [])
         # the wounded of each unit still in care, and the men tied up caring for them: away from
         # the line (no casualties, no chance to surrender), free to desert
         self.care_ring[day % self.care_days] = 0.0
         in_care = self.care_ring.sum(axis=0)
-        carers = np.minimum(f.carers_per_wounded * in_care, strength)
-        exposed = np.where(strength > 0, 1.0 - carers / np.maximum(strength, 1e-9), 0.0)
         # units overrun today (an army-wide chance a unit-day, scaled by the day's combat)
         combat = rate / max(f.casualty_rate.active, 1e-12)
         overrun_chance = min(f.overrun_rate * combat, 1.0)
-        overrun = (uniform(seed, Stream.OVERRUN, day, np.arange(n.size)) < overrun_chance).astype(np.float64)
-        refuge = float(self.refuge[day])
         for shock in shocks:
             if shock.kind == "morale":  # news of the day moves the sector's morale at once
                 sector = self._sector(shock.units)
@@ -657,28 +706,14 @@ class Force(Module):
             elif shock.kind == "balance":  # the war's prospects as the men see them, for good
                 self.balance[self._sector(shock.units)] += shock.size
         credibility = float(self.credibility[day])
-        # attrition: casualties among the unit's men, killed among the casualties
-        casualties = binomial(seed, Stream.CASUALTY, day, np.floor(n * exposed + 1e-9).astype(np.int64),
-                              -np.expm1(-rate))
-        killed = binomial(seed, Stream.KILLED_SHARE, day, casualties, f.killed_share)
-        wounded = casualties - killed
-        # desertion, then surrender among the men still fit (own streams, so one lever does not
-        # reshuffle the others)
-        excess = front.memory - front.expected
-        army_excess = front.army_memory - front.army_expected
-        h_d, h_s = unit_hazards(f, front.morale, excess, army_excess, rate, refuge=refuge, overrun=overrun,
-                                exposed=exposed, credibility=credibility)
-        fit = n - casualties
-        deserted = binomial(seed, Stream.DESERTION, day, fit, -np.expm1(-h_d))
-        surrendered = binomial(seed, Stream.SURRENDER, day, fit - deserted, -np.expm1(-h_s))
-        # what the units' own hazards expected of them (no contagion): precedent is the rest
-        # (the expectation over being overrun: an overrun unit's surrenders are precedent)
-        own_d, quiet_s = own_hazards(f, front.morale, rate, refuge=refuge, exposed=exposed, credibility=credibility)
-        _, overrun_s = own_hazards(f, front.morale, rate, refuge=refuge, overrun=1.0, exposed=exposed,
-                                   credibility=credibility)
-        p_d = -np.expm1(-own_d)
-        p_s = (1.0 - overrun_chance) * -np.expm1(-quiet_s) + overrun_chance * -np.expm1(-overrun_s)
-        expected = fit * (p_d + (1.0 - p_d) * p_s)
+        # attrition (casualties among the men at the line, killed among them), then desertion and
+        # surrender among the men still fit under their own hazards and the contagion of excess
+        # exits, each from its own stream (so one lever does not reshuffle the others), and what
+        # the units' own hazards expected of them: one pass over the units (see unit_draws)
+        keys = np.array([stream_key(seed, stream, day) for stream in _UNIT_STREAMS], np.uint64)
+        overrun, fit, killed, wounded, deserted, surrendered, expected = unit_draws(
+            keys, self.hazard_parameters, strength, in_care, front.morale, front.memory - front.expected,
+            front.army_memory - front.army_expected, rate, overrun_chance, float(self.refuge[day]), credibility)
         # surrender hotline: contacts among the men still at their post
         self.hotline_carry += f.hotline_contacts
         n_contacts = int(self.hotline_carry)
@@ -745,22 +780,24 @@ class Force(Module):
         due = np.floor(self.men_out / self.scale + self.theta).astype(np.int64) - self.moved
         if not due.any():
             return
-        soldiers = self.soldiers[state.status[self.soldiers] == Status.SOLDIER]
-        group = self.group[state.unit[soldiers]]
-        available = np.bincount(group, minlength=self.n_groups)
+        if self.soldiers.size != state.status_counts[Status.SOLDIER]:
+            # only the front makes or unmakes soldiers; should another module have moved one, the
+            # roll is filtered against the status column (a pass with a gather per soldier)
+            keep = state.status[self.soldiers] == Status.SOLDIER
+            roll, roll_group = self.soldiers[keep], self.soldier_group[keep]
+            self.n_soldiers = roll.size
+            self.roll[: roll.size], self.roll_group[: roll.size] = roll, roll_group
+        available = np.bincount(self.soldier_group, minlength=self.n_groups)
         need = due.sum(axis=1)
         for g in np.flatnonzero(need > available):  # too few agents: the rest waits (rare)
             due[g] = _largest_remainder(due[g] * (available[g] / need[g]), int(available[g]))
-        # the group's fit soldiers in a keyed random order; the first ones carry its outcomes
-        keys = uniform(state.seed, Stream.FRONT_PICK, day, soldiers)
-        order = np.lexsort((keys, group))
-        sorted_group = group[order]
-        starts = np.searchsorted(sorted_group, np.arange(self.n_groups))
-        rank = np.arange(order.size) - starts[sorted_group]
-        bounds = np.cumsum(due, axis=1)
-        take = rank < bounds[sorted_group, -1]
-        chosen, chosen_rank, chosen_group = soldiers[order[take]], rank[take], sorted_group[take]
-        outcome = (chosen_rank[:, None] >= bounds[chosen_group, :-1]).sum(axis=1)
+        # each group's carriers drawn among its fit soldiers without replacement (keyed uniforms,
+        # no sort), its outcomes dealt to them in a keyed random order
+        n_kept, chosen, outcome = pick_carriers(
+            np.uint64(stream_key(state.seed, Stream.FRONT_PICK, day)),
+            np.uint64(stream_key(state.seed, Stream.FRONT_PICK_OUTCOME, day)),
+            self.soldiers, self.soldier_group, available, np.ascontiguousarray(due))
+        self.n_soldiers = n_kept
         f = self.front
         assert f is not None
         for k, (status, _) in enumerate(OUTCOMES):
@@ -773,6 +810,3 @@ class Force(Module):
             else:
                 state.unit[agents] = -1
         self.moved += due
-        left = np.ones(soldiers.size, np.bool_)
-        left[order[take]] = False
-        self.soldiers = soldiers[left]
