@@ -75,6 +75,7 @@ class Stream(IntEnum):
     FRONT_RETURN = 40  # the front: deserters who take an amnesty, prisoners exchanged
     EXCHANGE_DUTY = 41  # the front: exchanged prisoners who go back to the front
     CASCADE = 42  # information: whether a contact's arrival abroad persuades a man, and when he goes
+    HOUSEHOLD = 43  # population: the order in which a region's agents are cut into households
 
 
 @njit(cache=True, inline="always")

@@ -100,6 +100,10 @@ class World:
     capacity_changes: list[tuple[int, dt.date, float, float]] = field(default_factory=list)
     """(crossing, from date, capacity_per_day, background_per_day) rows of capacity.csv, by date."""
     calibration: dict[str, Any] = field(default_factory=dict, repr=False)  # world.yaml calibration:
+    households: dict[int, float] | None = None
+    """world.yaml ``households.adults_per_household``: share of households with k adults (sums to 1);
+    None: the world declares no households (every agent decides and travels alone)."""
+    households_source: str = ""
 
     @property
     def exit_capacity(self) -> np.ndarray:
@@ -349,6 +353,38 @@ def _check_age_bands(age_from: np.ndarray, age_to: np.ndarray, file: str) -> Non
                              f"({int(age_from[first])}–{int(age_to[first])})")
 
 
+MAX_HOUSEHOLD_ADULTS = 20
+"""Largest household size (adults) a world may declare."""
+
+
+def _households(raw: object, file: str) -> tuple[dict[int, float] | None, str]:
+    """world.yaml ``households``: ``{adults_per_household: {1: share, 2: share, …}, source: text}``."""
+    if raw is None:
+        return None, ""
+    expected = ("expected a mapping with adults_per_household (share of households by number of "
+                "adults, e.g. {1: 0.3, 2: 0.5, 3: 0.2}) and source (a citation or 'assumption: …')")
+    if not isinstance(raw, dict) or set(raw) - {"adults_per_household", "source"} or "adults_per_household" not in raw:
+        raise InputError(file, "households", f"{expected}, got {excerpt(raw)}")
+    source = raw.get("source", "")
+    if not isinstance(source, str) or not source.strip():
+        raise InputError(file, "households.source", "expected a citation or 'assumption: …' for the household sizes")
+    shares = raw["adults_per_household"]
+    if not isinstance(shares, dict) or not shares:
+        raise InputError(file, "households.adults_per_household", f"{expected}, got {excerpt(shares)}")
+    out: dict[int, float] = {}
+    for size, share in shares.items():
+        where = f"households.adults_per_household.{size}"
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_HOUSEHOLD_ADULTS:
+            raise InputError(file, where, f"expected a whole number of adults from 1 to {MAX_HOUSEHOLD_ADULTS}")
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise InputError(file, where, f"expected a share from 0 to 1, got {excerpt(share)}")
+        out[size] = float(share)
+    if abs(sum(out.values()) - 1.0) > 1e-6:
+        raise InputError(file, "households.adults_per_household",
+                         f"expected shares that sum to 1, got {sum(out.values()):g}")
+    return out, source.strip()
+
+
 def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     """Read and check a world folder (bundled name or path) and compile it."""
     folder = _world_folder(name_or_path, relative_to)
@@ -357,7 +393,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     if not isinstance(meta, dict):
         raise InputError(str(meta_path), "", "expected a mapping")
     known = {"name", "description", "sending_country", "detour_factor", "speed_km_per_day",
-             "documentation_columns", "calibration"}
+             "documentation_columns", "calibration", "households"}
     for key in meta:
         if key not in known:
             raise InputError(str(meta_path), str(key), f"unknown field (expected one of {', '.join(sorted(known))})")
@@ -388,6 +424,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         raise InputError(str(meta_path), "calibration",
                          "expected a mapping with start, end (dates of the calibration window) and targets "
                          f"(a file in the world folder), got {calibration!r}")
+    households, households_source = _households(meta.get("households"), str(meta_path))
     regions = _Table(folder / "regions.csv", ["region_id", "name", "lat", "lon", "population"],
                      ("male_share", "urban_share", "means_index", "callup_weight"), extra)
     ages = _Table(folder / "age_pyramid.csv", ["age_from", "age_to", "men"], ("women",), extra)
@@ -556,4 +593,6 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         crossing_holding=crossings.boolean("holding", default=False),
         capacity_changes=changes,
         calibration=calibration,
+        households=households,
+        households_source=households_source,
     )

@@ -216,6 +216,9 @@ class PopulationSpec(_Model):
     threshold_mean: Share = 0.25
     threshold_sd: NonNegative = 0.12
     hostile_share: Annotated[float, Field(ge=0.0, le=0.01)] = 0.0
+    households: Literal["world", "none"] = "world"
+    """``world``: households move together where the world declares them (world.yaml
+    ``households``); ``none``: every agent decides and travels alone."""
 
     @model_validator(mode="after")
     def _check(self) -> PopulationSpec:
