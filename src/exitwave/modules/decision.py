@@ -147,7 +147,8 @@ class Decision(Module):
         if go.size:
             go = np.unique(go)
             # A household leaves together: its members at home go with the one who decided.
-            pulled = np.setdiff1d(with_household_at_home(state, go), go, assume_unique=True)
+            pulled = (np.setdiff1d(with_household_at_home(state, go), go, assume_unique=True)
+                      if state.pop.households else go[:0])
             pulled = pulled[heap.pos[pulled] >= 0]
             if pulled.size:
                 heap_remove(pulled, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
