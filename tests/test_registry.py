@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from exitwave.registry import markdown_table, parameters
+from exitwave.scenario.load import load_scenario
 from exitwave.scenario.schema import (
     Behaviour,
     CasualtyRates,
@@ -14,9 +15,10 @@ from exitwave.scenario.schema import (
     WarEnd,
     Wave,
 )
+from exitwave.world import load_world
 
 # Choices and scenario inputs rather than model parameters (dates, rules, lists, the scale).
-NOT_PARAMETERS = {"population.scale", "population.sexes", "behaviour.decision_rule", "mobilization.waves",
+NOT_PARAMETERS = {"population.scale", "population.sexes", "population.households", "behaviour.decision_rule", "mobilization.waves",
                   "mobilization.waves[].date", "mobilization.waves[].quota",
                   "mobilization.waves[].allocation", "mobilization.waves[].reservists_only",
                   "front.phases", "front.shocks", "front.default_intensity", "front.casualty_rate", "front.war_end",
@@ -38,8 +40,19 @@ def test_registry_covers_every_parameter_with_schema_defaults():
     registry = {p.name: p for p in parameters()}
     schema = _schema_defaults()
     assert set(schema) == set(registry), set(schema) ^ set(registry)
+    # a value a world supplies (world.yaml scenario_defaults) is registered as russia-2022 has it
+    # (its sources and ranges are Russia's); the schema's own default is then neutral
+    world = {f"{section}.{field}": value
+             for section, values in load_world("russia-2022").scenario_defaults.items()
+             for field, value in values.items()}
     for name, default in schema.items():
-        assert registry[name].default == float(default), name
+        if name in world:
+            given = load_scenario("russia-2022")
+            section, field = name.split(".")
+            assert registry[name].default == float(getattr(getattr(given, section), field)), name
+            assert float(default) != registry[name].default, f"{name}: the schema default should be neutral"
+        else:
+            assert registry[name].default == float(default), name
 
 
 def test_every_parameter_has_unit_range_and_source():

@@ -8,12 +8,13 @@ counter-based streams, so the same seed gives the same men whatever the thread c
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit, prange
 
 from exitwave.errors import InputError, RunError
+from exitwave.households import assign_households
 from exitwave.random import Stream, stream_key, uniform_at
 from exitwave.scenario.schema import PopulationSpec
 from exitwave.world import World
@@ -64,6 +65,12 @@ class Population:
     layer_keys: np.ndarray  # uint64, one per network layer
     layer_kind: np.ndarray  # int8, LAYER_*
     degree: int
+    # households (exitwave.households): empty arrays when the run has none
+    household: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # int32, lowest agent id of his household
+    household_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # agents sorted by household
+    household_sorted: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # household[household_order]
+    household_adults: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # adults (agents) in his household
+    households: bool = False  # whether households move together in this run
 
 
 
@@ -180,12 +187,21 @@ def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
     kind = np.array([LAYER_STRATUM] * n_stratum + [LAYER_REGION] * n_region
                     + [LAYER_GLOBAL] * (layers - n_stratum - n_region), dtype=np.int8)
     keys = np.array([stream_key(seed, Stream.NETWORK, m) for m in range(layers)], dtype=np.uint64)
+    households = spec.households == "world" and world.households is not None
+    if households:
+        assert world.households is not None
+        household = assign_households(seed, region_start, region_size, world.households)
+        order = np.argsort(household, kind="stable").astype(np.int64)
+        adults = np.bincount(household, minlength=n)[household].astype(np.uint8)
+    else:  # not used without households (exitwave.households returns its input): no memory spent
+        household, order, adults = np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.uint8)
     return Population(
         n=n, scale=float(total_men / n), region=region, age=age, reservist=reservist,
         means=means, passport=passport, threshold=threshold, hostile=hostile,
         stratum=stratum, stratum_start=stratum_start, stratum_size=stratum_size,
         region_start=region_start, region_size=region_size, layer_keys=keys, layer_kind=kind,
-        degree=2 * layers,
+        degree=2 * layers, household=household, household_order=order,
+        household_sorted=household[order], household_adults=adults, households=households,
     )
 
 

@@ -76,7 +76,8 @@ class Stream(IntEnum):
     FRONT_RETURN = 40  # the front: deserters who take an amnesty, prisoners exchanged
     EXCHANGE_DUTY = 41  # the front: exchanged prisoners who go back to the front
     CASCADE = 42  # information: whether a contact's arrival abroad persuades a man, and when he goes
-    FRONT_PICK_OUTCOME = 43  # the front: which outcome each agent drawn to carry a unit's outcomes carries
+    FRONT_PICK_OUTCOME = 44  # the front: which outcome each agent drawn to carry a unit's outcomes carries
+    HOUSEHOLD = 43  # population: the order in which a region's agents are cut into households
 
 
 @njit(cache=True, inline="always")

@@ -24,7 +24,9 @@ column              dtype     owner         meaning
 ``unit``            int32     force         front unit of a soldier (-1 none)
 ==================  ========  ============  ==================================================
 
-Static attributes live in :class:`~exitwave.population.Population`. Every status change goes
+Static attributes live in :class:`~exitwave.population.Population`, among them the optional
+households (``household``: int32, lowest agent id of his household; ``household_adults``: uint8,
+adults in it; empty when the run has none; :mod:`exitwave.households`). Every status change goes
 through :meth:`State.transition`, which keeps per-status counts, so conservation (every man in
 exactly one status every day) is checked cheaply each day and in full at the end. Counters go
 through :meth:`State.count`, which refuses a counter that no module of the run declared.

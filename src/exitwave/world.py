@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -24,7 +25,7 @@ from exitwave.safe_yaml import excerpt, read_file
 from exitwave.scenario.schema import COUNTRY_GROUPS
 from exitwave.vocabulary import ENTRY_REGIMES, MODES
 
-__all__ = ["World", "load_world", "MODES", "ENTRY_REGIMES", "great_circle_km", "bundled_worlds"]
+__all__ = ["World", "load_world", "world_scenario_defaults", "SCENARIO_DEFAULT_FIELDS", "MODES", "ENTRY_REGIMES", "great_circle_km", "bundled_worlds"]
 
 _EARTH_KM = 6371.0088
 _DEFAULT_SPEED = {"road": 600.0, "rail": 800.0, "foot": 30.0, "air": 5000.0, "sea": 400.0}
@@ -100,6 +101,13 @@ class World:
     capacity_changes: list[tuple[int, dt.date, float, float]] = field(default_factory=list)
     """(crossing, from date, capacity_per_day, background_per_day) rows of capacity.csv, by date."""
     calibration: dict[str, Any] = field(default_factory=dict, repr=False)  # world.yaml calibration:
+    households: dict[int, float] | None = None
+    """world.yaml ``households.adults_per_household``: share of households with k adults (sums to 1);
+    None: the world declares no households (every agent decides and travels alone)."""
+    households_source: str = ""
+    scenario_defaults: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """world.yaml ``scenario_defaults``: values of scenario fields this world supplies where a
+    scenario does not set them (:func:`world_scenario_defaults`)."""
 
     @property
     def exit_capacity(self) -> np.ndarray:
@@ -349,6 +357,97 @@ def _check_age_bands(age_from: np.ndarray, age_to: np.ndarray, file: str) -> Non
                              f"({int(age_from[first])}–{int(age_to[first])})")
 
 
+SCENARIO_DEFAULT_FIELDS = {
+    "population": ("passport_share", "reservist_share"),
+    "behaviour": ("return_rate", "onward_rate"),
+}
+"""Scenario fields whose values belong to a world, not to the model: their schema defaults are
+neutral (nobody returns or moves on, everyone holds the papers the routes need, nobody has
+served), and a world that knows better says so in ``scenario_defaults`` (russia-2022 does)."""
+
+
+def _scenario_defaults(raw: object, file: str) -> dict[str, dict[str, Any]]:
+    """world.yaml ``scenario_defaults``: ``{section: {field: value}}`` for the fields of
+    :data:`SCENARIO_DEFAULT_FIELDS`, each checked by the scenario schema."""
+    if raw is None:
+        return {}
+    allowed = "; ".join(f"{section}: {', '.join(fields)}" for section, fields in SCENARIO_DEFAULT_FIELDS.items())
+    if not isinstance(raw, dict):
+        raise InputError(file, "scenario_defaults", f"expected a mapping of scenario sections to fields ({allowed}), "
+                                                    f"got {excerpt(raw)}")
+    from pydantic import BaseModel, ValidationError
+
+    from exitwave.scenario.schema import Behaviour, PopulationSpec
+
+    models: dict[str, type[BaseModel]] = {"population": PopulationSpec, "behaviour": Behaviour}
+    out: dict[str, dict[str, Any]] = {}
+    for section, values in raw.items():
+        if section not in SCENARIO_DEFAULT_FIELDS or not isinstance(values, dict):
+            raise InputError(file, f"scenario_defaults.{section}", f"expected one of these sections with a mapping "
+                                                                   f"of fields: {allowed}")
+        for name in values:
+            if name not in SCENARIO_DEFAULT_FIELDS[section]:
+                raise InputError(file, f"scenario_defaults.{section}.{name}",
+                                 f"expected a field a world may supply ({allowed})")
+        try:
+            models[section].model_validate(values)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise InputError(file, f"scenario_defaults.{section}.{where}", first["msg"]) from None
+        out[str(section)] = dict(values)
+    return out
+
+
+def world_scenario_defaults(name_or_path: str, relative_to: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The ``scenario_defaults`` of a world (bundled name or folder), read from its world.yaml
+    alone; ``{}`` where the world cannot be found or read (loading it reports why)."""
+    try:
+        folder = _world_folder(name_or_path, relative_to)
+        meta_path = folder / "world.yaml"
+        return _cached_defaults(str(meta_path.resolve()), meta_path.stat().st_mtime_ns)
+    except (InputError, OSError):
+        return {}
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_defaults(meta_path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
+    meta = read_file(Path(meta_path)) or {}
+    return _scenario_defaults(meta.get("scenario_defaults") if isinstance(meta, dict) else None, meta_path)
+
+
+MAX_HOUSEHOLD_ADULTS = 20
+"""Largest household size (adults) a world may declare."""
+
+
+def _households(raw: object, file: str) -> tuple[dict[int, float] | None, str]:
+    """world.yaml ``households``: ``{adults_per_household: {1: share, 2: share, …}, source: text}``."""
+    if raw is None:
+        return None, ""
+    expected = ("expected a mapping with adults_per_household (share of households by number of "
+                "adults, e.g. {1: 0.3, 2: 0.5, 3: 0.2}) and source (a citation or 'assumption: …')")
+    if not isinstance(raw, dict) or set(raw) - {"adults_per_household", "source"} or "adults_per_household" not in raw:
+        raise InputError(file, "households", f"{expected}, got {excerpt(raw)}")
+    source = raw.get("source", "")
+    if not isinstance(source, str) or not source.strip():
+        raise InputError(file, "households.source", "expected a citation or 'assumption: …' for the household sizes")
+    shares = raw["adults_per_household"]
+    if not isinstance(shares, dict) or not shares:
+        raise InputError(file, "households.adults_per_household", f"{expected}, got {excerpt(shares)}")
+    out: dict[int, float] = {}
+    for size, share in shares.items():
+        where = f"households.adults_per_household.{size}"
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_HOUSEHOLD_ADULTS:
+            raise InputError(file, where, f"expected a whole number of adults from 1 to {MAX_HOUSEHOLD_ADULTS}")
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise InputError(file, where, f"expected a share from 0 to 1, got {excerpt(share)}")
+        out[size] = float(share)
+    if abs(sum(out.values()) - 1.0) > 1e-6:
+        raise InputError(file, "households.adults_per_household",
+                         f"expected shares that sum to 1, got {sum(out.values()):g}")
+    return out, source.strip()
+
+
 def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     """Read and check a world folder (bundled name or path) and compile it."""
     folder = _world_folder(name_or_path, relative_to)
@@ -357,7 +456,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     if not isinstance(meta, dict):
         raise InputError(str(meta_path), "", "expected a mapping")
     known = {"name", "description", "sending_country", "detour_factor", "speed_km_per_day",
-             "documentation_columns", "calibration"}
+             "documentation_columns", "calibration", "households", "scenario_defaults"}
     for key in meta:
         if key not in known:
             raise InputError(str(meta_path), str(key), f"unknown field (expected one of {', '.join(sorted(known))})")
@@ -388,6 +487,8 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         raise InputError(str(meta_path), "calibration",
                          "expected a mapping with start, end (dates of the calibration window) and targets "
                          f"(a file in the world folder), got {calibration!r}")
+    households, households_source = _households(meta.get("households"), str(meta_path))
+    defaults = _scenario_defaults(meta.get("scenario_defaults"), str(meta_path))
     regions = _Table(folder / "regions.csv", ["region_id", "name", "lat", "lon", "population"],
                      ("male_share", "urban_share", "means_index", "callup_weight"), extra)
     ages = _Table(folder / "age_pyramid.csv", ["age_from", "age_to", "men"], ("women",), extra)
@@ -556,4 +657,7 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         crossing_holding=crossings.boolean("holding", default=False),
         capacity_changes=changes,
         calibration=calibration,
+        households=households,
+        households_source=households_source,
+        scenario_defaults=defaults,
     )

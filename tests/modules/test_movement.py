@@ -141,7 +141,7 @@ def test_a_holding_point_keeps_its_occupants_until_the_release_date() -> None:
     on its date (an ordinary crossing of capacity 0 is never chosen)."""
     from helpers import run_small
 
-    series = run_small("gdr-1989", scale=5000, days=281).series  # to 8 Oct 1989
+    series = run_small("gdr-1989", scale=1000, days=281).series  # to 8 Oct 1989 (households: enough agents reach Prague)
     crossed = series["crossed.prague_embassy"]
     queue = series["queue_length.prague_embassy"]
     assert crossed.loc[:"1989-09-29"].sum() == 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from exitwave.households import with_household_at_home
 from exitwave.kernels.heap import heap_build, heap_insert, heap_remove, pop_due
 from exitwave.kernels.selection import initial_trigger_keys
 from exitwave.modules.protocol import Module
@@ -48,6 +49,8 @@ def individual_weight(state: State, agents: np.ndarray) -> np.ndarray:
              - b.age_weight * (pop.age[agents].astype(np.float64) - 30.0) / 10.0)
     if b.decision_rule == "hazard":
         log_w += np.log(b.network_odds_per_contact_abroad) * state.contacts_abroad[agents]
+    if pop.households:  # a household leaves at the mean of its members' hazards (one decision)
+        log_w -= np.log(pop.household_adults[agents].astype(np.float64))
     return np.exp(log_w)
 
 
@@ -82,6 +85,8 @@ class Decision(Module):
         initial_trigger_keys(np.uint64(stream_key(state.seed, Stream.RESISTANCE, 0)), pop.means,
                              pop.passport, pop.age, b.cost_weight, b.no_passport_cost, b.age_weight,
                              state.key)
+        if pop.households:  # his hazard counts 1/k towards his household of k adults: key × k
+            state.key *= pop.household_adults
         heap_build(np.arange(state.n, dtype=np.int64), state.decision_group, state.key, heap.start,
                    heap.size, heap.slots, heap.pos)
         self.out = np.empty(1024, dtype=np.int64)
@@ -131,6 +136,9 @@ class Decision(Module):
         fired = state.take(state.threshold_fired)
         if fired.size:
             fired = np.unique(fired[state.status[fired] == Status.AT_HOME])
+            if state.pop.households:  # a persuaded member carries his household of k with chance 1/k
+                agree = uniform(state.seed, Stream.HOUSEHOLD, day + 1, fired) * state.pop.household_adults[fired] < 1.0
+                fired = fired[agree]
             heap_remove(fired, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
             leaving.append(fired)
         # Summoned men and men in hiding: leave, hide, or report at the deadline.
@@ -138,6 +146,13 @@ class Decision(Module):
         go = state.take(leaving)
         if go.size:
             go = np.unique(go)
+            # A household leaves together: its members at home go with the one who decided.
+            pulled = (np.setdiff1d(with_household_at_home(state, go), go, assume_unique=True)
+                      if state.pop.households else go[:0])
+            pulled = pulled[heap.pos[pulled] >= 0]
+            if pulled.size:
+                heap_remove(pulled, state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
+                go = np.union1d(go, pulled)
             state.transition(go, Status.TRAVELLING)
             state.depart_day[go] = day
             state.attempts[go] = np.minimum(state.attempts[go].astype(np.int64) + 1, 255)

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from exitwave.capacity import DailyCapacity
+from exitwave.households import draw_ids, first_of_household, rest_of_household, shared_route_rows
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
 from exitwave.population import largest_remainder
@@ -232,7 +233,8 @@ class Movement(Module):
             rows *= fee[None, :] <= budget[:, None]
         if exclude is not None:
             rows[np.arange(agents.size), exclude] = 0.0
-        pick = _choose(rows, uniform(state.seed, Stream.ROUTE, stream_day, agents))
+        rows = shared_route_rows(state.pop, agents, rows)  # a household takes one route
+        pick = _choose(rows, uniform(state.seed, Stream.ROUTE, stream_day, draw_ids(state.pop, agents)))
         stuck = pick < 0
         go, pick = agents[~stuck], pick[~stuck]
         state.crossing[go] = pick
@@ -260,7 +262,8 @@ class Movement(Module):
             return
         if counter:
             state.count(counter, float(quitters.size))
-        switch = uniform(state.seed, Stream.SWITCH, stream_day, quitters) < state.scenario.behaviour.switch_probability
+        switch = (uniform(state.seed, Stream.SWITCH, stream_day, draw_ids(state.pop, quitters))
+                  < state.scenario.behaviour.switch_probability)
         movers = quitters[switch]
         state.transition(movers, Status.TRAVELLING)
         state.count("switched_crossing", float(movers.size))
@@ -279,9 +282,11 @@ class Movement(Module):
         arriving = arriving[(state.status[arriving] == Status.TRAVELLING) & (state.due_day[arriving] == day)]
         if arriving.size:
             state.transition(arriving, Status.QUEUED)
-            order = np.argsort(uniform(state.seed, Stream.QUEUE_ORDER, day, arriving), kind="stable")
+            # a household draws alike: it stands together in the queue and waits as long
+            order = np.argsort(uniform(state.seed, Stream.QUEUE_ORDER, day, draw_ids(state.pop, arriving)),
+                               kind="stable")
             arriving = arriving[order]
-            patience = exponential(state.seed, Stream.PATIENCE, day, arriving) * b.patience_days
+            patience = exponential(state.seed, Stream.PATIENCE, day, draw_ids(state.pop, arriving)) * b.patience_days
             where = state.crossing[arriving]
             if w.crossing_holding.any():  # at a holding point men wait for the release date
                 patience[w.crossing_holding[where]] = state.n_days + 1
@@ -302,6 +307,7 @@ class Movement(Module):
                         joins = np.ones(men.size, np.bool_)
                     else:
                         joins = _joins(float(state.queues.sizes[c]), per_day, patience[cuts[c]:cuts[c + 1]])
+                        joins = first_of_household(state.pop, men, joins)
                     balked.append(men[~joins])
                     men = men[joins]
                     if men.size:
@@ -332,6 +338,10 @@ class Movement(Module):
         n_served = self.capacity.take(c, float(self.capacity_today[c]), state.pop.scale,
                                       int(state.queues.sizes[c]))
         served = state.queues.pop(c, n_served)
+        together = rest_of_household(state, served, c)  # a household is served whole, on credit
+        if together:
+            served = np.concatenate([served, state.queues.pop(c, together)])
+            self.capacity.carry[c] -= together
 
         # Patience: those still waiting past their limit switch crossing or go home.
         quitters = state.queues.remove(c, tired) if tired.size else tired
@@ -355,7 +365,7 @@ class Movement(Module):
         elif regime == VISA:
             # Those who chose this crossing under a visa regime hold a visa; others may not.
             chose_under_visa = s.entry[np.clip(state.depart_day[served], 0, None), country] == VISA
-            has_visa = (uniform(state.seed, Stream.VISA, country, served)
+            has_visa = (uniform(state.seed, Stream.VISA, country, draw_ids(state.pop, served))
                         < min(1.0, w.country_visa_share[country] * b.visa_holder_odds))
             admitted = chose_under_visa | has_visa
         else:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from exitwave.capacity import DailyCapacity
+from exitwave.households import draw_ids
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
 from exitwave.random import Stream, exponential, uniform
@@ -123,7 +124,7 @@ class Reception(Module):
         applies = policy > REFUSE
         case_by_case = policy == 1
         if case_by_case.any():
-            u = uniform(state.seed, Stream.APPLY, day, rest)
+            u = uniform(state.seed, Stream.APPLY, day, draw_ids(state.pop, rest))
             applies &= ~case_by_case | (u < b.asylum_application_share)
         applicants = rest[applies]
         if applicants.size:
@@ -152,10 +153,11 @@ class Reception(Module):
         onward_rate = 0.0 if protected else b.onward_rate
         return_rate = b.return_rate * (b.protected_return_factor if protected else 1.0)
         t_onward = np.full(agents.size, np.inf)
+        ids = draw_ids(state.pop, agents)  # a household moves on or goes home together
         movers = (self.onward_total[country] > 0) & ~self.settled[agents]
         if onward_rate > 0 and movers.any():
-            t_onward[movers] = exponential(state.seed, Stream.ABROAD_EVENT, day, agents[movers]) / onward_rate
-        t_return = (exponential(state.seed, Stream.ABROAD_EVENT, day + 300_000, agents) / return_rate
+            t_onward[movers] = exponential(state.seed, Stream.ABROAD_EVENT, day, ids[movers]) / onward_rate
+        t_return = (exponential(state.seed, Stream.ABROAD_EVENT, day + 300_000, ids) / return_rate
                     if return_rate > 0 else np.full(agents.size, np.inf))
         first = np.minimum(t_onward, t_return)
         due = day + 1 + np.floor(first)
@@ -186,7 +188,7 @@ class Reception(Module):
             if key.sum() <= 0:  # no coalition to relocate to: they stay, unprotected
                 self._stay(state, cleared, day, protected=False)
                 continue
-            u = uniform(state.seed, Stream.RELOCATION, day, cleared)
+            u = uniform(state.seed, Stream.RELOCATION, day, draw_ids(state.pop, cleared))
             target = np.minimum(np.searchsorted(np.cumsum(key) / key.sum(), u, side="right"), key.size - 1)
             np.add.at(state.relocated, target, 1.0)
             self._travel(state, cleared, k, target, day)
@@ -203,7 +205,7 @@ class Reception(Module):
         pending = due[state.status[due] == Status.ASYLUM_PENDING]
         if pending.size:
             country = state.country[pending].astype(np.int64)
-            granted = uniform(state.seed, Stream.ASYLUM, day, pending) < s.recognition[day, country]
+            granted = uniform(state.seed, Stream.ASYLUM, day, draw_ids(state.pop, pending)) < s.recognition[day, country]
             state.count("recognised", float(granted.sum()))
             state.count("refused", float((~granted).sum()))
             self._stay(state, pending[granted], day, protected=True)
@@ -218,7 +220,7 @@ class Reception(Module):
             # Moving on from a transit country by the shares of onward.csv; with the remaining
             # share he settles there instead (no more onward moves; he may still go home).
             origin = state.country[movers].astype(np.int64)
-            u = uniform(state.seed, Stream.ONWARD_CHOICE, day, movers)
+            u = uniform(state.seed, Stream.ONWARD_CHOICE, day, draw_ids(state.pop, movers))
             settles = u >= self.onward_total[origin]
             self.settled[movers[settles]] = True
             self._stay(state, movers[settles], day, protected=False)

@@ -191,7 +191,8 @@ def _inner_model(annotation: Any) -> Any:
 def validate_dict(data: dict[str, Any], source: str) -> Scenario:
     """Validate a resolved mapping; errors name ``source`` and the field path."""
     try:
-        return Scenario.model_validate(data)
+        # the source file finds a world given relative to it (its scenario_defaults)
+        return Scenario.model_validate(data, context={"source": source})
     except ValidationError as err:
         # an unknown key first: a misspelt required key is also reported missing, and the
         # misspelling is the problem to fix

@@ -207,8 +207,8 @@ class PopulationSpec(_Model):
     age_min: Annotated[int, Field(ge=14, le=100)] = 18
     age_max: Annotated[int, Field(ge=14, le=100)] = 59
     scale: Annotated[float, Field(ge=1.0)] = 100.0
-    reservist_share: Share = 0.65
-    passport_share: Share = 0.30
+    reservist_share: Share = 0.0  # russia-2022: 0.65 (its world.yaml scenario_defaults)
+    passport_share: Share = 1.0  # russia-2022: 0.30 (its world.yaml scenario_defaults)
     means_spread: NonNegative = 1.0
     contacts_per_person: Annotated[int, Field(ge=2, le=64, multiple_of=2)] = 12
     homophily_region_age: Share = 0.67
@@ -216,6 +216,9 @@ class PopulationSpec(_Model):
     threshold_mean: Share = 0.25
     threshold_sd: NonNegative = 0.12
     hostile_share: Annotated[float, Field(ge=0.0, le=0.01)] = 0.0
+    households: Literal["world", "none"] = "world"
+    """``world``: households move together where the world declares them (world.yaml
+    ``households``); ``none``: every agent decides and travels alone."""
 
     @model_validator(mode="after")
     def _check(self) -> PopulationSpec:
@@ -290,9 +293,9 @@ class Behaviour(_Model):
     switch_probability: Share = 0.4
     retry_resistance: Annotated[float, Field(ge=1.0, le=100.0)] = 1.0
     land_capacity_factor: Annotated[float, Field(gt=0.0, le=5.0)] = 1.0
-    return_rate: Rate = 0.35 / 450.0
+    return_rate: Rate = 0.0  # russia-2022: 0.35 / 450 days (its world.yaml scenario_defaults)
     protected_return_factor: NonNegative = 0.2
-    onward_rate: Rate = 0.05
+    onward_rate: Rate = 0.0  # russia-2022: 0.05 per day (its world.yaml scenario_defaults)
     asylum_application_share: Share = 0.3
     asylum_processing_days: Positive = 60.0
     people_per_vehicle: Positive = 2.5
@@ -561,3 +564,34 @@ class Scenario(_Model):
     @classmethod
     def _safe_name(cls, name: str) -> str:
         return check_name(name)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _world_defaults(cls, data: object, info: ValidationInfo) -> object:
+        """Fields the scenario leaves out take the world's ``scenario_defaults`` (world.yaml):
+        values such as the return rate belong to a world, and a new world must not inherit
+        russia-2022's silently. ``context={"source": file}`` finds a world given relative to
+        the scenario file."""
+        if not isinstance(data, dict):
+            return data
+        world = data.get("world", "russia-2022")
+        if not isinstance(world, str):
+            return data
+        from pathlib import Path
+
+        from exitwave.world import world_scenario_defaults
+
+        source = (info.context or {}).get("source") if info is not None else None
+        defaults = world_scenario_defaults(world, Path(source).parent if source else None)
+        if not defaults:
+            return data
+        data = dict(data)
+        for section, values in defaults.items():
+            given = data.get(section)
+            if isinstance(given, BaseModel):  # built in Python: what was set there counts as given
+                given = given.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            if given is None:
+                given = {}
+            if isinstance(given, dict):
+                data[section] = {**values, **given}
+        return data
