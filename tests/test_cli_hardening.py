@@ -54,6 +54,13 @@ def _bytes(file: str, data: bytes):  # noqa: ANN202
     return edit
 
 
+def _several(*edits):  # noqa: ANN002, ANN202
+    def edit(world: Path) -> None:
+        for one in edits:
+            one(world)
+    return edit
+
+
 def _scenario(text: str | bytes):  # noqa: ANN202
     def make(case: Path) -> list[str]:
         data = text.encode("utf-8") if isinstance(text, str) else text
@@ -108,6 +115,10 @@ CASES = [
     # defect 9: every problem, each on its own line (the first on the error line)
     ("three_problems", _scenario(GOOD + "seed: -1\nbehaviour:\n  threat_weigth: 3\n  cost_weight: -2\n"),
      RUN_ARGS, ["scenario.yaml: behaviour.threat_weigth: unknown field"]),
+    ("world_problems_in_four_files", _world(_several(
+        _cells("regions.csv", "lat", "95", range(3, 4)), _cells("crossings.csv", "mode", "boat", range(4, 5)),
+        _cells("countries.csv", "entry", "maybe", range(2, 3)), _bytes("age_pyramid.csv", b"age_from,age_to\n"))),
+     RUN_ARGS, [f"{W}age_pyramid.csv: men: required column is missing"]),
 ]
 
 
@@ -138,6 +149,22 @@ def test_all_validation_problems_are_listed_each_on_its_own_line(outcomes) -> No
     assert "more problems" not in text
     assert "  scenario.yaml: seed: Input should be greater than or equal to 0; got -1" in text
     assert "  scenario.yaml: behaviour.cost_weight: Input should be greater than or equal to 0; got -2" in text
+
+
+WORLD_PROBLEMS = [
+    f"error: {W}age_pyramid.csv: men: required column is missing (have: age_from, age_to)",
+    f"  {W}regions.csv: row 3, column lat: expected a number between -90 and 90, got '95'",
+    f"  {W}crossings.csv: row 4, column mode: expected one of road, rail, foot, air, sea, got 'boat'",
+    f"  {W}countries.csv: row 2, column entry: expected one of open, visa, closed, got 'maybe'",
+]
+
+
+def test_every_problem_of_a_world_is_listed_by_run_and_validate(outcomes) -> None:
+    work, done = outcomes["world_problems_in_four_files"]
+    assert done.stderr.splitlines() == WORLD_PROBLEMS, done.stderr
+    checked = cli("validate", "scenario.yaml", cwd=work)
+    assert checked.returncode == 2 and "Traceback" not in checked.stderr
+    assert checked.stderr.splitlines() == WORLD_PROBLEMS
 
 
 # --- where the results go: a file, a read-only folder, a full disk -------------------------------
@@ -214,9 +241,10 @@ def test_a_read_only_out_folder_is_refused_before_the_run(shared_tmp: Path) -> N
     assert list(locked.iterdir()) == []
 
 
-def test_a_full_disk_fails_with_exit_1_and_writes_nothing(tmp_path: Path) -> None:
+def test_a_full_disk_fails_with_exit_1_and_writes_nothing(tmp_path: Path, made: Path) -> None:
     """The file size limit (RLIMIT_FSIZE, as `ulimit -f`) makes writes fail with EFBIG, as a full
-    disk fails them with ENOSPC: the run is reported failed and no partial folder remains."""
+    disk fails them with ENOSPC: the run is reported failed and no partial folder remains.
+    (The kernels may not be in numba's cache yet: see the next test.)"""
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
 
@@ -227,7 +255,61 @@ def test_a_full_disk_fails_with_exit_1_and_writes_nothing(tmp_path: Path) -> Non
     assert "Traceback" not in done.stderr
     assert "run failed: could not write runs/russia-2022-" in done.stderr
     assert "File too large" in done.stderr and "nothing was written there" in done.stderr
-    assert list((tmp_path / "runs").iterdir()) == []  # no run folder, no temporary folder
+    assert list(tmp_path.iterdir()) == []  # no run folder, no temporary folder, no empty runs/
+
+
+def test_a_full_disk_while_numba_caches_a_kernel_fails_with_exit_1(tmp_path: Path) -> None:
+    """A kernel compiled for the first time is saved to numba's cache during the run: a full disk
+    then stops the run with a message and exit 1 (it printed a traceback), and --out stays unmade."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+
+    (tmp_path / "cache").mkdir()  # empty: every kernel is compiled and saved
+    env = {**os.environ, "NO_COLOR": "1", "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "exitwave", "run", *TINY, "--out", "runs"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=300, check=False, preexec_fn=limit)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "run failed: could not write" in done.stderr and "File too large" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]
+
+
+REFUSING_MODULE = '''
+from pathlib import Path
+
+from exitwave.errors import InputError
+from exitwave.modules.protocol import Module
+
+
+class Quotas(Module):
+    """A mechanism that reads its own table when the run starts and refuses a bad one."""
+
+    name = "quotas"
+
+    def init(self, state):
+        quota = Path("quotas.csv").read_text(encoding="utf-8").split()[-1]
+        if not quota.isdigit():
+            raise InputError("quotas.csv", "quota", f"expected a whole number of men, got {quota!r}")
+'''
+
+
+def test_a_run_that_fails_on_bad_input_leaves_no_folder(tmp_path: Path) -> None:
+    """Bad input found once the run has started (exit 2): the --out folders that did not exist
+    before are not left behind empty."""
+    (tmp_path / "quotas.py").write_text(REFUSING_MODULE, encoding="utf-8")
+    (tmp_path / "quotas.csv").write_text("quota\nmany\n", encoding="utf-8")
+    (tmp_path / "quotas.yaml").write_text("extends: russia-2022\nname: quotas\nmodules: ['quotas:Quotas']\n",
+                                          encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    done = cli("run", "quotas.yaml", *RUN_ARGS, "--out", "results/today", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "error: quotas.csv: quota: expected a whole number of men, got 'many'" in _one_error_line(done)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "__pycache__") == before
+    # the same run with a good table writes its folder there
+    (tmp_path / "quotas.csv").write_text("quota\n1000\n", encoding="utf-8")
+    done = cli("run", "quotas.yaml", *RUN_ARGS, "--out", "results/today", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [p.name.split("-")[0] for p in (tmp_path / "results" / "today").iterdir()] == ["quotas"]
 
 
 # --- corrupt summary.json, comparison.json and sensitivity tables --------------------------------
@@ -313,11 +395,11 @@ def test_a_malformed_sensitivity_table_is_a_clean_error(made: Path, tmp_path: Pa
     data, words = SENSITIVITY[name]
     (tmp_path / "s.csv").write_bytes(data)
     (run,) = (made / "runs").iterdir()
-    done = cli("report", str(run), "--sensitivity", "s.csv", "--out", "r.html", cwd=tmp_path)
+    done = cli("report", str(run), "--sensitivity", "s.csv", "--out", "reports/r.html", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     line = _one_error_line(done)
     assert "error: s.csv: " in line and words in line, line
-    assert not (tmp_path / "r.html").exists()
+    assert not (tmp_path / "reports").exists()  # not even the folder it was to go in
 
 
 def test_a_malformed_sensitivity_settings_file_is_a_clean_error(made: Path, tmp_path: Path) -> None:

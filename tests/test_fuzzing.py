@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from exitwave.fuzzing import Case, Worker, check_run_dir, classify, scenario_cases, world_cases
+from exitwave.fuzzing import (
+    Case,
+    Worker,
+    _run_case,
+    check_run_dir,
+    classify,
+    scenario_cases,
+    world_cases,
+)
 from helpers import run_small
 
 LONG = os.environ.get("EXITWAVE_FUZZ") == "long"
@@ -107,3 +115,34 @@ def test_output_checks_flag_lost_men_non_finite_and_negative_numbers(tmp_path: P
     problems = " ".join(check_run_dir(run_dir))
     assert "conservation_ok is False" in problems
     assert "summary.departed = -3.0" in problems and "summary.mean_morale = nan" in problems
+
+
+def test_a_difference_in_the_summary_may_be_negative_but_must_be_finite(tmp_path: Path) -> None:
+    # composition.means_gap is leavers' less recruits' means percentile: -1.44 is a sound run
+    run_dir = run_small("russia-2022", days=5, scale=20_000).save(tmp_path)
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    summary["composition"]["means_gap"] = -1.44
+    (run_dir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert check_run_dir(run_dir) == []
+    summary["composition"]["means_gap"] = float("-inf")
+    (run_dir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert check_run_dir(run_dir) == ["summary.composition.means_gap = -inf"]
+
+
+def test_a_world_with_many_problems_is_a_clean_error(tmp_path: Path) -> None:
+    # one line per problem: 85 regions with a bad latitude print far more than the output kept
+    # of a case, and the first line (error: …) must still be seen
+    import shutil
+
+    import exitwave
+    from helpers import edit_csv
+
+    world = tmp_path / "world"
+    shutil.copytree(Path(exitwave.__file__).parent / "data" / "worlds" / "russia-2022", world)
+    for row in range(2, 87):
+        edit_csv(world / "regions.csv", row, "lat", "95")
+    (tmp_path / "s.yaml").write_text("extends: russia-2022\nworld: world\n", encoding="utf-8")
+    answer = _run_case(["run", str(tmp_path / "s.yaml"), "--scale", "20000", "--days", "1",
+                        "--out", str(tmp_path / "runs")])
+    assert answer["exit_code"] == 2 and answer["output"].count("column lat") > 2
+    assert classify(answer).kind == "clean_error"

@@ -187,6 +187,74 @@ def test_a_bad_world_yaml(tmp_path: Path, world_copy: Path, line: str, field: st
     assert words in info.value.expected
 
 
+# --- issue 16, defect 9: every problem of a world at once, each on its own line ------------------
+
+def _lines(error: InputError) -> list[str]:
+    return str(error).splitlines()
+
+
+def test_every_problem_of_a_world_is_listed_each_on_its_own_line(world_copy: Path) -> None:
+    with (world_copy / "world.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("detour_factor: 0.5\n")
+    edit_csv(world_copy / "regions.csv", 3, "lat", "95")
+    edit_csv(world_copy / "regions.csv", 5, "population", "-1")
+    edit_csv(world_copy / "crossings.csv", 4, "mode", "boat")
+    edit_csv(world_copy / "age_pyramid.csv", 3, "men", "1.5")
+    edit_csv(world_copy / "countries.csv", 2, "entry", "maybe")
+    with pytest.raises(InputError) as info:
+        load_world(str(world_copy))
+    # the first problem is the error's file and field; the others follow, grouped by file
+    assert (info.value.file, info.value.field) == (str(world_copy / "world.yaml"), "detour_factor")
+    assert _lines(info.value) == [
+        f"{world_copy / 'world.yaml'}: detour_factor: expected a finite number of at least 1, got 0.5",
+        f"  {world_copy / 'regions.csv'}: row 3, column lat: expected a number between -90 and 90, got '95'",
+        f"  {world_copy / 'regions.csv'}: row 5, column population: expected a number between 0 and "
+        "10,000,000,000, got '-1'",
+        f"  {world_copy / 'crossings.csv'}: row 4, column mode: expected one of road, rail, foot, air, sea, "
+        "got 'boat'",
+        f"  {world_copy / 'age_pyramid.csv'}: row 3, column men: expected a whole number of people, got '1.5'",
+        f"  {world_copy / 'countries.csv'}: row 2, column entry: expected one of open, visa, closed, got 'maybe'",
+    ]
+    assert [(p.file, p.field) for p in info.value.problems][-1] == (str(world_copy / "countries.csv"),
+                                                                    "row 2, column entry")
+
+
+def test_every_bad_cell_of_a_column_is_listed(world_copy: Path) -> None:
+    for row in (2, 4, 7):
+        edit_csv(world_copy / "crossings.csv", row, "capacity_per_day", f"-{row}")
+    with pytest.raises(InputError) as info:
+        load_world(str(world_copy))
+    assert [p.field for p in info.value.problems] == [f"row {row}, column capacity_per_day" for row in (2, 4, 7)]
+    assert [p.expected for p in info.value.problems] == [f"expected a number at least 0, got '-{row}'"
+                                                         for row in (2, 4, 7)]
+
+
+def test_a_missing_file_stops_only_its_own_checks(world_copy: Path) -> None:
+    (world_copy / "countries.csv").unlink()  # crossings name countries: not each reported missing
+    edit_csv(world_copy / "regions.csv", 2, "name", "")
+    drop_column(world_copy / "age_pyramid.csv", "men")
+    drop_column(world_copy / "age_pyramid.csv", "age_to")
+    with pytest.raises(InputError) as info:
+        load_world(str(world_copy))
+    assert [(Path(p.file).name, p.field, p.expected.split(" (")[0]) for p in info.value.problems] == [
+        ("age_pyramid.csv", "age_to", "required column is missing"),
+        ("age_pyramid.csv", "men", "required column is missing"),
+        ("countries.csv", "", "file not found"),
+        ("regions.csv", "row 2, column name", "a value is required"),
+    ]
+
+
+def test_an_unreadable_world_yaml_does_not_make_reader_columns_unknown(world_copy: Path) -> None:
+    # russia-2022 lists columns for readers in world.yaml: unreadable, it cannot say which they are
+    (world_copy / "world.yaml").write_text("name: [w\n", encoding="utf-8")
+    edit_csv(world_copy / "crossings.csv", 3, "lat", "north")
+    with pytest.raises(InputError) as info:
+        load_world(str(world_copy))
+    assert [(Path(p.file).name, p.field) for p in info.value.problems] == [
+        ("world.yaml", "line 2, column 1"), ("crossings.csv", "row 3, column lat")]
+    assert "malformed YAML" in info.value.expected
+
+
 def test_malformed_world_yaml(world_copy: Path) -> None:
     (world_copy / "world.yaml").write_text("name: [w\n", encoding="utf-8")
     with pytest.raises(InputError, match="malformed YAML"):

@@ -96,9 +96,11 @@ def run(
         if overrides:
             loaded = load_scenario(scenario, overrides=overrides)
         sim = Simulation(loaded, seed=seed, scale=scale, days=days, source=source)
-        from exitwave.results import ensure_folder
+        from exitwave.results import check_folder
 
-        ensure_folder(Path(out_dir))  # a file or a read-only folder is refused before the run
+        # a file or a read-only folder is refused before the run; the folder itself is made only
+        # when the run is written, so a run that fails leaves nothing behind
+        check_folder(Path(out_dir))
     except InputError as error:
         _fail_input(error)
     try:
@@ -113,6 +115,13 @@ def run(
         _fail_input(error)
     except (RunError, MemoryError) as error:
         err.print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from error
+    except OSError as error:
+        # a full disk while numba saves a freshly compiled kernel to its cache (the run's own
+        # folder is RunError): the run stops, with the file and the reason, not a traceback
+        where = f"could not write {error.filename}" if error.filename else "could not write a file"
+        err.print(f"[bold red]run failed:[/] {escape(where)} ({escape(error.strerror or str(error))}); "
+                  "nothing was written in --out", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from error
     if as_json:
         sys.stdout.write(json.dumps(results.summary, indent=2) + "\n")
@@ -553,9 +562,9 @@ def sensitivity_cmd(
     started = time.perf_counter()
     try:
         if out_file is not None:
-            from exitwave.results import ensure_folder
+            from exitwave.results import check_folder
 
-            ensure_folder(out_file.parent)  # refused before the runs, not after them
+            check_folder(out_file.parent)  # refused before the runs, not after them (made when written)
         names = list(param) if param else default_parameters()
         problem_for(names)
         total = runs_needed(method, n, len(names), versus)
@@ -715,9 +724,9 @@ def calibrate_cmd(
     command = "exitwave " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     started = time.perf_counter()
     try:
-        from exitwave.results import ensure_folder
+        from exitwave.results import check_folder
 
-        ensure_folder(out_dir.parent)  # refused before the calibration, not after it
+        check_folder(out_dir.parent)  # refused before the calibration, not after it (made when written)
         with _progress() as progress:
             task = progress.add_task(f"calibrating {scenario} ({method})", total=budget)
             evaluated: dict[str, int] = {"before": 0, "generation": -2, "evaluations": 0}

@@ -432,8 +432,14 @@ def _numbers(value: Any, where: str) -> list[tuple[str, float]]:
     return []
 
 
+SIGNED_SUMMARY = frozenset({"summary.composition.means_gap"})
+"""Numbers of ``summary.json`` that are differences, negative by nature (the means percentile of
+leavers less that of recruits, in percentile points): they must be finite, not non-negative."""
+
+
 def check_run_dir(run_dir: Path) -> list[str]:
-    """Problems with a run's outputs (empty when sound): conservation, finite, non-negative."""
+    """Problems with a run's outputs (empty when sound): conservation, finite, non-negative
+    (differences, :data:`SIGNED_SUMMARY`, may be negative)."""
     import numpy as np
     import pandas as pd
 
@@ -443,7 +449,7 @@ def check_run_dir(run_dir: Path) -> list[str]:
         problems.append(f"conservation_ok is {summary.get('conservation_ok')!r}: "
                         f"{summary.get('conservation_problems')}")
     for where, number in _numbers(summary, "summary"):
-        if not math.isfinite(number) or number < 0:
+        if not math.isfinite(number) or (number < 0 and where not in SIGNED_SUMMARY):
             problems.append(f"{where} = {number!r}")
     series = pd.read_parquet(run_dir / "series.parquet")
     numeric = series.select_dtypes("number")
@@ -462,13 +468,20 @@ def check_run_dir(run_dir: Path) -> list[str]:
 # The worker: runs cases in-process, one JSON line per case
 
 
+def _head_and_tail(output: str, keep: int = 3000) -> str:
+    """A command's output cut to its first and last ``keep`` characters: the first line says how
+    it ended (``error: …``, followed by one line per further problem, as many as there are), the
+    last lines hold a traceback."""
+    return output if len(output) <= 2 * keep else f"{output[:keep]}\n…\n{output[-keep:]}"
+
+
 def _run_case(argv: list[str]) -> dict[str, Any]:
     from typer.testing import CliRunner
 
     from exitwave.cli import app
 
     result = CliRunner().invoke(app, argv, catch_exceptions=True)
-    answer: dict[str, Any] = {"exit_code": result.exit_code, "output": result.output[-3000:]}
+    answer: dict[str, Any] = {"exit_code": result.exit_code, "output": _head_and_tail(result.output)}
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         answer["traceback"] = "".join(traceback.format_exception(result.exception))[-4000:]
     return answer

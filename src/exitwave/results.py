@@ -9,6 +9,7 @@ half-written.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import platform
@@ -320,7 +321,7 @@ def write_folder(out_dir: Path, fill: Callable[[Path], None], name: str) -> Path
     folder, which is renamed into place only when ``fill`` returns (and removed if it raises).
     An existing folder of that name is an error."""
     final = child_path(out_dir, name)
-    ensure_folder(out_dir)
+    created = ensure_folder(out_dir)
     if final.exists():
         raise FileExistsError(f"{final} already exists")
     temp = out_dir / f".{final.name}.tmp-{os.getpid()}"
@@ -340,22 +341,68 @@ def write_folder(out_dir: Path, fill: Callable[[Path], None], name: str) -> Path
                            f"there") from None
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
+        remove_empty_folders(created)  # a failed write leaves no trace, not even an empty --out
         raise
     return final
 
 
-def ensure_folder(out_dir: Path) -> None:
-    """Create ``out_dir`` (and its parents) for output, or raise :class:`InputError` naming it
-    (a file of that name, a read-only parent)."""
+def missing_folders(out_dir: Path) -> list[Path]:
+    """``out_dir`` and those of its parents that do not exist yet, outermost first."""
+    missing = []
+    folder = out_dir
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing[::-1]
+
+
+def check_folder(out_dir: Path) -> None:
+    """Refuse, as :func:`ensure_folder` would, an ``out_dir`` that is a file or that this user
+    cannot create or write in, but create nothing: a command that checks its ``--out`` before its
+    work and fails leaves no empty folder behind (:class:`InputError` naming ``out_dir``)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(str(out_dir), "--out", "expected a folder, got a file")
+    missing = missing_folders(out_dir)
+    if not missing:
+        if not os.access(out_dir, os.W_OK | os.X_OK):
+            raise InputError(str(out_dir), "--out", "expected a folder this user can write in (permission denied)")
+        return
+    existing = missing[0].parent
+    if not existing.is_dir():  # a file (or a broken link) where a parent folder should be
+        raise InputError(str(out_dir), "--out", f"expected a folder that can be created "
+                                                f"({os.strerror(errno.ENOTDIR)})")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(str(out_dir), "--out", f"expected a folder that can be created "
+                                                f"({os.strerror(errno.EACCES)})")
+
+
+def ensure_folder(out_dir: Path) -> list[Path]:
+    """Create ``out_dir`` (and its parents) for output, or raise :class:`InputError` naming it
+    (a file of that name, a read-only parent). Returns the folders it created, outermost first
+    (for :func:`remove_empty_folders` when what was to go in them fails)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(str(out_dir), "--out", "expected a folder, got a file")
+    missing = missing_folders(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
+        remove_empty_folders(missing)
         raise InputError(str(out_dir), "--out", f"expected a folder that can be created "
                                                 f"({error.strerror or error})") from None
     if not os.access(out_dir, os.W_OK | os.X_OK):
+        remove_empty_folders(missing)
         raise InputError(str(out_dir), "--out", "expected a folder this user can write in (permission denied)")
+    return missing
+
+
+def remove_empty_folders(created: list[Path]) -> None:
+    """Remove the folders ``created`` (outermost first) that are still empty, innermost first;
+    one that holds anything (another process's run) is kept, and so are its parents."""
+    for folder in reversed(created):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 SUMMARY_KEYS: dict[str, type | tuple[type, ...]] = {"scenario": str, "seed": int, "scale": (int, float),

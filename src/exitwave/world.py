@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from exitwave.errors import InputError
+from exitwave.errors import InputError, all_problems
 from exitwave.safe_yaml import excerpt, read_file
 from exitwave.scenario.schema import COUNTRY_GROUPS
 from exitwave.vocabulary import ENTRY_REGIMES, MODES
@@ -175,28 +175,92 @@ MAX_TABLE_BYTES = 16 * 1024 * 1024
 """Largest world table read (bytes): a world has hundreds of rows, not millions."""
 
 
+class _Problems:
+    """The problems found in a world folder, in the order found. A world reports all of them at
+    once (:func:`exitwave.errors.all_problems`), as a scenario does, so that one edit can fix
+    them all; a file that cannot be read at all stops only the checks of that file."""
+
+    def __init__(self) -> None:
+        self.found: list[InputError] = []
+
+    def add(self, file: Path | str, field: str, expected: str) -> None:
+        self.found.append(InputError(str(file), field, expected))
+
+    def mark(self) -> int:
+        """A point to compare with :meth:`since`."""
+        return len(self.found)
+
+    def since(self, mark: int) -> bool:
+        """Whether a problem was found after ``mark`` (then checks that combine those values,
+        such as totals and travel times, are skipped: they would only repeat the problem)."""
+        return len(self.found) > mark
+
+    def raise_any(self) -> None:
+        """Raise every problem found, grouped by file (files in the order their first problem was
+        found, so the first problem stays first; each file's problems in the order found)."""
+        files = list(dict.fromkeys(problem.file for problem in self.found))
+        if self.found:
+            raise all_problems(sorted(self.found, key=lambda problem: files.index(problem.file)))
+
+
+def _columns(columns: list[str]) -> str:
+    """A header as a message quotes it: the names, cut to a short line."""
+    text = ", ".join(columns)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 class _Table:
-    """A CSV table read with the csv module; values parsed with file/row/column in errors.
+    """A CSV table read with the csv module; values parsed with file/row/column in each problem.
 
     ``optional``: the other columns the format reads; any column neither required, optional nor
-    documentation (:data:`DOCUMENTATION_COLUMNS`, ``*_basis``, ``*_note``, ``extra``) is an error,
-    as an unknown key in a scenario is: a misspelt or unsupported column must not be ignored.
+    documentation (:data:`DOCUMENTATION_COLUMNS`, ``*_basis``, ``*_note``, ``extra``) is a
+    problem, as an unknown key in a scenario is: a misspelt or unsupported column must not be
+    ignored (``extra=None``: world.yaml could not say which columns are for readers, so unknown
+    columns are not checked).
+
+    Problems go to ``problems``; a bad cell reads as NaN (numbers), ``""`` (text), ``False``,
+    ``None`` (dates) so that the other cells are still checked. A table that cannot be read (no
+    file, not UTF-8, not CSV, a broken header, no rows) has ``ok`` false and no rows.
     """
 
     def __init__(self, path: Path, required: list[str], optional: tuple[str, ...] = (),
-                 extra: tuple[str, ...] = ()) -> None:
+                 extra: tuple[str, ...] | None = (), *, problems: _Problems) -> None:
         self.path = path
+        self.problems = problems
+        self.columns: list[str] = []
+        self.rows: list[dict[str, str]] = []
+        self.ok = False
+        try:
+            columns, rows = self._read(required)
+        except InputError as error:
+            problems.found.extend(error.problems)
+            return
+        self.columns, self.rows, self.ok = columns, rows, True
+        if extra is None:
+            return
+        known = set(required) | set(optional) | set(DOCUMENTATION_COLUMNS) | set(extra)
+        for column in self.columns:
+            if column not in known and not column.endswith(("_basis", "_note")):
+                problems.add(path, column, f"unknown column (expected {', '.join(required + list(optional))}; "
+                                           f"for readers: {', '.join(DOCUMENTATION_COLUMNS)}, *_basis, *_note, "
+                                           "or a name listed in world.yaml documentation_columns)")
+
+    def _read(self, required: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+        """The header and rows; :class:`InputError` (with every missing column) when the file
+        cannot be read as a table of the format."""
+        path = self.path
         if not path.is_file():
             raise InputError(str(path), "", "file not found (required by the world format)")
-        # utf-8-sig: a spreadsheet's byte-order mark must not become part of the first column's name
         if path.stat().st_size > MAX_TABLE_BYTES:
             raise InputError(str(path), "", f"expected a table of at most {MAX_TABLE_BYTES:,} bytes, "
                                             f"got {path.stat().st_size:,}")
+        reader: Any = None
         try:
+            # utf-8-sig: a spreadsheet's byte-order mark must not become part of the first column's name
             with path.open(newline="", encoding="utf-8-sig") as handle:
                 reader = csv.DictReader(handle)
-                self.columns = list(reader.fieldnames or [])
-                self.rows = list(reader)
+                columns = list(reader.fieldnames or [])
+                rows = list(reader)
         except UnicodeDecodeError as error:
             raise InputError(str(path), "", f"expected UTF-8 text; byte {error.start} is not "
                                             f"(save the table as CSV UTF-8)") from None
@@ -205,64 +269,65 @@ class _Table:
         except csv.Error as error:
             raise InputError(str(path), f"line {getattr(reader, 'line_num', 0)}",
                              f"expected CSV: {excerpt(str(error))}") from None
-        blank = [c for c in self.columns if not c.strip()]
+        blank = [c for c in columns if not c.strip()]
         if blank:
-            raise InputError(str(path), f"column {self.columns.index(blank[0]) + 1}",
+            raise InputError(str(path), f"column {columns.index(blank[0]) + 1}",
                              "expected a name for every column (the header has an empty one)")
-        twice = sorted({c for c in self.columns if self.columns.count(c) > 1})
+        twice = sorted({c for c in columns if columns.count(c) > 1})
         if twice:
             raise InputError(str(path), twice[0], "expected each column once (the header repeats it)")
-        missing = [c for c in required if c not in self.columns]
+        missing = [InputError(str(path), c, f"required column is missing (have: {_columns(columns)})")
+                   for c in required if c not in columns]
         if missing:
-            raise InputError(str(path), missing[0], f"required column is missing (have: {', '.join(self.columns)})")
-        if not self.rows:
+            raise all_problems(missing)
+        if not rows:
             raise InputError(str(path), "", "the table has no rows")
-        known = set(required) | set(optional) | set(DOCUMENTATION_COLUMNS) | set(extra)
-        for column in self.columns:
-            if column not in known and not column.endswith(("_basis", "_note")):
-                raise InputError(str(path), column or "(empty header)",
-                                 f"unknown column (expected {', '.join(required + list(optional))}; "
-                                 f"for readers: {', '.join(DOCUMENTATION_COLUMNS)}, *_basis, *_note, "
-                                 "or a name listed in world.yaml documentation_columns)")
+        return columns, rows
 
     def _raw(self, row: int, column: str) -> str:
         return (self.rows[row].get(column) or "").strip()
 
+    def _bad(self, row: int, column: str, expected: str) -> None:
+        self.problems.add(self.path, f"row {row + 2}, column {column}", expected)
+
     def text(self, column: str) -> list[str]:
+        """The column's cells; an empty one is a problem (and ``""``)."""
         out = []
         for i in range(len(self.rows)):
             value = self._raw(i, column)
             if not value:
-                raise InputError(str(self.path), f"row {i + 2}, column {column}", "a value is required")
+                self._bad(i, column, "a value is required")
             out.append(value)
         return out
 
     def number(self, column: str, default: float | None = None, low: float | None = None,
                high: float | None = None, whole: bool = False) -> np.ndarray:
-        out = np.empty(len(self.rows))
+        out = np.full(len(self.rows), np.nan)
         for i in range(len(self.rows)):
             raw = self._raw(i, column) if column in self.columns else ""
-            where = f"row {i + 2}, column {column}"
             if raw == "":
                 if default is None:
-                    raise InputError(str(self.path), where, "a number is required")
-                out[i] = default
+                    self._bad(i, column, "a number is required")
+                else:
+                    out[i] = default
                 continue
             try:
                 value = float(raw)
             except ValueError:
-                raise InputError(str(self.path), where, f"expected a number, got {excerpt(raw)}") from None
+                self._bad(i, column, f"expected a number, got {excerpt(raw)}")
+                continue
             if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
                 bounds = (f"between {_bound(low)} and {_bound(high)}" if high is not None
                           else f"at least {_bound(low)}")
-                raise InputError(str(self.path), where, f"expected a number {bounds}, got {excerpt(raw)}")
-            if whole and not value.is_integer():
-                raise InputError(str(self.path), where, f"expected a whole number of people, got {excerpt(raw)}")
-            out[i] = value
+                self._bad(i, column, f"expected a number {bounds}, got {excerpt(raw)}")
+            elif whole and not value.is_integer():
+                self._bad(i, column, f"expected a whole number of people, got {excerpt(raw)}")
+            else:
+                out[i] = value
         return out
 
     def boolean(self, column: str, default: bool | None = None) -> np.ndarray:
-        out = np.empty(len(self.rows), dtype=bool)
+        out = np.zeros(len(self.rows), dtype=bool)
         for i in range(len(self.rows)):
             raw = (self._raw(i, column) if column in self.columns else "").lower()
             if raw in ("true", "yes", "1"):
@@ -272,32 +337,32 @@ class _Table:
             elif raw == "" and default is not None:
                 out[i] = default
             else:
-                raise InputError(str(self.path), f"row {i + 2}, column {column}", f"expected true or false, got {excerpt(raw)}")
+                self._bad(i, column, f"expected true or false, got {excerpt(raw)}")
         return out
 
     def date(self, column: str) -> list[dt.date | None]:
-        """ISO dates (YYYY-MM-DD); an empty cell or a missing column is ``None``."""
+        """ISO dates (YYYY-MM-DD); an empty cell or a missing column is ``None`` (so is a bad cell,
+        with its problem)."""
         out: list[dt.date | None] = []
         for i in range(len(self.rows)):
             raw = self._raw(i, column) if column in self.columns else ""
-            if raw == "":
-                out.append(None)
-                continue
-            try:
-                out.append(dt.date.fromisoformat(raw))
-            except ValueError:
-                raise InputError(str(self.path), f"row {i + 2}, column {column}",
-                                 f"expected a date as YYYY-MM-DD, got {raw!r}") from None
+            day = None
+            if raw != "":
+                try:
+                    day = dt.date.fromisoformat(raw)
+                except ValueError:
+                    self._bad(i, column, f"expected a date as YYYY-MM-DD, got {excerpt(raw)}")
+            out.append(day)
         return out
 
     def choice(self, column: str, allowed: tuple[str, ...]) -> np.ndarray:
         values = self.text(column)
-        out = np.empty(len(values), dtype=np.int8)
+        out = np.zeros(len(values), dtype=np.int8)
         for i, value in enumerate(values):
-            if value not in allowed:
-                raise InputError(str(self.path), f"row {i + 2}, column {column}",
-                                 f"expected one of {', '.join(allowed)}, got {excerpt(value)}")
-            out[i] = allowed.index(value)
+            if value in allowed:
+                out[i] = allowed.index(value)
+            elif value:  # an empty cell is already reported
+                self._bad(i, column, f"expected one of {', '.join(allowed)}, got {excerpt(value)}")
         return out
 
     def sources(self) -> list[str]:
@@ -319,8 +384,9 @@ def _unique(table: _Table, column: str) -> list[str]:
     seen: set[str] = set()
     for i, value in enumerate(values):
         if value in seen:
-            raise InputError(str(table.path), f"row {i + 2}, column {column}", f"duplicate id {excerpt(value)}")
-        seen.add(value)
+            table._bad(i, column, f"duplicate id {excerpt(value)}")
+        if value:
+            seen.add(value)
     return values
 
 
@@ -335,26 +401,48 @@ MAX_TRAVEL_DAYS = int(np.iinfo(np.int16).max)
 _ISO2 = re.compile(r"[A-Z]{2}")
 
 
-def _check_iso2(code: object, file: str, where: str) -> None:
-    """A country code: two upper-case letters, and not a group name a policy uses (``EU``)."""
+def _iso2_problem(code: object) -> str | None:
+    """What is wrong with a country code (two upper-case letters, and not a group name a policy
+    uses, such as ``EU``), or None."""
     if not isinstance(code, str) or not _ISO2.fullmatch(code):
-        raise InputError(file, where, f"expected an ISO 3166 alpha-2 code of two upper-case letters "
-                                      f"(such as GE; X* for fictional countries), got {excerpt(code)}")
+        return (f"expected an ISO 3166 alpha-2 code of two upper-case letters "
+                f"(such as GE; X* for fictional countries), got {excerpt(code)}")
     if code in COUNTRY_GROUPS:
-        raise InputError(file, where, f"expected a country code that is not a group name "
-                                      f"({', '.join(COUNTRY_GROUPS)}: policies use them for all members), got {excerpt(code)}")
+        return (f"expected a country code that is not a group name "
+                f"({', '.join(COUNTRY_GROUPS)}: policies use them for all members), got {excerpt(code)}")
+    return None
 
 
-def _check_age_bands(age_from: np.ndarray, age_to: np.ndarray, file: str) -> None:
-    """Age bands must not overlap (a man would be counted in two bands)."""
+def _check_age_bands(age_from: np.ndarray, age_to: np.ndarray, table: _Table) -> None:
+    """Age bands must not overlap (a man would be counted in two bands): each overlap a problem."""
     order = np.argsort(age_from, kind="stable")
     for a, b in zip(order[:-1], order[1:], strict=True):
         if age_from[b] <= age_to[a]:
             first, second = sorted((int(a), int(b)))
-            raise InputError(file, f"row {second + 2}, column age_from",
-                             f"expected age bands that do not overlap; ages {int(age_from[second])}–"
-                             f"{int(age_to[second])} overlap row {first + 2} "
-                             f"({int(age_from[first])}–{int(age_to[first])})")
+            table._bad(second, "age_from",
+                       f"expected age bands that do not overlap; ages {int(age_from[second])}–"
+                       f"{int(age_to[second])} overlap row {first + 2} "
+                       f"({int(age_from[first])}–{int(age_to[first])})")
+
+
+_META_FIELDS = ("name", "description", "sending_country", "detour_factor", "speed_km_per_day",
+                "documentation_columns", "calibration", "households", "scenario_defaults")
+
+
+def _read_meta(meta_path: Path, problems: _Problems) -> tuple[dict[str, Any], bool]:
+    """world.yaml's mapping ({} when it cannot be read, with its problem) and whether it was read."""
+    try:
+        meta = read_file(meta_path) or {}  # bounded: size, nesting, alias expansion
+    except InputError as error:
+        problems.found.extend(error.problems)
+        return {}, False
+    if not isinstance(meta, dict):
+        problems.add(meta_path, "", "expected a mapping")
+        return {}, False
+    for key in meta:
+        if key not in _META_FIELDS:
+            problems.add(meta_path, str(key), f"unknown field (expected one of {', '.join(sorted(_META_FIELDS))})")
+    return meta, True
 
 
 SCENARIO_DEFAULT_FIELDS = {
@@ -449,156 +537,220 @@ def _households(raw: object, file: str) -> tuple[dict[int, float] | None, str]:
 
 
 def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
-    """Read and check a world folder (bundled name or path) and compile it."""
+    """Read and check a world folder (bundled name or path) and compile it.
+
+    Raises :class:`~exitwave.errors.InputError` with every problem found in the folder's files,
+    each on its own line (``file: field or row and column: expectation``).
+    """
     folder = _world_folder(name_or_path, relative_to)
+    problems = _Problems()
     meta_path = folder / "world.yaml"
-    meta = read_file(meta_path) or {}  # bounded: size, nesting, alias expansion
-    if not isinstance(meta, dict):
-        raise InputError(str(meta_path), "", "expected a mapping")
-    known = {"name", "description", "sending_country", "detour_factor", "speed_km_per_day",
-             "documentation_columns", "calibration", "households", "scenario_defaults"}
-    for key in meta:
-        if key not in known:
-            raise InputError(str(meta_path), str(key), f"unknown field (expected one of {', '.join(sorted(known))})")
-    detour = meta.get("detour_factor", 1.3)
-    if isinstance(detour, bool) or not isinstance(detour, int | float) or not 1.0 <= detour < math.inf:
-        raise InputError(str(meta_path), "detour_factor", f"expected a finite number of at least 1, got {excerpt(detour)}")
-    detour = float(detour)
+    meta, meta_read = _read_meta(meta_path, problems)
+    detour: float | None = None
+    raw_detour = meta.get("detour_factor", 1.3)
+    if isinstance(raw_detour, bool) or not isinstance(raw_detour, int | float) or not 1.0 <= raw_detour < math.inf:
+        problems.add(meta_path, "detour_factor", f"expected a finite number of at least 1, got {excerpt(raw_detour)}")
+    else:
+        detour = float(raw_detour)
     speeds = dict(_DEFAULT_SPEED)
+    speeds_ok = True
     speed_table = meta.get("speed_km_per_day") or {}
     if not isinstance(speed_table, dict):
-        raise InputError(str(meta_path), "speed_km_per_day",
-                         f"expected a mapping of mode to km/day, got {excerpt(speed_table)}")
-    for mode, speed in speed_table.items():
-        if mode not in MODES:
-            raise InputError(str(meta_path), f"speed_km_per_day.{mode}", f"expected a mode among {', '.join(MODES)}")
-        if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed < math.inf:
-            raise InputError(str(meta_path), f"speed_km_per_day.{mode}",
-                             f"expected a positive, finite speed, got {excerpt(speed)}")
-        speeds[mode] = float(speed)
+        problems.add(meta_path, "speed_km_per_day", f"expected a mapping of mode to km/day, got {excerpt(speed_table)}")
+        speeds_ok = False
+        speed_table = {}
+    for mode_name, speed in speed_table.items():
+        if mode_name not in MODES:
+            problems.add(meta_path, f"speed_km_per_day.{mode_name}", f"expected a mode among {', '.join(MODES)}")
+        elif isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed < math.inf:
+            problems.add(meta_path, f"speed_km_per_day.{mode_name}", f"expected a positive, finite speed, got {excerpt(speed)}")
+            speeds_ok = False
+        else:
+            speeds[mode_name] = float(speed)
 
-    extra = meta.get("documentation_columns") or []
-    if not isinstance(extra, list) or not all(isinstance(c, str) and c for c in extra):
-        raise InputError(str(meta_path), "documentation_columns",
-                         f"expected a list of column names kept for readers, got {extra!r}")
-    extra = tuple(extra)
+    # columns for readers: unknown (None) when world.yaml cannot say, so tables' extra columns
+    # are then not reported as unknown (that would only repeat world.yaml's problem)
+    listed = meta.get("documentation_columns") or []
+    extra: tuple[str, ...] | None = None
+    if not isinstance(listed, list) or not all(isinstance(c, str) and c for c in listed):
+        problems.add(meta_path, "documentation_columns",
+                     f"expected a list of column names kept for readers, got {excerpt(listed)}")
+    elif meta_read:
+        extra = tuple(listed)
     calibration = meta.get("calibration") or {}
     if not isinstance(calibration, dict) or set(calibration) - {"start", "end", "targets"}:
-        raise InputError(str(meta_path), "calibration",
-                         "expected a mapping with start, end (dates of the calibration window) and targets "
-                         f"(a file in the world folder), got {calibration!r}")
-    households, households_source = _households(meta.get("households"), str(meta_path))
-    defaults = _scenario_defaults(meta.get("scenario_defaults"), str(meta_path))
+        problems.add(meta_path, "calibration",
+                     "expected a mapping with start, end (dates of the calibration window) and targets "
+                     f"(a file in the world folder), got {excerpt(calibration)}")
+        calibration = {}
+    households: dict[int, float] | None = None
+    households_source = ""
+    defaults: dict[str, dict[str, Any]] = {}
+    try:
+        households, households_source = _households(meta.get("households"), str(meta_path))
+    except InputError as error:
+        problems.found.extend(error.problems)
+    try:
+        defaults = _scenario_defaults(meta.get("scenario_defaults"), str(meta_path))
+    except InputError as error:
+        problems.found.extend(error.problems)
     regions = _Table(folder / "regions.csv", ["region_id", "name", "lat", "lon", "population"],
-                     ("male_share", "urban_share", "means_index", "callup_weight"), extra)
-    ages = _Table(folder / "age_pyramid.csv", ["age_from", "age_to", "men"], ("women",), extra)
+                     ("male_share", "urban_share", "means_index", "callup_weight"), extra, problems=problems)
+    ages = _Table(folder / "age_pyramid.csv", ["age_from", "age_to", "men"], ("women",), extra, problems=problems)
     crossings = _Table(folder / "crossings.csv", ["crossing_id", "name", "to_country", "mode", "lat", "lon", "capacity_per_day"],
-                       ("background_per_day", "passport_required", "open_from", "open_until", "via", "holding"), extra)
+                       ("background_per_day", "passport_required", "open_from", "open_until", "via", "holding"), extra,
+                       problems=problems)
     countries = _Table(folder / "countries.csv", ["iso2", "name", "lat", "lon", "entry"],
                        ("eu", "nato", "schengen", "population", "gdp_usd_bn", "unemployment_rate_pct",
-                        "internal_passport_ok", "visa_share"), extra)
+                        "internal_passport_ok", "visa_share"), extra, problems=problems)
 
     country_ids = _unique(countries, "iso2")
     for i, iso in enumerate(country_ids):
-        _check_iso2(iso, str(countries.path), f"row {i + 2}, column iso2")
+        problem = _iso2_problem(iso) if iso else None
+        if problem:
+            countries._bad(i, "iso2", problem)
     sending = meta.get("sending_country", "")
-    if sending != "":
-        _check_iso2(sending, str(meta_path), "sending_country")
+    if sending != "" and (problem := _iso2_problem(sending)):
+        problems.add(meta_path, "sending_country", problem)
     to_country = crossings.text("to_country")
-    for i, iso in enumerate(to_country):
-        if iso not in country_ids:
-            raise InputError(str(crossings.path), f"row {i + 2}, column to_country",
-                             f"country {excerpt(iso)} is not in countries.csv")
+    if countries.ok:  # else every code would be reported missing from a file that could not be read
+        for i, iso in enumerate(to_country):
+            if iso and iso not in country_ids:
+                crossings._bad(i, "to_country", f"country {excerpt(iso)} is not in countries.csv")
     n_c = len(country_ids)
     onward = np.zeros((n_c, n_c))
     onward_path = folder / "onward.csv"
     if onward_path.exists():
-        table = _Table(onward_path, ["from_country", "to_country", "share"], (), extra)
+        table = _Table(onward_path, ["from_country", "to_country", "share"], (), extra, problems=problems)
         shares = table.number("share", low=0.0, high=1.0)
-        for i, (a, b) in enumerate(zip(table.text("from_country"), table.text("to_country"), strict=True)):
+        pairs = zip(table.text("from_country"), table.text("to_country"), strict=True)
+        for i, (a, b) in enumerate(pairs):
+            if not countries.ok:
+                break
+            known = True
             for column, iso in (("from_country", a), ("to_country", b)):
-                if iso not in country_ids:
-                    raise InputError(str(onward_path), f"row {i + 2}, column {column}", f"country {excerpt(iso)} is not in countries.csv")
-            onward[country_ids.index(a), country_ids.index(b)] += shares[i]
-        over = np.flatnonzero(onward.sum(axis=1) > 1.0 + 1e-9)
-        if over.size:
-            raise InputError(str(onward_path), "share", f"shares from {country_ids[over[0]]} sum to more than 1")
+                if iso and iso not in country_ids:
+                    table._bad(i, column, f"country {excerpt(iso)} is not in countries.csv")
+                known = known and iso in country_ids
+            if known and math.isfinite(shares[i]):
+                onward[country_ids.index(a), country_ids.index(b)] += shares[i]
+        for over in np.flatnonzero(onward.sum(axis=1) > 1.0 + 1e-9):
+            problems.add(onward_path, "share", f"shares from {country_ids[over]} sum to more than 1")
 
+    region_ids = _unique(regions, "region_id")
+    crossing_ids = _unique(crossings, "crossing_id")
+    mark = problems.mark()
     r_lat = regions.number("lat", low=-90, high=90)
     r_lon = regions.number("lon", low=-180, high=180)
     c_lat = crossings.number("lat", low=-90, high=90)
     c_lon = crossings.number("lon", low=-180, high=180)
     mode = crossings.choice("mode", MODES)
-    km = great_circle_km(r_lat[:, None], r_lon[:, None], c_lat[None, :], c_lon[None, :]) * detour
-    speed = np.array([speeds[MODES[m]] for m in mode])
-    days = np.maximum(1, np.ceil(km / speed[None, :]))
-    if days.size and days.max() > MAX_TRAVEL_DAYS:  # checked before the 16-bit cast wraps it negative
-        r, c = np.unravel_index(int(np.argmax(days)), days.shape)
-        raise InputError(str(meta_path), f"speed_km_per_day.{MODES[mode[c]]}",
+    km = np.zeros((len(r_lat), len(c_lat)))
+    days = np.ones(km.shape, dtype=np.int16)
+    if regions.ok and crossings.ok and detour is not None and speeds_ok and not problems.since(mark):
+        km = great_circle_km(r_lat[:, None], r_lon[:, None], c_lat[None, :], c_lon[None, :]) * detour
+        speed = np.array([speeds[MODES[m]] for m in mode])
+        travel = np.maximum(1, np.ceil(km / speed[None, :]))
+        if travel.size and travel.max() > MAX_TRAVEL_DAYS:  # checked before the 16-bit cast wraps it negative
+            r, c = np.unravel_index(int(np.argmax(travel)), travel.shape)
+            problems.add(meta_path, f"speed_km_per_day.{MODES[mode[c]]}",
                          f"expected travel times of at most {MAX_TRAVEL_DAYS:,} days; from region "
-                         f"{regions.text('region_id')[r]!r} to crossing {crossings.text('crossing_id')[c]!r} "
-                         f"({km[r, c]:,.0f} km with detour_factor {detour:g}) takes {days[r, c]:,.0f} days "
+                         f"{excerpt(region_ids[r])} to crossing {excerpt(crossing_ids[c])} "
+                         f"({km[r, c]:,.0f} km with detour_factor {detour:g}) takes {travel[r, c]:,.0f} days "
                          f"at {speed[c]:g} km/day")
-    days = days.astype(np.int16)
+        else:
+            days = travel.astype(np.int16)
+    mark = problems.mark()
     k_lat = countries.number("lat", low=-90, high=90)
     k_lon = countries.number("lon", low=-180, high=180)
     kk_km = great_circle_km(k_lat[:, None], k_lon[:, None], k_lat[None, :], k_lon[None, :])
-    kk_days = np.maximum(1, np.ceil(kk_km / speeds["air"]) + 1)
-    if kk_days.size and kk_days.max() > MAX_TRAVEL_DAYS:
-        raise InputError(str(meta_path), "speed_km_per_day.air",
+    kk_days = np.ones(kk_km.shape, dtype=np.int16)
+    if countries.ok and speeds_ok and not problems.since(mark):
+        kk_travel = np.maximum(1, np.ceil(kk_km / speeds["air"]) + 1)
+        if kk_travel.size and kk_travel.max() > MAX_TRAVEL_DAYS:
+            problems.add(meta_path, "speed_km_per_day.air",
                          f"expected travel times of at most {MAX_TRAVEL_DAYS:,} days between countries; "
-                         f"{kk_days.max():,.0f} days at {speeds['air']:g} km/day")
-    kk_days = kk_days.astype(np.int16)
+                         f"{kk_travel.max():,.0f} days at {speeds['air']:g} km/day")
+        else:
+            kk_days = kk_travel.astype(np.int16)
 
-    crossing_ids = _unique(crossings, "crossing_id")
     open_from, open_until = crossings.date("open_from"), crossings.date("open_until")
     for i, (opens, closes) in enumerate(zip(open_from, open_until, strict=True)):
         if opens is not None and closes is not None and closes < opens:
-            raise InputError(str(crossings.path), f"row {i + 2}, column open_until",
-                             f"expected a date on or after open_from ({opens}), got {closes}")
+            crossings._bad(i, "open_until", f"expected a date on or after open_from ({opens}), got {closes}")
     via: list[list[int]] = []
     for i in range(len(crossings.rows)):
         raw = crossings._raw(i, "via") if "via" in crossings.columns else ""
         codes = [c.strip() for c in raw.split(";") if c.strip()]
         for code in codes:
-            if code not in country_ids:
-                raise InputError(str(crossings.path), f"row {i + 2}, column via",
-                                 f"transit country {code!r} is not in countries.csv (list codes separated by ';')")
-        via.append([country_ids.index(c) for c in codes])
+            if countries.ok and code not in country_ids:
+                crossings._bad(i, "via", f"transit country {excerpt(code)} is not in countries.csv "
+                                         "(list codes separated by ';')")
+        via.append([country_ids.index(c) for c in codes if c in country_ids])
     changes: list[tuple[int, dt.date, float, float]] = []
     capacity_path = folder / "capacity.csv"
     if capacity_path.exists():
-        cap = _Table(capacity_path, ["crossing_id", "from", "capacity_per_day"], ("background_per_day",), extra)
+        cap = _Table(capacity_path, ["crossing_id", "from", "capacity_per_day"], ("background_per_day",), extra,
+                     problems=problems)
         ids, starts = cap.text("crossing_id"), cap.date("from")
         values = cap.number("capacity_per_day", low=0)
         backgrounds = cap.number("background_per_day", default=0.0, low=0)
         for i, (cid, start) in enumerate(zip(ids, starts, strict=True)):
-            if cid not in crossing_ids:
-                raise InputError(str(capacity_path), f"row {i + 2}, column crossing_id",
-                                 f"crossing {cid!r} is not in crossings.csv")
-            if start is None:
-                raise InputError(str(capacity_path), f"row {i + 2}, column from", "a date is required")
-            changes.append((crossing_ids.index(cid), start, float(values[i]), float(backgrounds[i])))
+            if cid and crossings.ok and cid not in crossing_ids:
+                cap._bad(i, "crossing_id", f"crossing {excerpt(cid)} is not in crossings.csv")
+            if cap._raw(i, "from") == "":
+                cap._bad(i, "from", "a date is required")
+            if cid in crossing_ids and start is not None and math.isfinite(values[i] + backgrounds[i]):
+                changes.append((crossing_ids.index(cid), start, float(values[i]), float(backgrounds[i])))
         changes.sort(key=lambda row: (row[1], row[0]))
 
+    mark = problems.mark()
     age_from, age_to = ages.number("age_from", low=0, high=120), ages.number("age_to", low=0, high=120)
-    if np.any(age_to < age_from):
-        bad = int(np.flatnonzero(age_to < age_from)[0])
-        raise InputError(str(ages.path), f"row {bad + 2}, column age_to", "expected age_to >= age_from")
-    _check_age_bands(age_from, age_to, str(ages.path))
+    if not problems.since(mark):
+        for bad in np.flatnonzero(age_to < age_from):
+            ages._bad(int(bad), "age_to", "expected age_to >= age_from")
+        if not problems.since(mark):
+            _check_age_bands(age_from, age_to, ages)
+    mark = problems.mark()
     age_men = ages.number("men", low=0, high=MAX_PEOPLE, whole=True)
-    if age_men.sum() > MAX_PEOPLE:
-        raise InputError(str(ages.path), "men", f"expected at most {MAX_PEOPLE:,} men in all age bands "
-                                                f"together, got {age_men.sum():,.0f}")
+    if not problems.since(mark) and age_men.sum() > MAX_PEOPLE:
+        problems.add(ages.path, "men", f"expected at most {MAX_PEOPLE:,} men in all age bands "
+                                       f"together, got {age_men.sum():,.0f}")
+    mark = problems.mark()
     region_population = regions.number("population", low=0, high=MAX_PEOPLE, whole=True)
     region_male_share = regions.number("male_share", default=0.464, low=0, high=1)
-    if region_population.sum() > MAX_PEOPLE:
-        raise InputError(str(regions.path), "population", f"expected at most {MAX_PEOPLE:,} people in all "
-                                                          f"regions together, got {region_population.sum():,.0f}")
-    if not (region_population * region_male_share).sum() > 0:
-        # men are placed in regions by population × male_share: with no weight nowhere to put them
-        raise InputError(str(regions.path), "population", "expected at least one region with men "
-                                                          "(population × male_share above 0)")
+    if regions.ok and not problems.since(mark):
+        if region_population.sum() > MAX_PEOPLE:
+            problems.add(regions.path, "population", f"expected at most {MAX_PEOPLE:,} people in all "
+                                                     f"regions together, got {region_population.sum():,.0f}")
+        elif not (region_population * region_male_share).sum() > 0:
+            # men are placed in regions by population × male_share: with no weight nowhere to put them
+            problems.add(regions.path, "population", "expected at least one region with men "
+                                                     "(population × male_share above 0)")
+
+    region_names = regions.text("name")
+    region_urban_share = regions.number("urban_share", default=0.75, low=0, high=1)
+    region_means_index = regions.number("means_index", default=0.5, low=0, high=1)
+    region_callup_weight = regions.number("callup_weight", default=1.0, low=0)
+    crossing_names = crossings.text("name")
+    crossing_capacity = crossings.number("capacity_per_day", low=0)
+    crossing_background = crossings.number("background_per_day", default=0.0, low=0)
+    crossing_passport_required = crossings.boolean("passport_required", default=False)
+    country_names = countries.text("name")
+    country_eu = countries.boolean("eu", default=False)
+    country_nato = countries.boolean("nato", default=False)
+    country_schengen = countries.boolean("schengen", default=False)
+    country_population = countries.number("population", default=0.0, low=0, high=MAX_PEOPLE, whole=True)
+    country_gdp = countries.number("gdp_usd_bn", default=0.0, low=0)
+    country_unemployment = countries.number("unemployment_rate_pct", default=0.0, low=0)
+    country_entry = countries.choice("entry", ENTRY_REGIMES)
+    country_internal_passport_ok = countries.boolean("internal_passport_ok", default=False)
+    country_visa_share = countries.number("visa_share", default=0.0, low=0, high=1)
+    age_women = (ages.number("women", low=0, high=MAX_PEOPLE, whole=True) if "women" in ages.columns
+                 else np.zeros(0))
+    crossing_holding = crossings.boolean("holding", default=False)
+    problems.raise_any()
+    assert detour is not None  # a problem otherwise
 
     return World(
         name=str(meta.get("name", folder.name)),
@@ -606,40 +758,40 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         folder=folder,
         sending_country=str(meta.get("sending_country", "")),
         detour_factor=detour,
-        region_ids=_unique(regions, "region_id"),
-        region_names=regions.text("name"),
+        region_ids=region_ids,
+        region_names=region_names,
         region_lat=r_lat,
         region_lon=r_lon,
         region_population=region_population,
         region_male_share=region_male_share,
-        region_urban_share=regions.number("urban_share", default=0.75, low=0, high=1),
-        region_means_index=regions.number("means_index", default=0.5, low=0, high=1),
-        region_callup_weight=regions.number("callup_weight", default=1.0, low=0),
+        region_urban_share=region_urban_share,
+        region_means_index=region_means_index,
+        region_callup_weight=region_callup_weight,
         age_from=age_from.astype(np.int64),
         age_to=age_to.astype(np.int64),
         age_men=age_men,
         crossing_ids=crossing_ids,
-        crossing_names=crossings.text("name"),
+        crossing_names=crossing_names,
         crossing_country=np.array([country_ids.index(c) for c in to_country], dtype=np.int16),
         crossing_mode=mode,
         crossing_lat=c_lat,
         crossing_lon=c_lon,
-        crossing_capacity=crossings.number("capacity_per_day", low=0),
-        crossing_background=crossings.number("background_per_day", default=0.0, low=0),
-        crossing_passport_required=crossings.boolean("passport_required", default=False),
+        crossing_capacity=crossing_capacity,
+        crossing_background=crossing_background,
+        crossing_passport_required=crossing_passport_required,
         country_ids=country_ids,
-        country_names=countries.text("name"),
+        country_names=country_names,
         country_lat=k_lat,
         country_lon=k_lon,
-        country_eu=countries.boolean("eu", default=False),
-        country_nato=countries.boolean("nato", default=False),
-        country_schengen=countries.boolean("schengen", default=False),
-        country_population=countries.number("population", default=0.0, low=0, high=MAX_PEOPLE, whole=True),
-        country_gdp=countries.number("gdp_usd_bn", default=0.0, low=0),
-        country_unemployment=countries.number("unemployment_rate_pct", default=0.0, low=0),
-        country_entry=countries.choice("entry", ENTRY_REGIMES),
-        country_internal_passport_ok=countries.boolean("internal_passport_ok", default=False),
-        country_visa_share=countries.number("visa_share", default=0.0, low=0, high=1),
+        country_eu=country_eu,
+        country_nato=country_nato,
+        country_schengen=country_schengen,
+        country_population=country_population,
+        country_gdp=country_gdp,
+        country_unemployment=country_unemployment,
+        country_entry=country_entry,
+        country_internal_passport_ok=country_internal_passport_ok,
+        country_visa_share=country_visa_share,
         onward_share=onward,
         region_crossing_km=km,
         region_crossing_days=days,
@@ -650,11 +802,11 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
             "countries.csv": countries.sources(),
             "age_pyramid.csv": ages.sources(),
         },
-        age_women=ages.number("women", low=0, high=MAX_PEOPLE, whole=True) if "women" in ages.columns else np.zeros(0),
+        age_women=age_women,
         crossing_open_from=open_from,
         crossing_open_until=open_until,
         crossing_via=via,
-        crossing_holding=crossings.boolean("holding", default=False),
+        crossing_holding=crossing_holding,
         capacity_changes=changes,
         calibration=calibration,
         households=households,

@@ -20,6 +20,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from exitwave.results import missing_folders, remove_empty_folders
+
 __all__ = ["Exports", "active", "export_folder", "tables_of"]
 
 _ACTIVE: contextvars.ContextVar[Exports | None] = contextvars.ContextVar("exitwave_report_exports", default=None)
@@ -56,6 +58,7 @@ class Exports:
         self.final = export_folder(self.report)
         self.temp = self.final.with_name(f".{self.final.name}.tmp-{os.getpid()}")
         shutil.rmtree(self.temp, ignore_errors=True)
+        self.created = missing_folders(self.temp.parent)  # removed again if the report fails
         (self.temp / "figures").mkdir(parents=True)
         (self.temp / "tables").mkdir(parents=True)
 
@@ -97,6 +100,7 @@ class Exports:
 
     def discard(self) -> None:
         shutil.rmtree(self.temp, ignore_errors=True)
+        remove_empty_folders(self.created)
 
     def __enter__(self) -> Exports:
         self._token = _ACTIVE.set(self)

@@ -169,12 +169,12 @@ def build_report(inputs: Path | list[Path], out: Path, sensitivity_csv: Path | N
     verdicts (:func:`exitwave.report.verdicts.plain_summary`), then the audit's.
     """
     from exitwave.report.exports import Exports
-    from exitwave.results import ensure_folder
+    from exitwave.results import check_folder
 
     folders = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
     if Path(out).is_dir():
         raise InputError(str(out), "--out", "expected the path of an HTML file, got a folder")
-    ensure_folder(Path(out).parent)  # before the work, not when the report is written
+    check_folder(Path(out).parent)  # before the work, not when the report is written (made then)
     given = read_inputs(folders)
     war_end = war_end_section(given, read_inputs([Path(war_end_off)]) if war_end_off is not None else None)
     with Exports(out) as exports:
