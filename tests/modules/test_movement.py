@@ -177,3 +177,27 @@ def test_a_run_with_an_extreme_distance_exponent_is_sound():
     access = results.series["access"].to_numpy()
     assert np.isfinite(access).all() and (access >= 0).all() and (access <= 1 + 1e-9).all()
     assert results.summary["conservation_ok"]
+
+
+def test_men_who_give_up_switch_only_to_a_crossing_they_would_wait_at():
+    # Men who give up would all switch (probability 1), but only to a crossing whose wait today
+    # is within a fresh draw of their patience: impatient men (about an hour) find fewer such
+    # crossings (only those with almost no queue) than patient ones, and go home instead.
+    def switched_share(patience_days: float) -> float:
+        overrides = {"behaviour.switch_probability": 1.0, "behaviour.patience_days": patience_days}
+        series = run_small(load_scenario("russia-2022", overrides=overrides), scale=1000, days=14).series
+        quitters = series["gave_up"].iloc[-1] + series["switched_crossing"].iloc[-1]
+        assert quitters > 1000
+        return float(series["switched_crossing"].iloc[-1] / quitters)
+
+    impatient, patient = switched_share(0.05), switched_share(20.0)
+    assert impatient < 0.8 * patient, (impatient, patient)
+
+
+def test_the_status_quo_queue_clears_within_two_weeks_of_its_peak():
+    # No artificial backlog: men who give up do not re-fill the queues for weeks.
+    results = run_small("russia-2022", scale=1000, days=45)
+    queued = results.series["status.queued"]
+    peak_day = queued.idxmax()
+    assert queued.max() > 10_000
+    assert queued[peak_day + dt.timedelta(days=14)] < 0.1 * queued.max()
