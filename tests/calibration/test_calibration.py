@@ -77,7 +77,7 @@ def test_exits_are_entries_less_the_change_of_the_stock():
 
 
 def test_abc_recovers_known_parameters_from_synthetic_data():
-    truth = {"behaviour.threat_weight": 6.0, "behaviour.people_per_vehicle": 3.0}
+    truth = {"behaviour.threat_weight": 7.5, "behaviour.people_per_vehicle": 3.0}
     targets = load_targets(TARGETS, WORLD)
     synthetic = simulate_targets("russia-2022", truth, targets, seed=77, scale=2000)
     cal = calibrate("russia-2022", names=list(truth), budget=300, population=40, scale=2000,

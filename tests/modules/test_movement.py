@@ -177,3 +177,34 @@ def test_a_run_with_an_extreme_distance_exponent_is_sound():
     access = results.series["access"].to_numpy()
     assert np.isfinite(access).all() and (access >= 0).all() and (access <= 1 + 1e-9).all()
     assert results.summary["conservation_ok"]
+
+
+def test_men_who_give_up_switch_only_to_a_crossing_they_would_wait_at():
+    # A man who gave up is sent on only to a crossing whose wait today (queue ÷ capacity, days)
+    # is within his patience: with every crossing jammed (no capacity today: an endless wait) he
+    # finds none and is handed back; with the queues empty every crossing he can reach is open.
+    from exitwave.modules import Movement
+    from exitwave.testing import hand_leaving, tiny_run
+
+    run = tiny_run(modules=[Movement], men=300)
+    state = run.step(1)
+    movement = run.module("movement")
+    men = hand_leaving(state, np.arange(40), day=run.day)
+    state.leaving.clear()
+    movement.capacity_today = np.zeros_like(movement.capacity_today)
+    jammed = movement._send(state, men, run.day, run.day, max_wait_days=np.full(men.size, 30.0))
+    assert np.array_equal(jammed, men)
+    unbounded = movement._send(state, men, run.day, run.day)  # the route choice of a fresh leaver
+    movement.capacity_today = np.full_like(movement.capacity_today, 1e6)
+    empty_queues = movement._send(state, men, run.day, run.day, max_wait_days=np.zeros(men.size))
+    assert empty_queues.size == unbounded.size < men.size
+
+
+def test_the_status_quo_queue_does_not_refill_itself_for_weeks():
+    # No artificial backlog: before men who gave up paid a cost (and with the old capacities) the
+    # status quo still had ~175,000 men queued on 2 Oct and ~32,000 on 10 Oct (8 seeds, 1:200).
+    results = run_small("russia-2022", scale=1000, days=32)
+    queued = results.series["status.queued"]
+    assert queued.max() > 10_000
+    assert queued["2022-10-02"] < 100_000
+    assert queued["2022-10-14"] < 0.1 * queued.max()

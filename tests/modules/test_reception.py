@@ -69,3 +69,26 @@ def test_a_relocated_hostile_agent_is_admitted_once():
     assert sum(s["relocated"].values()) > 0 and s["hostile_admitted"] > 0
     # counters are whole men; the bound is in agents × men per agent (not exactly 100): 1 man of slack
     assert s["hostile_admitted"] <= s["scale"] * (in_guarded.sum() + back_home.sum()) - s["hostile_detected"] + 1
+
+
+def _returns_around_the_end_of_the_callup(factor: float) -> tuple[float, float]:
+    """Returns in the 10 days before and after the call-up ends (28 Oct 2022), people."""
+    overrides = {"behaviour.return_rate": "0.01 per day", "behaviour.return_after_callup_factor": factor}
+    results = run_small(load_scenario("russia-2022", overrides=overrides), scale=1000, days=56)
+    returned = results.series["returned"]
+    return (float(returned["2022-10-27"] - returned["2022-10-17"]),
+            float(returned["2022-11-07"] - returned["2022-10-28"]))
+
+
+def test_returns_rise_when_the_callup_ends_and_not_with_the_reaction_off():
+    before, after = _returns_around_the_end_of_the_callup(4.0)
+    assert before > 0 and after > 2.5 * before
+    before_off, after_off = _returns_around_the_end_of_the_callup(1.0)
+    assert after_off < 1.5 * before_off
+
+
+def test_only_men_passing_through_move_on():
+    nobody = run_small(load_scenario("russia-2022", overrides={"behaviour.transit_share": 0.0}), scale=1000, days=30)
+    most = run_small(load_scenario("russia-2022", overrides={"behaviour.transit_share": 0.9}), scale=1000, days=30)
+    assert nobody.series["moved_on"].iloc[-1] == 0
+    assert most.series["moved_on"].iloc[-1] > 1000

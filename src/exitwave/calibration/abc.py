@@ -57,6 +57,10 @@ DEFAULT_PARAMETERS = (
     "behaviour.people_per_vehicle",
     "behaviour.visa_holder_odds",
     "behaviour.land_capacity_factor",
+    "behaviour.switch_probability",
+    "behaviour.retry_resistance",
+    "behaviour.transit_share",
+    "behaviour.onward_rate",
 )
 _PER_DAY = {p.name for p in parameters() if p.unit == "per day"}
 

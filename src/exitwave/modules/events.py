@@ -40,6 +40,9 @@ class Schedule:
     urgency: np.ndarray  # float [day]
     capacity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # people/day [day, crossing]
     exit_capacity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # for leavers [day, crossing]
+    # bool [day]: a call-up decree has ended (a wave's date + its ``summons_days``) and none runs:
+    # the event men abroad answer by coming home (reception)
+    callup_over: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 def relocation_key(world: World, members: list[int], kind: str) -> np.ndarray:
@@ -175,11 +178,15 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
 
     days = np.arange(n, dtype=np.float64)
     news = np.zeros(n)
+    callup_active = np.zeros(n, bool)
+    callup_ended = np.zeros(n, bool)
     half_life = scenario.behaviour.callup_news_half_life_days
     for wave in scenario.mobilization.waves:
         d0 = scenario.time.day_of(wave.date)
         since = days - d0
         news = np.maximum(news, np.where(since >= 0, 0.5 ** (since / half_life), 0.0))
+        callup_active |= (since >= 0) & (since < wave.summons_days)
+        callup_ended |= since >= wave.summons_days
     urgency = np.zeros(n)
     for shock in scenario.news:
         since = days - scenario.time.day_of(shock.date)
@@ -187,4 +194,5 @@ def compile_schedule(scenario: Scenario, world: World, source: str = "scenario")
     return Schedule(entry=entry, asylum=asylum, recognition=recognition, transit_only=transit,
                     screening_capacity=screening, detection=detection, relocation=relocation, visa_fee=visa_fee,
                     draft_office=draft, exit_closed=closed, exit_ban=ban, callup_news=news,
-                    urgency=urgency, capacity=capacity, exit_capacity=np.maximum(capacity - background, 0.0))
+                    urgency=urgency, capacity=capacity, exit_capacity=np.maximum(capacity - background, 0.0),
+                    callup_over=callup_ended & ~callup_active)

@@ -18,7 +18,11 @@ capacity; ``capacity^γ`` makes a major crossing better known than a minor one (
 A crossing passes at most ``capacity_per_day − background_per_day`` leavers a day (ordinary
 travellers use the rest), first come first served. Men wait
 up to a patience drawn per man (exponential, mean ``patience_days``), then switch crossing
-(probability ``switch_probability``) or go home. At the head of the queue: an exit closure turns
+(probability ``switch_probability``) or go home. A man who gives up has just seen what queues
+cost: he switches only to a crossing whose wait today (queue ÷ capacity) is within a fresh draw of
+his patience, and goes home if there is none; at home he needs ``retry_resistance`` times a fresh
+resistance before he sets out again (decision). So a queue does not re-fill itself from the men
+it turned away. At the head of the queue: an exit closure turns
 everyone back; an exit ban or a draft office detains summoned men with a probability; the
 destination's entry regime admits, asks for a visa, or turns back.
 """
@@ -196,6 +200,7 @@ class Movement(Module):
         state.crossed_today = np.zeros(w.n_crossings)
         state.departed_by_region = np.zeros(w.n_regions)
         self.capacity = DailyCapacity(w.n_crossings)
+        self.capacity_today = leaver_capacity(state, 0)
         self.route_class = state.route_class
         self.route_weight, state.access = route_table(state, 0, self.queue_people)
 
@@ -221,12 +226,15 @@ class Movement(Module):
 
     # -- helpers ---------------------------------------------------------------------------
     def _send(self, state: State, agents: np.ndarray, day: int, stream_day: int,
-              exclude: np.ndarray | None = None) -> np.ndarray:
-        """Pick a crossing for each man and schedule his arrival; returns men with no route."""
+              exclude: np.ndarray | None = None, max_wait_days: np.ndarray | None = None) -> np.ndarray:
+        """Pick a crossing for each man and schedule his arrival; returns men with no route.
+        ``max_wait_days``: per man, the longest wait (days of capacity, today's queues) he accepts."""
         if not agents.size:
             return agents
         region = state.pop.region[agents]
         rows = self.route_weight[region, self.route_class[agents]].copy()
+        if max_wait_days is not None:
+            rows *= self._wait_days(state)[None, :] <= max_wait_days[:, None]
         fee = state.schedule.visa_fee[min(day, state.n_days - 1), state.world.crossing_country]
         if fee.any():  # a crossing into a country whose fee he cannot pay is no option for him
             budget = state.pop.means[agents].astype(np.float64) * state.scenario.behaviour.fee_budget_usd
@@ -243,6 +251,12 @@ class Movement(Module):
         self.arrivals.add_many(arrive, go)
         return agents[stuck]
 
+    def _wait_days(self, state: State) -> np.ndarray:
+        """Days of waiting at each crossing's queue now (a holding point: none, men wait for release)."""
+        per_day = np.maximum(self.capacity_today, 0.0) / state.pop.scale  # agents/day
+        wait = np.divide(state.queues.sizes, per_day, out=np.full(per_day.size, np.inf), where=per_day > 0)
+        return np.where(state.world.crossing_holding, 0.0, wait)
+
     def _go_home(self, state: State, agents: np.ndarray, counter: str) -> None:
         """Back home: summoned men go into hiding, the others may decide again."""
         if not agents.size:
@@ -257,17 +271,21 @@ class Movement(Module):
 
     def _give_up(self, state: State, quitters: np.ndarray, day: int, stream_day: int,
                  counter: str | None = None) -> None:
-        """Men who will not wait here: they switch crossing (``switch_probability``) or go home."""
+        """Men who will not wait here: they switch crossing (``switch_probability``) to one whose
+        wait today is within a fresh draw of their patience, or go home (none, or no switch)."""
         if not quitters.size:
             return
+        b = state.scenario.behaviour
         if counter:
             state.count(counter, float(quitters.size))
-        switch = (uniform(state.seed, Stream.SWITCH, stream_day, draw_ids(state.pop, quitters))
-                  < state.scenario.behaviour.switch_probability)
+        switch = uniform(state.seed, Stream.SWITCH, stream_day, draw_ids(state.pop, quitters)) < b.switch_probability
         movers = quitters[switch]
         state.transition(movers, Status.TRAVELLING)
-        state.count("switched_crossing", float(movers.size))
-        stuck = self._send(state, movers, day, stream_day + 200_000, exclude=state.crossing[movers].astype(np.int64))
+        patience = (exponential(state.seed, Stream.PATIENCE, stream_day + 600_000, draw_ids(state.pop, movers))
+                    * b.patience_days)
+        stuck = self._send(state, movers, day, stream_day + 200_000, exclude=state.crossing[movers].astype(np.int64),
+                           max_wait_days=patience)
+        state.count("switched_crossing", float(movers.size - stuck.size))
         self._go_home(state, stuck, "gave_up")
         self._go_home(state, quitters[~switch], "gave_up")
 

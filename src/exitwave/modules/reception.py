@@ -12,11 +12,17 @@ On entering a country a man is placed by that country's policy of the day:
   protected with the recognition rate, otherwise he stays without protection.
 * otherwise he stays on whatever entry terms he came in on.
 
-Men without protection in countries with rows in ``onward.csv`` consider moving on at
-``onward_rate``: onward by its shares, or, with the remaining share, they settle (no more onward
-moves). Everyone may go home (``return_rate``); protected men go home at ``protected_return_factor`` times that rate.
-Their next move is drawn when they arrive (competing exponential clocks), so a day costs only
-the men whose event falls on it.
+Onward moves: a man who crosses from home into a country with rows in ``onward.csv`` is passing
+through with probability ``transit_share`` (Finland's 80 % transiting onward; calibrated on the
+window's Kazakh and Georgian exits), otherwise he came to stay. Men passing through and without
+protection move on at ``onward_rate`` to a destination drawn by the rows' shares (normalised:
+they say *where* men go, not *whether*); a man moves on at most once — the country he moves to
+is his destination. Everyone may go home (``return_rate``, per day); protected men at
+``protected_return_factor`` times that rate. Returns answer the end of the call-up: once every
+decree has ended (a wave's date + ``summons_days``: 28 Oct 2022 in the bundled data) the return
+rate is ``return_after_callup_factor`` times higher, and every man abroad redraws his next move
+that day. Next moves are drawn from competing exponential clocks, so a day costs only the men
+whose event falls on it.
 """
 
 from __future__ import annotations
@@ -75,8 +81,13 @@ class Reception(Module):
         state.relocated = np.zeros(w.n_countries)
         self.screening = DailyCapacity(w.n_countries)
         self.onward_total = w.onward_share.sum(axis=1)
+        # where men go from each transit country: the rows' shares normalised (whether they move
+        # on at all is transit_share, one behavioural parameter, not a per-country settle share)
+        self.onward_cdf = np.cumsum(np.divide(w.onward_share, self.onward_total[:, None],
+                                              out=np.zeros_like(w.onward_share),
+                                              where=self.onward_total[:, None] > 0), axis=1)
         self.event_kind = np.zeros(state.n, dtype=np.uint8)
-        self.settled = np.zeros(state.n, dtype=bool)  # chose to stay where he is: no onward moves
+        self.settled = np.zeros(state.n, dtype=bool)  # came to stay (or arrived onward): no onward moves
         eu_or_nato = w.country_eu | w.country_nato
         self.guarded = eu_or_nato
         # a hostile agent is admitted once: relocation or an onward move between guarded
@@ -95,14 +106,30 @@ class Reception(Module):
         }
 
     def step(self, state: State, day: int) -> None:
+        if state.schedule.callup_over[day] and (day == 0 or not state.schedule.callup_over[day - 1]):
+            self._callup_ended(state, day)
         entering = state.take(state.entering_country)
+        if entering.size:  # from home: passing through, or come to stay
+            passing = (uniform(state.seed, Stream.ONWARD_CHOICE, day + 500_000, draw_ids(state.pop, entering))
+                       < state.scenario.behaviour.transit_share)  # a household passes through together
+            self.settled[entering] = ~passing
         relocated_or_onward = self.country_arrivals.pop(day)
         relocated_or_onward = relocated_or_onward[
             (state.status[relocated_or_onward] == Status.TRAVELLING)
             & (state.due_day[relocated_or_onward] == day)]
+        self.settled[relocated_or_onward] = True  # at his destination
         self._arrive(state, np.concatenate([entering, relocated_or_onward]), day)
         self._screen(state, day)
         self._abroad_events(state, day)
+
+    def _callup_ended(self, state: State, day: int) -> None:
+        """The call-up is over: every man abroad redraws his next move at the new return rate
+        (the clocks are memoryless, so a redraw is exact; the events drawn before are dropped
+        because their ``due_day`` no longer matches)."""
+        abroad = np.flatnonzero(state.status == Status.ABROAD)
+        protected = np.flatnonzero(state.status == Status.PROTECTED)
+        self._stay(state, abroad, day, protected=False)
+        self._stay(state, protected, day, protected=True)
 
     # -- arrivals ---------------------------------------------------------------------------
     def _arrive(self, state: State, agents: np.ndarray, day: int) -> None:
@@ -152,6 +179,8 @@ class Reception(Module):
         country = state.country[agents].astype(np.int64)
         onward_rate = 0.0 if protected else b.onward_rate
         return_rate = b.return_rate * (b.protected_return_factor if protected else 1.0)
+        if state.schedule.callup_over[day]:  # no more summonses at home: a reason to go back
+            return_rate *= b.return_after_callup_factor
         t_onward = np.full(agents.size, np.inf)
         ids = draw_ids(state.pop, agents)  # a household moves on or goes home together
         movers = (self.onward_total[country] > 0) & ~self.settled[agents]
@@ -196,7 +225,8 @@ class Reception(Module):
     # -- asylum decisions, onward moves and returns (all scheduled abroad events) -----------
     def _abroad_events(self, state: State, day: int) -> None:
         due = self.abroad_events.pop(day)
-        due = due[state.due_day[due] == day]
+        # unique: a man redrawn when the call-up ended may have had his old event on the same day
+        due = np.unique(due[state.due_day[due] == day])
         if not due.size:
             return
         s, w = state.schedule, state.world
@@ -217,15 +247,10 @@ class Reception(Module):
         self._return_home(state, settled[kind == _RETURN])
         movers = settled[kind == _ONWARD]
         if movers.size:
-            # Moving on from a transit country by the shares of onward.csv; with the remaining
-            # share he settles there instead (no more onward moves; he may still go home).
+            # Moving on from a transit country to a destination drawn by onward.csv's shares.
             origin = state.country[movers].astype(np.int64)
             u = uniform(state.seed, Stream.ONWARD_CHOICE, day, draw_ids(state.pop, movers))
-            settles = u >= self.onward_total[origin]
-            self.settled[movers[settles]] = True
-            self._stay(state, movers[settles], day, protected=False)
-            movers, origin, u = movers[~settles], origin[~settles], u[~settles]
-            target = (np.cumsum(w.onward_share[origin], axis=1) < u[:, None]).sum(axis=1)
+            target = (self.onward_cdf[origin] < u[:, None]).sum(axis=1)
             target = np.minimum(target, w.n_countries - 1)
             open_entry = s.entry[day, target] != CLOSED
             self._stay(state, movers[~open_entry], day, protected=False)

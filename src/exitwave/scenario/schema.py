@@ -294,8 +294,10 @@ class Behaviour(_Model):
     retry_resistance: Annotated[float, Field(ge=1.0, le=100.0)] = 1.0
     land_capacity_factor: Annotated[float, Field(gt=0.0, le=5.0)] = 1.0
     return_rate: Rate = 0.0  # russia-2022: 0.35 / 450 days (its world.yaml scenario_defaults)
+    return_after_callup_factor: Annotated[float, Field(ge=0.0, le=100.0)] = 3.0
     protected_return_factor: NonNegative = 0.2
     onward_rate: Rate = 0.0  # russia-2022: 0.05 per day (its world.yaml scenario_defaults)
+    transit_share: Share = 0.8
     asylum_application_share: Share = 0.3
     asylum_processing_days: Positive = 60.0
     people_per_vehicle: Positive = 2.5
