@@ -233,6 +233,10 @@ def compare_cmd(
     except RunError as error:
         err.print(f"[bold red]compare failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        if out_dir is None:
+            raise _interrupted("nothing kept (no --out)", "give --out DIR to make the comparison resumable") from None
+        raise _interrupted(f"every finished run is kept in {out_dir}", "run the same command again to resume") from None
     _print_plain_summary(result, fmt)
     _print_headline(result, f"{' vs '.join(result.names)} — {n} seeds each", fmt)
     _print_claims(result, scenario_names, fmt)
@@ -398,6 +402,9 @@ def ensemble_cmd(
                               war_end=war_end.value)
     except InputError as error:
         _fail_input(error)
+    except KeyboardInterrupt:
+        raise _interrupted(f"every finished run is kept in {out_dir / 'runs'}",
+                           "run the same command again to resume") from None
     bands = result.summary_bands()
     import pandas as pd
 

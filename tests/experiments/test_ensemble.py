@@ -130,3 +130,29 @@ def test_war_end_off_is_part_of_the_ensemble_settings(tmp_path):
     assert manifest["overrides"] == {"front.war_end.rule": "none"}
     with pytest.raises(InputError):
         ensemble("russia-2022", n=2, out=out, scale=20000.0, days=5)
+
+
+def test_ensemble_command_says_how_to_resume_after_sigint(tmp_path: Path) -> None:
+    out = tmp_path / "ens"
+    args = [sys.executable, "-m", "exitwave", "ensemble", "russia-2022", "-n", "12", "--scale", "20000",
+            "--days", "18", "--out", str(out)]
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
+
+    def finished() -> int:
+        return len(list(out.glob("runs/*/summary.json")))
+
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while finished() < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "resume" in stderr and "Traceback" not in stderr
+    kept = finished()
+    assert 2 <= kept < 12
+    resumed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert finished() == 12

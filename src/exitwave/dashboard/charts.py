@@ -92,7 +92,7 @@ def daily_panels(groups: dict[str, list[Any]], world: Any = None) -> list[Panel]
     import pandas as pd
 
     from exitwave.outputs import registry
-    from exitwave.report.figures import destination_series, observed_targets
+    from exitwave.report.figures import destination_series, observed_targets, top_destinations
 
     if not groups:
         return []
@@ -101,12 +101,7 @@ def daily_panels(groups: dict[str, list[Any]], world: Any = None) -> list[Panel]
     panels: list[Panel] = []
     if world is not None:
         by_dest = {name: [destination_series(f, world) for f in frames] for name, frames in groups.items()}
-        totals: dict[str, float] = {}
-        for runs in by_dest.values():
-            for run in runs:
-                for iso, values in run.items():
-                    totals[iso] = totals.get(iso, 0.0) + float(values[-1])
-        top = [iso for iso, total in sorted(totals.items(), key=lambda kv: -kv[1]) if total > 0][:5]
+        top = top_destinations(by_dest)
         countries = dict(zip(world.country_ids, world.country_names, strict=True))
         for iso in top:
             stacks = {name: np.stack([run.get(iso, np.zeros(len(first))) for run in runs])

@@ -83,7 +83,8 @@ _POLICY_KEEP = ("country", "from", "until", "label")
 
 
 # -- parameter draws ---------------------------------------------------------------------------
-def _get(data: Any, dotted: str) -> Any:
+def dotted_value(data: Any, dotted: str) -> Any:
+    """The value at a dotted path (``front.coercion``) of nested mappings, or None where absent."""
     node = data
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -116,8 +117,8 @@ def drawn_parameters(baseline: dict[str, Any], proposal: dict[str, Any], calibra
             continue
         if "lever" in p.source or "lever" in p.note:
             continue
-        value = _get(baseline, p.name)
-        if value is None or isinstance(value, bool) or _get(proposal, p.name) != value:
+        value = dotted_value(baseline, p.name)
+        if value is None or isinstance(value, bool) or dotted_value(proposal, p.name) != value:
             continue
         out.append(p)
     return out
@@ -159,10 +160,10 @@ def parameter_draws(baseline: dict[str, Any], proposal: dict[str, Any], baseline
     for i in range(n):
         values: dict[str, Any] = {}
         for j, p in enumerate(varied):
-            values[p.name] = _as_override(p, p.low + unit[i, j] * (p.high - p.low), _get(baseline, p.name))
+            values[p.name] = _as_override(p, p.low + unit[i, j] * (p.high - p.low), dotted_value(baseline, p.name))
         for name in calibrated:
             assert posterior is not None
-            values[name] = _as_override_name(name, float(posterior[name].iloc[rows[i]]), _get(baseline, name))
+            values[name] = _as_override_name(name, float(posterior[name].iloc[rows[i]]), dotted_value(baseline, name))
         for name in list(values):
             if name.endswith("_low") and (high := name[:-4] + "_high") in values:
                 lo, hi = _number(values[name]), _number(values[high])
@@ -256,7 +257,7 @@ def lever_scenarios(baseline: dict[str, Any], proposal: dict[str, Any]) -> dict[
         data = copy.deepcopy(baseline)
         data["policies"] = [p for p in base_policies] + cut
         for p in extra:
-            _set(data, p, _get(proposal, p))
+            _set(data, p, dotted_value(proposal, p))
         out[lever] = data
     other = [p for p in paths if p not in LEVER_OF_PATH and p not in ("time.days", "time.end")]
     named = {LEVER_OF_PATH[p] for p in paths if p in LEVER_OF_PATH} - set(LEVERS)
@@ -264,13 +265,13 @@ def lever_scenarios(baseline: dict[str, Any], proposal: dict[str, Any]) -> dict[
         data = copy.deepcopy(baseline)
         for p in paths:
             if LEVER_OF_PATH.get(p) == lever:
-                _set(data, p, _get(proposal, p))
+                _set(data, p, dotted_value(proposal, p))
         out[lever] = data
     if other or removed:
         data = copy.deepcopy(baseline)
         data["policies"] = [p for p in base_policies if p not in removed]
         for p in other:
-            _set(data, p, _get(proposal, p))
+            _set(data, p, dotted_value(proposal, p))
         if data != baseline:
             out["other"] = data
     return out
@@ -322,7 +323,7 @@ def plan_audit(proposal: str, baseline: str = "russia-2022", *, draws: int = 16,
     if ablations:
         for mechanism, (_, overrides) in MECHANISMS.items():
             # a mechanism whose switch the scenarios do not use (no front) is not ablated
-            if not all(_get(prop, p.rsplit(".", 1)[0]) is not None for p in overrides):
+            if not all(dotted_value(prop, p.rsplit(".", 1)[0]) is not None for p in overrides):
                 continue
             slug = mechanism.replace(" ", "-")
             for name, data in ((f"{STATUS_QUO}.no-{slug}", base), (f"{PROPOSAL}.no-{slug}", prop)):

@@ -10,7 +10,6 @@ are recomputed from the run directories on disk and written atomically.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from exitwave.experiments.executors import (
     finished_runs,
     make_executor,
     remove_stale_temporaries,
+    write_atomically,
 )
 from exitwave.outputs import registry
 from exitwave.results import read_summary
@@ -72,16 +72,6 @@ def band_table(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
         out[key] = {"median": float(p50), "p5": float(p5), "p95": float(p95),
                     "mean": float(finite.mean()), "n": int(finite.size)}
     return out
-
-
-def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(temp)
-        os.replace(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
 
 
 @dataclass
@@ -172,11 +162,11 @@ class Ensemble:
         frame = self.to_frame()
         flat = frame.copy()
         flat.columns = ["|".join(map(str, column)) for column in frame.columns]
-        _write_atomically(self.out / "ensemble.parquet", lambda p: flat.to_parquet(p))
+        write_atomically(self.out / "ensemble.parquet", lambda p: flat.to_parquet(p))
         payload = {"scenario": self.scenario, "seeds": self.seeds, "runs_ok": len(self.summaries),
                    "failures": {str(k): v for k, v in self.failures.items()},
                    "fields": self.summary_bands()}
-        _write_atomically(self.out / "ensemble_summary.json",
+        write_atomically(self.out / "ensemble_summary.json",
                           lambda p: p.write_text(json.dumps(payload, indent=2) + "\n"))
 
 

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from exitwave.errors import InputError
+from exitwave.experiments.audit import dotted_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,20 +95,11 @@ _LEVER_WORDS = {"front.captor_credibility": "captor's credibility of good treatm
                 "front.coercion": "coercion of soldiers by their own side"}
 
 
-def _get(data: Any, dotted: str) -> Any:
-    node = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def _call_up(fields: dict[str, Any]) -> dt.date:
     """The first call-up's date (the scenario's start when it has none): when policy levers act."""
-    waves = _get(fields, "mobilization.waves") or []
+    waves = dotted_value(fields, "mobilization.waves") or []
     dates = [dt.date.fromisoformat(str(w["date"])) for w in waves if "date" in w]
-    return min(dates) if dates else dt.date.fromisoformat(str(_get(fields, "time.start")))
+    return min(dates) if dates else dt.date.fromisoformat(str(dotted_value(fields, "time.start")))
 
 
 def _registry_levers(fields: dict[str, Any]) -> list[Lever]:
@@ -115,9 +107,9 @@ def _registry_levers(fields: dict[str, Any]) -> list[Lever]:
 
     out = []
     for p in parameters():
-        if not p.note.startswith("policy lever") or _get(fields, p.name) is None:
+        if not p.note.startswith("policy lever") or dotted_value(fields, p.name) is None:
             continue
-        switch = isinstance(_get(fields, p.name), bool)
+        switch = isinstance(dotted_value(fields, p.name), bool)
         out.append(Lever(p.name, _LEVER_WORDS.get(p.name, p.name), "on/off" if switch else p.unit,
                          p.low, p.high, switch))
     return out
@@ -160,7 +152,7 @@ def levers_for(scenario: str, names: Sequence[str] | None = None) -> list[Lever]
 
     fields = resolved_fields(scenario)
     policy_levers = list(_POLICY_LEVERS)
-    if not _get(fields, "mobilization.waves"):  # no call-up: the policy levers act from the start
+    if not dotted_value(fields, "mobilization.waves"):  # no call-up: the policy levers act from the start
         policy_levers = [replace(lever, label=lever.label.replace("the call-up", "the start"))
                          for lever in policy_levers]
     known = {lever.name: lever for lever in (*policy_levers, *_registry_levers(fields))}

@@ -110,6 +110,17 @@ def series_by_group(groups: dict[str, list[Path]]) -> dict[str, list[Any]]:
     return out
 
 
+def top_destinations(by_dest: dict[str, list[dict[str, np.ndarray]]], k: int = 5) -> list[str]:
+    """The ``k`` destinations (ISO codes) with the most men on the last day, summed over every
+    scenario and run of ``by_dest`` (scenario -> runs -> {iso: daily series}); none with zero."""
+    totals: dict[str, float] = {}
+    for runs in by_dest.values():
+        for run in runs:
+            for iso, values in run.items():
+                totals[iso] = totals.get(iso, 0.0) + float(values[-1])
+    return [iso for iso, total in sorted(totals.items(), key=lambda kv: -kv[1]) if total > 0][:k]
+
+
 def destination_series(frame: Any, world: Any) -> dict[str, np.ndarray]:
     """Cumulative departures (people) by the country of the crossing they left through,
     from the ``crossed.<crossing>`` columns of one run's daily series."""
@@ -217,12 +228,7 @@ def band_figures(groups: dict[str, list[Any]], world: Any = None) -> list[Any]:
     images = []
     if world is not None:
         by_dest = {name: [destination_series(f, world) for f in frames] for name, frames in groups.items()}
-        totals: dict[str, float] = {}
-        for runs in by_dest.values():
-            for run in runs:
-                for iso, values in run.items():
-                    totals[iso] = totals.get(iso, 0.0) + float(values[-1])
-        top = [iso for iso, total in sorted(totals.items(), key=lambda kv: -kv[1]) if total > 0][:5]
+        top = top_destinations(by_dest)
         if top:
             names = dict(zip(world.country_ids, world.country_names, strict=True))
             fig, axes = _panel_grid(len(top), 3.4, 0.9)
