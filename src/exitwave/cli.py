@@ -357,6 +357,13 @@ class _RunProgress:
         self.progress.update(self.task, completed=done)
 
 
+def _note_posterior(note: str | None) -> None:
+    """Say on stderr, before a long job, that its calibrated parameters come from a posterior too
+    thin to vary them."""
+    if note:
+        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+
+
 def _interrupted(what: str, how: str) -> typer.Exit:
     """Ctrl-C: say what was kept and how to resume; exit code 130 (the shell's for SIGINT)."""
     err.print(f"[yellow]interrupted:[/] {what}; {how}", highlight=False, soft_wrap=True)
@@ -499,10 +506,12 @@ def explore_cmd(
     fmt: Format = "table",
 ) -> None:
     """Open exploration: sample policy levers and uncertain parameters together, draw the trade-off between departures, army strength and absorption, and rank what moves each; re-run to resume."""
+    from exitwave.experiments.audit import posterior_note
     from exitwave.experiments.explore import explore
 
     _check_format(fmt)
     out_dir = out_dir or Path("runs") / f"explore-{Path(scenario).stem}"
+    _note_posterior(posterior_note(scenario))
     try:
         with _RunProgress(n, f"explore {scenario}") as bar:
             result = explore(scenario, n, seed=seed, scale=scale, days=days, levers=lever, parameters=param,
@@ -637,9 +646,10 @@ def audit_cmd(
     scheduler: Scheduler = None,
 ) -> None:
     """Audit the claims: verdicts over parameter draws and seeds, with materiality, ablations, levers and failure regions."""
-    from exitwave.experiments.audit import plan_audit, run_audit
+    from exitwave.experiments.audit import plan_audit, posterior_note, run_audit
 
     out_dir = out_dir or Path("runs") / f"audit-{Path(proposal).stem}"
+    _note_posterior(posterior_note(Path(baseline).stem if baseline.endswith((".yaml", ".yml")) else baseline))
     try:
         plan = plan_audit(proposal, baseline, draws=draws, seeds=seeds, seed=seed, scale=scale, days=days,
                           ablations=ablations, levers=levers)

@@ -43,7 +43,8 @@ from exitwave.registry import parameters
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Calibration", "calibrate", "DEFAULT_PARAMETERS", "simulate_targets", "distance"]
+__all__ = ["Calibration", "calibrate", "DEFAULT_PARAMETERS", "simulate_targets", "distance",
+           "effective_sample_size", "LOW_ESS"]
 
 DEFAULT_PARAMETERS = (
     "behaviour.threat_weight",
@@ -89,6 +90,19 @@ def distance(simulated: np.ndarray, targets: list[Target]) -> float:
     z = (np.log1p(simulated) - np.log1p(observed)) / sd
     return float(np.sqrt(np.mean(z**2)))
 
+
+
+LOW_ESS = 10.0
+"""Below this effective sample size a posterior's parameter draws barely vary: intervals drawn
+from it leave out most of the calibrated parameters' uncertainty."""
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles, (Σw)² / Σw²: the number of equally
+    weighted particles that would carry as much information (1 when one particle holds all the
+    weight, the number of particles when all weigh the same)."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w ** 2).sum()) if w.size and (w ** 2).sum() > 0 else 0.0
 
 @dataclass
 class Calibration:

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from exitwave.calibration.abc import Calibration, _json, _override, write_atomically
+from exitwave.calibration.abc import (
+    LOW_ESS,
+    Calibration,
+    _json,
+    _override,
+    effective_sample_size,
+    write_atomically,
+)
 from exitwave.calibration.targets import Target, load_validation, model_values, target_kind
 
 if TYPE_CHECKING:
@@ -23,7 +30,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["predictive_runs", "fit_table", "forecast_table", "validation_table", "coverage_by_kind",
+__all__ = ["ess_sentence", "predictive_runs", "fit_table", "forecast_table", "validation_table", "coverage_by_kind",
            "write_calibration"]
 
 FORECAST_END = dt.date(2022, 12, 31)
@@ -184,6 +191,17 @@ def _scenario_yaml(cal: Calibration, command: str) -> str:
     return header + yaml.safe_dump(body, sort_keys=False)
 
 
+def ess_sentence(ess: float, particles: int) -> str:
+    """The posterior's effective sample size in words, with a warning when it is too small for
+    its draws to carry the calibrated parameters' uncertainty (:data:`~exitwave.calibration.abc.LOW_ESS`)."""
+    text = f"Effective sample size of the posterior: {ess:.1f} of {particles} particles (Kish)."
+    if ess < LOW_ESS:
+        text += (" **Too small to trust as a distribution**: draws from it (the predictive bands here, "
+                 "`exitwave audit`, `exitwave explore`) nearly always take the same particle, so their "
+                 "intervals leave out the calibrated parameters' uncertainty; calibrate with more particles.")
+    return text
+
+
 def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, command: str = "",
                       validation_path: Path | None = None) -> dict[str, Any]:
     """Run the posterior predictive and forecast; write every output into ``out`` atomically.
@@ -220,6 +238,8 @@ def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, c
         "sha256": hashlib.sha256(validation_path.read_bytes()).hexdigest() if validation_path else None,
         "observations": int(len(validation)), "coverage_90": float(validation["inside_90"].mean()),
         "coverage_by_kind": coverage_by_kind(validation)}
+    ess = (effective_sample_size(cal.posterior["weight"].to_numpy()) if "weight" in cal.posterior
+           else float(len(cal.posterior)))
     summary: dict[str, Any] = {
         "scenario": cal.scenario, "method": cal.method, "seed": cal.seed, "scale": cal.scale,
         "window": [cal.window[0].isoformat(), cal.window[1].isoformat()], "seconds": round(cal.seconds, 1),
@@ -228,12 +248,14 @@ def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, c
         "final_acceptance_rate": last.get("acceptance_rate"),
         "coverage_90": coverage, "coverage_by_kind": by_kind, "validation": validation_summary,
         "posterior_median": cal.median(), "identifiability": ident,
+        "posterior_particles": int(len(cal.posterior)), "posterior_ess": ess,
         "history": cal.history, "predictive_draws": k, "command": command,
     }
     lines = [f"# Calibration of `{cal.scenario}`", "",
              f"Method {cal.method}; {summary['simulations']} simulations in {summary['generations']} "
              f"generations ({summary['seconds']} s at 1 agent = {cal.scale:g} men); final tolerance "
              f"{summary['final_epsilon']}; {coverage:.0%} of targets inside the 90 % posterior predictive band.",
+             "", ess_sentence(ess, len(cal.posterior)),
              "", "## Targets", "", "| target | observed | median | 5–95 % | inside | reliability |",
              "|---|---|---|---|---|---|"]
     for r in fit.itertuples():

@@ -105,6 +105,23 @@ def _posterior(baseline: str) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.is_file() else None
 
 
+def posterior_note(baseline: str) -> str | None:
+    """A warning when the bundled posterior that the draws of ``baseline``'s calibrated
+    parameters come from is nearly one particle (effective sample size below
+    :data:`~exitwave.calibration.abc.LOW_ESS`); None when it is larger or there is none."""
+    from exitwave.calibration.abc import LOW_ESS, effective_sample_size
+
+    posterior = _posterior(baseline)
+    if posterior is None or "weight" not in posterior:
+        return None
+    ess = effective_sample_size(posterior["weight"].to_numpy())
+    if ess >= LOW_ESS:
+        return None
+    return (f"the bundled posterior of {baseline} has an effective sample size of {ess:.1f} (of "
+            f"{len(posterior)} particles): its calibrated parameters barely vary between draws, so the "
+            "intervals leave out their uncertainty")
+
+
 def drawn_parameters(baseline: dict[str, Any], proposal: dict[str, Any], calibrated: set[str]) -> list[Any]:
     """Registry parameters the audit varies: a range (low < high), used by the scenarios (present
     in the status quo's resolved fields), not a policy lever and not set differently by the
