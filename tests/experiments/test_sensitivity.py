@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from exitwave.errors import InputError
 from exitwave.experiments.sensitivities import analyze, default_parameters, sample, sensitivity
 
 
@@ -187,3 +189,17 @@ def test_a_checkpoint_of_other_settings_is_refused(tmp_path) -> None:  # noqa: A
         sensitivity("russia-2022", "morris", 1, names=["behaviour.threat_weight"], scale=20000, days=3,
                     checkpoint=checkpoint, progress=False)
     assert checkpoint.read_text() == '{"settings": {"scenario": "other"}}\n'
+
+
+def test_a_sensitivity_table_lists_every_bad_cell_each_on_its_own_line(tmp_path: Path) -> None:
+    from exitwave.experiments.sensitivities import read_table
+
+    path = tmp_path / "s.csv"
+    path.write_text("output,parameter,mu_star,mu_star_conf\ndeparted,x,lots,1\ndeparted,y,2,some\n"
+                    "departed,z,3,0.1\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_table(path)
+    lines = str(caught.value).splitlines()
+    assert len(caught.value.problems) == 2 and len(lines) == 2
+    assert "row 2, column mu_star: expected a number, got 'lots'" in lines[0]
+    assert "row 3, column mu_star_conf: expected a number, got 'some'" in lines[1]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from exitwave.errors import InputError
+from exitwave.errors import InputError, all_problems
 from exitwave.outputs import outcome_value
 from exitwave.registry import parameters
 
@@ -314,13 +314,15 @@ def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(str(path), ", ".join(missing), f"required column is missing; expected {expected}")
+    problems: list[InputError] = []  # every bad cell at once, each on its own line
     for column in columns[2:]:
         values = pd.to_numeric(frame[column], errors="coerce")
-        bad = frame.index[values.isna() & frame[column].notna()]
-        if len(bad):
-            raise InputError(str(path), f"row {int(bad[0]) + 2}, column {column}",
-                             f"expected a number, got {str(frame[column].iloc[bad[0]])[:40]!r}")
+        for row in frame.index[values.isna() & frame[column].notna()]:
+            problems.append(InputError(str(path), f"row {int(row) + 2}, column {column}",
+                                       f"expected a number, got {str(frame[column].iloc[row])[:40]!r}"))
         frame[column] = values
+    if problems:
+        raise all_problems(problems)
     frame["output"] = frame["output"].astype(str)
     frame["parameter"] = frame["parameter"].astype(str)
     meta_path = path.with_suffix(".json")
