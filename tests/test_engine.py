@@ -183,3 +183,14 @@ def test_a_scenario_file_with_a_relative_world_runs_from_python_without_source(t
     scenario = load_scenario(example)
     assert scenario.source_file == str(example)
     assert Simulation(scenario, scale=2000, days=3).world.name == "ruritania"
+
+
+def test_ctrl_c_inside_a_compiled_kernel_reaches_the_caller_as_keyboard_interrupt():
+    from exitwave.engine import _ctrl_c_through_numba
+
+    # what CPython raises when a signal lands inside a numba function: a SystemError caused by it
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_through_numba():
+        raise SystemError("CPUDispatcher(<function unit_draws>) returned a result with an exception set") \
+            from KeyboardInterrupt()
+    with pytest.raises(SystemError, match="something else"), _ctrl_c_through_numba():
+        raise SystemError("something else") from ValueError()

@@ -10,8 +10,9 @@ see where a run spends it (``Results.provenance["seconds"]``).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,10 @@ class Simulation:
         ``keep_state=True`` keeps the final :class:`~exitwave.state.State` on ``self.state``
         (agent columns included) for inspection in tests and notebooks.
         """
+        with _ctrl_c_through_numba():
+            return self._run(progress, keep_state)
+
+    def _run(self, progress: ProgressCallback | None, keep_state: bool) -> Results:
         wall = time.perf_counter()
         state = self._build_state()
         modules = resolve_modules(self.extra_modules)  # fresh instances: a run starts clean
@@ -178,6 +183,22 @@ class Simulation:
                              timings={**{f"build.{k}": v for k, v in self.build_seconds.items()},
                                       **{f"step.{k}": v for k, v in module_seconds.items()}},
                              source=str(self.source) if self.source else None)
+
+
+@contextlib.contextmanager
+def _ctrl_c_through_numba() -> Iterator[None]:
+    """Ctrl-C that lands inside a compiled kernel surfaces as ``SystemError: … returned a result
+    with an exception set`` caused by the KeyboardInterrupt; give the callers (which say what was
+    kept and how to resume) the KeyboardInterrupt itself."""
+    try:
+        yield
+    except SystemError as error:
+        cause: BaseException | None = error
+        while cause is not None and not isinstance(cause, KeyboardInterrupt):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        raise KeyboardInterrupt from None
 
 
 def check_runs(scenario: Scenario | str | Path, *, seeds: Sequence[int] = (), scale: float | None = None,

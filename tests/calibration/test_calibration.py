@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from exitwave.calibration import calibrate, load_targets
-from exitwave.calibration.abc import simulate_targets
+from exitwave.calibration.abc import distance, simulate_targets
 from exitwave.calibration.targets import load_validation, model_values
 from exitwave.errors import InputError
 from exitwave.world import load_world
@@ -197,3 +197,15 @@ def test_calibrate_resumes_after_sigint_with_the_same_posterior(tmp_path: Path) 
     pd.testing.assert_frame_equal(a, b)
     info_a, info_b = (json.loads((d / "calibration.json").read_text()) for d in (whole, split))
     assert info_a["history"] == info_b["history"]
+
+
+def test_a_negative_simulated_count_gives_a_finite_distance_like_zero() -> None:
+    targets = load_targets(TARGETS, WORLD)
+    observed = np.array([t.observed for t in targets])
+    exact = distance(observed, targets)
+    assert exact == 0.0
+    below = observed.copy()
+    below[0] = -50_000.0  # e.g. an exits target after men arrived onward from a third country
+    at_zero = observed.copy()
+    at_zero[0] = 0.0
+    assert np.isfinite(distance(below, targets)) and distance(below, targets) == distance(at_zero, targets) > 0

@@ -84,10 +84,15 @@ def simulate_targets(scenario: str, values: dict[str, float], targets: list[Targ
 
 
 def distance(simulated: np.ndarray, targets: list[Target]) -> float:
-    """Root mean square of log-scale residuals over their uncertainties."""
+    """Root mean square of log-scale residuals over their uncertainties.
+
+    A simulated count below zero (an ``exits`` target is entries minus the change of the stock,
+    which men arriving onward from a third country can make negative at coarse scales) counts
+    as zero: it would otherwise make the distance NaN, and pyABC rejects a NaN distance always,
+    which would bias the posterior against draws with onward arrivals."""
     observed = np.array([t.observed for t in targets])
     sd = np.array([t.sd for t in targets])
-    z = (np.log1p(simulated) - np.log1p(observed)) / sd
+    z = (np.log1p(np.maximum(simulated, 0.0)) - np.log1p(observed)) / sd
     return float(np.sqrt(np.mean(z**2)))
 
 
