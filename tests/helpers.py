@@ -41,3 +41,13 @@ def edit_csv(path: Path, row: int, column: str, value: str) -> None:
     rows[row - 1][rows[0].index(column)] = value
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
+
+
+def plain_cli_env() -> dict[str, str]:
+    """The environment of a command line run as a subprocess whose output a test reads: no
+    colours, a fixed width, and not a terminal (so progress comes as plain lines)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
+    return env

@@ -14,7 +14,7 @@ from exitwave.calibration.abc import distance, simulate_targets
 from exitwave.calibration.targets import load_validation, model_values
 from exitwave.errors import InputError
 from exitwave.world import load_world
-from helpers import edit_csv
+from helpers import edit_csv, plain_cli_env
 
 WORLD = load_world("russia-2022")
 TARGETS = WORLD.folder / "targets.csv"
@@ -146,14 +146,6 @@ CAL_ARGS = ["calibrate", "russia-2022", "--param", "behaviour.threat_weight", "-
             "--scale", "20000", "--draws", "2"]
 
 
-def _cli_env() -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
-    return env
-
-
 def test_calibrate_resumes_after_sigint_with_the_same_posterior(tmp_path: Path) -> None:
     import json
     import signal
@@ -164,7 +156,7 @@ def test_calibrate_resumes_after_sigint_with_the_same_posterior(tmp_path: Path) 
     import pandas as pd
 
     whole = tmp_path / "whole"
-    done = subprocess.run([sys.executable, "-m", "exitwave", *CAL_ARGS, "--out", str(whole)], env=_cli_env(),
+    done = subprocess.run([sys.executable, "-m", "exitwave", *CAL_ARGS, "--out", str(whole)], env=plain_cli_env(),
                           capture_output=True, text=True, timeout=1200, check=False)
     assert done.returncode == 0, done.stderr
     # pyabc's generations and acceptances, as plain lines (stderr is not a terminal here)
@@ -176,7 +168,7 @@ def test_calibrate_resumes_after_sigint_with_the_same_posterior(tmp_path: Path) 
     log_path = tmp_path / "log.txt"
     with log_path.open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "exitwave", *CAL_ARGS, "--out", str(split)],
-                                   env=_cli_env(), stdout=log, stderr=log, text=True)
+                                   env=plain_cli_env(), stdout=log, stderr=log, text=True)
         deadline = time.monotonic() + 900
         while "generation 1" not in log_path.read_text() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -189,7 +181,7 @@ def test_calibrate_resumes_after_sigint_with_the_same_posterior(tmp_path: Path) 
     assert split_db.is_file() and not split.exists()
     assert json.loads(split_db.with_name(split_db.name + ".json").read_text())["finished"] is False
 
-    resumed = subprocess.run([sys.executable, "-m", "exitwave", *CAL_ARGS, "--out", str(split)], env=_cli_env(),
+    resumed = subprocess.run([sys.executable, "-m", "exitwave", *CAL_ARGS, "--out", str(split)], env=plain_cli_env(),
                              capture_output=True, text=True, timeout=1200, check=False)
     assert resumed.returncode == 0, resumed.stderr
     assert "generation 0" not in resumed.stderr  # the finished generation was read back, not redone

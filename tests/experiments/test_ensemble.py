@@ -16,6 +16,7 @@ import pytest
 from exitwave.errors import InputError
 from exitwave.experiments import compare, ensemble
 from exitwave.experiments.executors import RunSpec, make_executor
+from helpers import plain_cli_env
 
 SMALL = {"scale": 8000.0, "days": 25}
 
@@ -136,8 +137,7 @@ def test_ensemble_command_says_how_to_resume_after_sigint(tmp_path: Path) -> Non
     out = tmp_path / "ens"
     args = [sys.executable, "-m", "exitwave", "ensemble", "russia-2022", "-n", "12", "--scale", "20000",
             "--days", "18", "--out", str(out)]
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
+    env = plain_cli_env()
 
     def finished() -> int:
         return len(list(out.glob("runs/*/summary.json")))

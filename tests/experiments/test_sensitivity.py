@@ -10,6 +10,7 @@ import pytest
 
 from exitwave.errors import InputError
 from exitwave.experiments.sensitivities import analyze, default_parameters, sample, sensitivity
+from helpers import plain_cli_env
 
 
 def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
@@ -126,14 +127,6 @@ SENS_ARGS = ["sensitivity", "russia-2022", "--method", "morris", "-n", "2", "--p
              "--days", "25"]  # 2 trajectories × 4 points = 8 runs
 
 
-def _cli_env() -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
-    return env
-
-
 def _finished_runs(checkpoint) -> int:  # noqa: ANN001 - Path
     if not checkpoint.is_file():
         return 0
@@ -149,7 +142,7 @@ def test_sensitivity_resumes_after_sigint_with_the_same_result(tmp_path) -> None
     import pandas as pd
 
     whole = tmp_path / "whole.csv"
-    done = subprocess.run([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(whole)], env=_cli_env(),
+    done = subprocess.run([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(whole)], env=plain_cli_env(),
                           capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stderr
     # the log (stderr is a file, not a terminal) has plain progress lines
@@ -158,7 +151,7 @@ def test_sensitivity_resumes_after_sigint_with_the_same_result(tmp_path) -> None
     split = tmp_path / "split.csv"
     checkpoint = split.with_suffix(".runs.jsonl")
     log = (tmp_path / "log.txt").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(split)], env=_cli_env(),
+    process = subprocess.Popen([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(split)], env=plain_cli_env(),
                                stdout=log, stderr=log, text=True)
     deadline = time.monotonic() + 600
     while _finished_runs(checkpoint) < 3 and process.poll() is None and time.monotonic() < deadline:
@@ -171,7 +164,7 @@ def test_sensitivity_resumes_after_sigint_with_the_same_result(tmp_path) -> None
     assert 3 <= kept < 8 and not split.exists()
     assert "interrupted" in (tmp_path / "log.txt").read_text() and "resume" in (tmp_path / "log.txt").read_text()
 
-    resumed = subprocess.run([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(split)], env=_cli_env(),
+    resumed = subprocess.run([sys.executable, "-m", "exitwave", *SENS_ARGS, "--out", str(split)], env=plain_cli_env(),
                              capture_output=True, text=True, timeout=900, check=False)
     assert resumed.returncode == 0, resumed.stderr
     assert _finished_runs(checkpoint) == 8  # only the missing runs were run: none twice

@@ -11,6 +11,7 @@ import pytest
 
 from exitwave.errors import InputError
 from exitwave.experiments.sweeps import sweep
+from helpers import plain_cli_env
 
 GRID = {"behaviour.patience_days": [2, 8]}
 TINY = {"scale": 20000, "days": 12}
@@ -60,14 +61,6 @@ SWEEP_ARGS = ["sweep", "russia-2022", "--param", "behaviour.patience_days=2,8", 
               "--days", "18"]  # 12 runs
 
 
-def _cli_env() -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
-    return env
-
-
 def _finished(folder: Path) -> int:
     runs = folder / "runs"
     return sum(1 for p in runs.iterdir() if (p / "summary.json").is_file()) if runs.is_dir() else 0
@@ -85,7 +78,7 @@ def test_sweep_command_resumes_after_sigint_with_the_same_result(tmp_path: Path)
     split = tmp_path / "split"
     log = (tmp_path / "log.txt").open("w")
     process = subprocess.Popen([sys.executable, "-m", "exitwave", *SWEEP_ARGS, "--out", str(split)],
-                               env=_cli_env(), stdout=log, stderr=log, text=True)
+                               env=plain_cli_env(), stdout=log, stderr=log, text=True)
     deadline = time.monotonic() + 600
     while _finished(split) < 3 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -100,7 +93,7 @@ def test_sweep_command_resumes_after_sigint_with_the_same_result(tmp_path: Path)
     stamps = {p.parent.name: p.stat().st_mtime_ns for p in split.glob("runs/*/summary.json")}
 
     resumed = subprocess.run([sys.executable, "-m", "exitwave", *SWEEP_ARGS, "--out", str(split)],
-                             env=_cli_env(), capture_output=True, text=True, timeout=900, check=False)
+                             env=plain_cli_env(), capture_output=True, text=True, timeout=900, check=False)
     assert resumed.returncode == 0, resumed.stderr
     assert "12 of 12" in resumed.stderr  # plain progress lines when stderr is not a terminal
     assert f"{kept} of 12" in resumed.stderr  # the finished runs were counted ...
