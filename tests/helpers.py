@@ -51,3 +51,25 @@ def plain_cli_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env.update(NO_COLOR="1", COLUMNS="120", TERM="dumb")
     return env
+
+
+def finished_runs(folder: Path) -> int:
+    """Run folders under ``folder/runs`` whose summary.json is written (finished runs)."""
+    return len(list(folder.glob("runs/*/summary.json")))
+
+
+def interrupt_after(command: list[str], env: dict[str, str], log: Path, ready) -> int:  # noqa: ANN001 - callable
+    """Start ``command`` (output to ``log``), send it SIGINT once ``ready()`` holds and return its
+    exit code (it must still be running then: a job that finished first tests nothing)."""
+    import signal
+    import subprocess
+    import time
+
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=out, text=True)
+        deadline = time.monotonic() + 600
+        while not ready() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.poll() is None, "finished before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        return process.wait(timeout=120)

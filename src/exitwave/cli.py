@@ -649,7 +649,7 @@ def audit_cmd(
     from exitwave.experiments.audit import plan_audit, posterior_note, run_audit
 
     out_dir = out_dir or Path("runs") / f"audit-{Path(proposal).stem}"
-    _note_posterior(posterior_note(Path(baseline).stem if baseline.endswith((".yaml", ".yml")) else baseline))
+    _note_posterior(posterior_note(baseline))  # a scenario file has no bundled posterior: no note
     try:
         plan = plan_audit(proposal, baseline, draws=draws, seeds=seeds, seed=seed, scale=scale, days=days,
                           ablations=ablations, levers=levers)

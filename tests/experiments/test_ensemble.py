@@ -16,7 +16,7 @@ import pytest
 from exitwave.errors import InputError
 from exitwave.experiments import compare, ensemble
 from exitwave.experiments.executors import RunSpec, make_executor
-from helpers import plain_cli_env
+from helpers import finished_runs, interrupt_after, plain_cli_env
 
 SMALL = {"scale": 8000.0, "days": 25}
 
@@ -138,21 +138,12 @@ def test_ensemble_command_says_how_to_resume_after_sigint(tmp_path: Path) -> Non
     args = [sys.executable, "-m", "exitwave", "ensemble", "russia-2022", "-n", "12", "--scale", "20000",
             "--days", "18", "--out", str(out)]
     env = plain_cli_env()
-
-    def finished() -> int:
-        return len(list(out.glob("runs/*/summary.json")))
-
-    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 600
-    while finished() < 2 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert process.poll() is None, "finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    code = interrupt_after(args, env, tmp_path / "log.txt", lambda: finished_runs(out) >= 2)
+    stderr = (tmp_path / "log.txt").read_text()
+    assert code == 130, stderr
     assert "interrupted" in stderr and "resume" in stderr and "Traceback" not in stderr
-    kept = finished()
+    kept = finished_runs(out)
     assert 2 <= kept < 12
     resumed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900, check=False)
     assert resumed.returncode == 0, resumed.stderr
-    assert finished() == 12
+    assert finished_runs(out) == 12

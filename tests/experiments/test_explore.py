@@ -23,6 +23,7 @@ from exitwave.experiments.explore import (
     rank_correlation,
 )
 from exitwave.experiments.tidy import TIDY_COLUMNS
+from helpers import finished_runs, interrupt_after
 
 PARAMS = ["behaviour.threat_weight", "behaviour.asylum_application_share"]
 SMALL = {"scale": 20000, "days": 30, "parameters": PARAMS}
@@ -218,31 +219,16 @@ def test_bad_input_is_refused_before_any_run(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def _finished(folder: Path) -> int:
-    runs = folder / "runs"
-    return sum(1 for p in runs.iterdir() if (p / "summary.json").is_file()) if runs.is_dir() else 0
-
-
 def test_explore_command_resumes_after_sigint(result: Exploration, folder: Path, tmp_path: Path) -> None:
     import os
-    import signal
-    import time
 
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env.update(NO_COLOR="1", COLUMNS="80", TERM="dumb")
     split = tmp_path / "ex"
     args = [sys.executable, "-m", "exitwave", "explore", "russia-2022", "-n", str(N), "--scale", "20000",
             "--days", "30", *[a for p in PARAMS for a in ("--param", p)], "--out", str(split)]
-    log = (tmp_path / "log.txt").open("w")
-    process = subprocess.Popen(args, env=env, stdout=log, stderr=log, text=True)
-    deadline = time.monotonic() + 600
-    while _finished(split) < 2 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert process.poll() is None, "finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=120) == 130
-    log.close()
-    kept = _finished(split)
+    assert interrupt_after(args, env, tmp_path / "log.txt", lambda: finished_runs(split) >= 2) == 130
+    kept = finished_runs(split)
     text = (tmp_path / "log.txt").read_text()
     assert 2 <= kept < N and "interrupted" in text and "resume" in text
     assert not (split / "runs.csv").exists()  # the tables come when every run is done

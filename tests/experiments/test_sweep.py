@@ -11,7 +11,7 @@ import pytest
 
 from exitwave.errors import InputError
 from exitwave.experiments.sweeps import sweep
-from helpers import plain_cli_env
+from helpers import finished_runs, interrupt_after, plain_cli_env
 
 GRID = {"behaviour.patience_days": [2, 8]}
 TINY = {"scale": 20000, "days": 12}
@@ -61,32 +61,17 @@ SWEEP_ARGS = ["sweep", "russia-2022", "--param", "behaviour.patience_days=2,8", 
               "--days", "18"]  # 12 runs
 
 
-def _finished(folder: Path) -> int:
-    runs = folder / "runs"
-    return sum(1 for p in runs.iterdir() if (p / "summary.json").is_file()) if runs.is_dir() else 0
-
-
 def test_sweep_command_resumes_after_sigint_with_the_same_result(tmp_path: Path) -> None:
-    import signal
     import subprocess
     import sys
-    import time
 
     whole = tmp_path / "whole"  # the same sweep, uninterrupted (through the Python API: one process less)
     sweep("russia-2022", {"behaviour.patience_days": [2, 8]}, n=6, scale=20000, days=18, out=whole, progress=False)
 
     split = tmp_path / "split"
-    log = (tmp_path / "log.txt").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "exitwave", *SWEEP_ARGS, "--out", str(split)],
-                               env=plain_cli_env(), stdout=log, stderr=log, text=True)
-    deadline = time.monotonic() + 600
-    while _finished(split) < 3 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert process.poll() is None, "finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=120) == 130
-    log.close()
-    kept = _finished(split)
+    assert interrupt_after([sys.executable, "-m", "exitwave", *SWEEP_ARGS, "--out", str(split)], plain_cli_env(),
+                           tmp_path / "log.txt", lambda: finished_runs(split) >= 3) == 130
+    kept = finished_runs(split)
     text = (tmp_path / "log.txt").read_text()
     assert 3 <= kept < 12 and not (split / "runs.csv").exists()
     assert "interrupted" in text and "resume" in text
@@ -99,7 +84,7 @@ def test_sweep_command_resumes_after_sigint_with_the_same_result(tmp_path: Path)
     assert f"{kept} of 12" in resumed.stderr  # the finished runs were counted ...
     assert {p.parent.name: p.stat().st_mtime_ns for p in split.glob("runs/*/summary.json")
             if p.parent.name in stamps} == stamps  # ... and not run again
-    assert _finished(split) == 12
+    assert finished_runs(split) == 12
     a, b = pd.read_csv(whole / "runs.csv"), pd.read_csv(split / "runs.csv")
     assert len(a) > 0
     pd.testing.assert_frame_equal(a, b)
