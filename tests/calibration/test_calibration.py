@@ -113,7 +113,13 @@ def test_fit_report_and_forecast_are_written(tmp_path: Path):
     assert validation["read_by_calibration"] is False and validation["file"].endswith("validation.csv")
     assert validation["observations"] == len(load_validation(VALIDATION, WORLD))
     assert set(validation["coverage_by_kind"]) >= {"mobilized", "stock", "exits", "departed"}
-    assert "Forecast against later observations" in (tmp_path / "cal" / "fit_report.md").read_text()
+    report = (tmp_path / "cal" / "fit_report.md").read_text()
+    assert "Forecast against later observations" in report
+    # every generation's effective sample size: where the importance weights collapse
+    assert [g["t"] for g in summary["history"]] == list(range(len(summary["history"])))
+    assert all(1.0 <= g["ess"] <= 10 for g in summary["history"])  # 10 particles a generation
+    assert summary["history"][-1]["ess"] == pytest.approx(summary["posterior_ess"])
+    assert "| generation | tolerance | simulations | acceptance | effective sample size |" in report
     forecast = (tmp_path / "cal" / "forecast.csv").read_text()
     assert "2022-12-" in forecast  # runs to the end of 2022, beyond the window
     from exitwave.scenario.load import load_scenario

@@ -248,7 +248,9 @@ def calibrate(scenario: str, *, method: str = "abc-smc", budget: int = 400, popu
         frame["weight"] = weights
         populations = history.get_all_populations()
         generations = [{"t": int(r.t), "epsilon": float(r.epsilon), "samples": int(r.samples),
-                        "acceptance_rate": float(population / r.samples) if r.samples else float("nan")}
+                        "acceptance_rate": float(population / r.samples) if r.samples else float("nan"),
+                        # where the importance weights collapse, generation by generation
+                        "ess": effective_sample_size(np.asarray(history.get_distribution(t=int(r.t))[1]))}
                        for r in populations.itertuples() if r.t >= 0]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -191,6 +191,19 @@ def _scenario_yaml(cal: Calibration, command: str) -> str:
     return header + yaml.safe_dump(body, sort_keys=False)
 
 
+def _generations_table(history: list[dict[str, Any]]) -> list[str]:
+    """The ABC-SMC generations as Markdown rows: tolerance, simulations, acceptance and the
+    effective sample size, which shows the generation where the importance weights collapse."""
+    if not history:
+        return []
+    rows = ["| generation | tolerance | simulations | acceptance | effective sample size |", "|---|---|---|---|---|"]
+    for g in history:
+        ess = g.get("ess")
+        rows.append(f"| {g['t']} | {g['epsilon']:.3g} | {g['samples']} | {g['acceptance_rate']:.0%} | "
+                    f"{'–' if ess is None else f'{ess:.1f}'} |")
+    return rows
+
+
 def ess_sentence(ess: float, particles: int) -> str:
     """The posterior's effective sample size in words, with a warning when it is too small for
     its draws to carry the calibrated parameters' uncertainty (:data:`~exitwave.calibration.abc.LOW_ESS`)."""
@@ -255,7 +268,7 @@ def write_calibration(cal: Calibration, out: Path, k: int = 20, seed: int = 1, c
              f"Method {cal.method}; {summary['simulations']} simulations in {summary['generations']} "
              f"generations ({summary['seconds']} s at 1 agent = {cal.scale:g} men); final tolerance "
              f"{summary['final_epsilon']}; {coverage:.0%} of targets inside the 90 % posterior predictive band.",
-             "", ess_sentence(ess, len(cal.posterior)),
+             "", ess_sentence(ess, len(cal.posterior)), "", *_generations_table(cal.history),
              "", "## Targets", "", "| target | observed | median | 5–95 % | inside | reliability |",
              "|---|---|---|---|---|---|"]
     for r in fit.itertuples():
