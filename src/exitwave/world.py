@@ -447,11 +447,11 @@ def _read_meta(meta_path: Path, problems: _Problems) -> tuple[dict[str, Any], bo
 
 SCENARIO_DEFAULT_FIELDS = {
     "population": ("passport_share", "reservist_share"),
-    "behaviour": ("return_rate", "onward_rate"),
+    "behaviour": ("return_rate", "onward_rate", "domestic_flight_days"),
 }
 """Scenario fields whose values belong to a world, not to the model: their schema defaults are
 neutral (nobody returns or moves on, everyone holds the papers the routes need, nobody has
-served), and a world that knows better says so in ``scenario_defaults`` (russia-2022 does)."""
+served, everyone travels to a land crossing by road), and a world that knows better says so in ``scenario_defaults`` (russia-2022 does)."""
 
 
 def _scenario_defaults(raw: object, file: str) -> dict[str, dict[str, Any]]:

@@ -208,3 +208,49 @@ def test_the_status_quo_queue_does_not_refill_itself_for_weeks():
     assert queued.max() > 10_000
     assert queued["2022-10-02"] < 100_000
     assert queued["2022-10-14"] < 0.1 * queued.max()
+
+
+def test_domestic_flights_cap_the_trip_to_land_crossings_only():
+    # A man whose road trip to a land crossing takes longer than domestic_flight_days flies to an
+    # airport near it; 0 leaves the world's road travel times as they are; air routes keep theirs.
+    from exitwave.modules import Movement
+    from exitwave.modules.movement import travel_days
+    from exitwave.testing import tiny_run
+
+    def table(days: float | None) -> tuple[np.ndarray, object]:
+        overrides = {} if days is None else {"behaviour.domestic_flight_days": days}
+        run = tiny_run("russia-2022", modules=[Movement], men=300, overrides=overrides)
+        state = run.step(1)
+        assert np.array_equal(run.module("movement").travel_days, travel_days(state))  # what men travel by
+        return run.module("movement").travel_days, state
+
+    road_table, state = table(0.0)
+    world = state.world
+    road = world.region_crossing_days.astype(np.int64)
+    land = world.crossing_mode != AIR
+    assert road[:, land].max() > 3  # the Russian world has trips of more than three days by road
+    assert np.array_equal(road_table, road)
+    capped, _ = table(3.0)
+    assert np.array_equal(capped[:, land], np.minimum(road[:, land], 3))
+    assert np.array_equal(capped[:, ~land], road[:, ~land])
+    assert np.array_equal(table(2.5)[0][:, land], np.minimum(road[:, land], 3))  # whole days, rounded up
+    default, state = table(None)  # the russia-2022 world flies the long trips (3 days)
+    assert state.scenario.behaviour.domestic_flight_days == 3.0
+    assert np.array_equal(default, capped)
+
+
+def test_the_status_quo_queue_clears_within_days_of_its_peak_with_domestic_flights():
+    # By road all the way, men from Siberia and the Far East reached the Volga and Caucasus
+    # crossings 8–11 days after they set out and kept the queues up for two weeks after the peak
+    # (8 seeds, 1:200: 58,800 still queued on 2 Oct, 3,100 on 10 Oct); flying the long trips,
+    # they arrive with the first wave and the backlog is mostly gone ten days after the peak.
+    def queued(days: float):
+        sc = load_scenario("russia-2022", overrides={"behaviour.domestic_flight_days": days})
+        return run_small(sc, scale=1000, days=32).series["status.queued"]
+
+    flights, road = queued(3.0), queued(0.0)
+    for series, clears in ((flights, True), (road, False)):
+        peak = series.idxmax()
+        after = series.loc[peak + np.timedelta64(10, "D")]
+        assert (after < 0.3 * series.max()) == clears, (peak, after, series.max())
+    assert flights["2022-10-02"] < road["2022-10-02"]

@@ -15,6 +15,11 @@ capacity; ``capacity^γ`` makes a major crossing better known than a minor one (
 ``route_capacity_exponent``, an assumption). The same table, summed over crossings and divided by the all-open sum, is the
 ``access`` term of the decision hazard.
 
+A man reaches his crossing after the world's door-to-crossing travel time (road distance ÷ the
+mode's speed). A trip to a land crossing takes at most ``domestic_flight_days``: a man whose road
+trip would take longer (Siberia and the Far East to the Volga, Urals and Caucasus crossings: 8–11
+days at 600 km/day) flies to an airport near the crossing and drives the rest; 0 switches this off.
+
 A crossing passes at most ``capacity_per_day − background_per_day`` leavers a day (ordinary
 travellers use the rest), first come first served. Men wait
 up to a patience drawn per man (exponential, mean ``patience_days``), then switch crossing
@@ -55,7 +60,7 @@ from exitwave.vocabulary import (
 if TYPE_CHECKING:
     from exitwave.results import Tally
 
-__all__ = ["Movement", "route_table", "leaver_capacity"]
+__all__ = ["Movement", "route_table", "leaver_capacity", "travel_days"]
 
 _POS_BITS = 40  # queue positions below 2**40 (men who ever joined one crossing's queue)
 _POS_MASK = (1 << _POS_BITS) - 1
@@ -69,6 +74,20 @@ def leaver_capacity(state: State, day: int) -> np.ndarray:
     w = state.world
     factor = np.where(w.crossing_mode == AIR, 1.0, state.scenario.behaviour.land_capacity_factor)
     return np.asarray(state.schedule.exit_capacity[day], dtype=np.float64) * factor
+
+
+def travel_days(state: State) -> np.ndarray:
+    """Whole days from each region to each crossing [region, crossing]: the world's travel times
+    (road distance ÷ speed of the crossing's mode), those to land crossings capped at
+    ``domestic_flight_days`` (a longer trip is flown to an airport near the crossing and driven
+    the rest; 0: by road all the way)."""
+    w = state.world
+    days = w.region_crossing_days.astype(np.int64)
+    cap = state.scenario.behaviour.domestic_flight_days
+    if cap > 0:
+        land = w.crossing_mode != AIR
+        days[:, land] = np.minimum(days[:, land], max(1, int(np.ceil(cap))))
+    return days
 
 
 def _opportunity(km: np.ndarray, capacity: np.ndarray, distance_exponent: float,
@@ -201,6 +220,7 @@ class Movement(Module):
         state.departed_by_region = np.zeros(w.n_regions)
         self.capacity = DailyCapacity(w.n_crossings)
         self.capacity_today = leaver_capacity(state, 0)
+        self.travel_days = travel_days(state)
         self.route_class = state.route_class
         self.route_weight, state.access = route_table(state, 0, self.queue_people)
 
@@ -246,7 +266,7 @@ class Movement(Module):
         stuck = pick < 0
         go, pick = agents[~stuck], pick[~stuck]
         state.crossing[go] = pick
-        arrive = day + state.world.region_crossing_days[state.pop.region[go], pick].astype(np.int64)
+        arrive = day + self.travel_days[state.pop.region[go], pick]
         state.due_day[go] = arrive
         self.arrivals.add_many(arrive, go)
         return agents[stuck]

@@ -293,6 +293,8 @@ class Behaviour(_Model):
     switch_probability: Share = 0.4
     retry_resistance: Annotated[float, Field(ge=1.0, le=100.0)] = 1.0
     land_capacity_factor: Annotated[float, Field(gt=0.0, le=5.0)] = 1.0
+    # russia-2022: 3 days (its world.yaml scenario_defaults); 0 = by road all the way
+    domestic_flight_days: Annotated[float, Field(ge=0.0, le=365.0)] = 0.0
     return_rate: Rate = 0.0  # russia-2022: 0.35 / 450 days (its world.yaml scenario_defaults)
     return_after_callup_factor: Annotated[float, Field(ge=0.0, le=100.0)] = 3.0
     protected_return_factor: NonNegative = 0.2
