@@ -721,6 +721,8 @@ def calibrate_cmd(
     method: Annotated[str, typer.Option(help="abc-smc (posterior) or optuna (point estimate)")] = "abc-smc",
     budget: Annotated[int, typer.Option(help="most simulations to spend", min=1)] = 400,
     population: Annotated[int, typer.Option(help="ABC-SMC particles per generation", min=1)] = 40,
+    kernel_scale: Annotated[float, typer.Option(help="ABC-SMC perturbation kernel: a factor on pyABC's "
+                                                     "covariance (wider keeps the weights from collapsing)")] = 2.0,
     param: Annotated[list[str] | None, typer.Option("--param", help="a registry parameter to fit (repeatable)")] = None,
     scale: Annotated[float, typer.Option(help="men per agent during calibration")] = 1000.0,
     seed: Annotated[int, typer.Option(help="seed of the calibration", min=0, max=SEED_MAX)] = 1,
@@ -758,7 +760,7 @@ def calibrate_cmd(
                                 description=f"{scenario}: {name}, {counts['accepted']} of "
                                             f"{counts['population']} accepted")
 
-            cal = calibrate(scenario, method=method, budget=budget, population=population,
+            cal = calibrate(scenario, method=method, budget=budget, population=population, kernel_scale=kernel_scale,
                             names=list(param) if param else DEFAULT_PARAMETERS, seed=seed, scale=scale,
                             workers=workers, scheduler=scheduler, db=db if method == "abc-smc" else None,
                             progress=report)

@@ -207,3 +207,25 @@ def test_a_negative_simulated_count_gives_a_finite_distance_like_zero() -> None:
     at_zero = observed.copy()
     at_zero[0] = 0.0
     assert np.isfinite(distance(below, targets)) and distance(below, targets) == distance(at_zero, targets) > 0
+
+
+def test_the_kernel_scale_widens_the_perturbation_and_belongs_to_the_settings(tmp_path: Path) -> None:
+    """The kernel's covariance is ``kernel_scale`` times pyABC's; a database made with another
+    kernel is refused on resume, and a non-positive scale is a clear input error."""
+    import inspect
+
+    from exitwave.calibration.abc import KERNEL_SCALE
+    from exitwave.cli import calibrate_cmd
+
+    option = inspect.signature(calibrate_cmd).parameters["kernel_scale"]
+    assert option.default == KERNEL_SCALE  # the command line and the Python API agree
+    with pytest.raises(InputError, match="expected a positive number"):
+        calibrate("russia-2022", names=["behaviour.threat_weight"], budget=10, population=5, scale=20000,
+                  kernel_scale=0.0)
+    db = tmp_path / "abc.db"
+    settings = dict(names=["behaviour.threat_weight"], budget=40, population=4, scale=20000, seed=3, db=db)
+    wide = calibrate("russia-2022", kernel_scale=4.0, **settings)
+    assert '"kernel_scale": 4.0' in (tmp_path / "abc.db.json").read_text()
+    assert len(wide.history) >= 2  # at least one perturbed generation
+    with pytest.raises(InputError, match="belongs to another calibration"):
+        calibrate("russia-2022", kernel_scale=1.0, **settings)
