@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,14 @@ import pytest
 import exitwave
 from exitwave.errors import InputError
 from exitwave.scenario.load import load_scenario
-from exitwave.scenario.schema import CALLUP_FIELDS, Behaviour, Mobilization, PopulationSpec, Scenario, WarEnd
+from exitwave.scenario.schema import (
+    CALLUP_FIELDS,
+    Behaviour,
+    Mobilization,
+    PopulationSpec,
+    Scenario,
+    WarEnd,
+)
 from exitwave.world import load_world
 
 WORLDS = Path(exitwave.__file__).parent / "data" / "worlds"
@@ -74,7 +82,7 @@ CALLUP = {"mobilization": {"response_days": 3.0, "hide_rate": 0.02, "enforcement
 
 def test_russia_call_up_values_come_from_its_world_yaml() -> None:
     world = load_world("russia-2022").scenario_defaults
-    assert world["front"] == {"war_end": {"war_start": __import__("datetime").date(2022, 2, 24)}}
+    assert world["front"] == {"war_end": {"war_start": dt.date(2022, 2, 24)}}
     to_the_hazard = ("0.02 per day", "0.005 per day")
     for section, values in CALLUP.items():
         for name, value in values.items():
