@@ -84,9 +84,9 @@ def assign_households(seed: int, region_start: np.ndarray, region_size: np.ndarr
         cut = np.repeat(sizes, count)
         ends = np.cumsum(cut)
         first = ends - cut
-        for lo, hi in zip(first.tolist(), ends.tolist(), strict=True):
-            members = agents[lo:hi]
-            household[members] = members.min()
+        if cut.size:  # each household named by its lowest member (one pass over all households)
+            members = agents[: ends[-1]]
+            household[members] = np.repeat(np.minimum.reduceat(members, first), cut).astype(np.int32)
     return household
 
 
