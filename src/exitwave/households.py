@@ -2,8 +2,13 @@
 
 Agents of a region are grouped into households at synthesis (:func:`assign_households`): a seeded
 shuffle of the region's agents cut into households whose sizes follow the world's
-``adults_per_household`` shares. A household is named by its lowest agent id (``Population.household``;
-an agent alone is his own household). Then:
+``adults_per_household`` shares. The world counts households in people, the run in agents: with
+``p`` people per agent a household of ``s`` adults spans ``s/p`` agents, rounded stochastically
+(down or up, with the chance of up the fraction, so the mean is kept) and at least 1
+(:func:`agents_per_household`). At scale 1 a household is the family; at ``p`` at least the
+largest household every household lies within one agent, which already moves its ``p`` people
+together, and the run is exactly the run without households. A household is named by its lowest
+agent id (``Population.household``; an agent alone is his own household). Then:
 
 * decision: when one member decides to leave, every member at home leaves with him that day
   (:func:`with_household_at_home`);
@@ -30,20 +35,43 @@ if TYPE_CHECKING:
     from exitwave.population import Population
     from exitwave.state import State
 
-__all__ = ["assign_households", "draw_ids", "with_household_at_home", "first_of_household",
+__all__ = ["assign_households", "agents_per_household", "draw_ids", "with_household_at_home", "first_of_household",
            "shared_route_rows", "rest_of_household"]
 
 
+def agents_per_household(shares: dict[int, float], people_per_agent: float) -> dict[int, float]:
+    """Share of households by their size in agents, from ``shares`` (share of households by
+    adults) at ``people_per_agent``: a household of ``s`` adults spans ``x = s/p`` agents, that is
+    ``floor(x)`` agents with chance ``1 − frac(x)`` and ``floor(x) + 1`` with chance ``frac(x)``
+    (stochastic rounding, which keeps the mean ``s/p``), and at least 1. At ``p = 1`` this is
+    ``shares`` itself; at ``p`` no smaller than the largest household it is ``{1: 1.0}``."""
+    if people_per_agent == 1.0:
+        return dict(shares)
+    out: dict[int, float] = {}
+    for adults, share in sorted(shares.items()):
+        x = adults / people_per_agent
+        low = int(np.floor(x))
+        up = x - low
+        for agents, chance in ((low, 1.0 - up), (low + 1, up)):
+            if chance > 0.0:
+                out[max(agents, 1)] = out.get(max(agents, 1), 0.0) + share * chance
+    return out
+
+
 def assign_households(seed: int, region_start: np.ndarray, region_size: np.ndarray,
-                      shares: dict[int, float]) -> np.ndarray:
+                      shares: dict[int, float], people_per_agent: float = 1.0) -> np.ndarray:
     """Household id (its lowest agent id) of every agent: within each region, agents in a seeded
-    random order are cut into households of 1, 2, … adults, with the share of the region's agents
-    living in households of ``k`` adults proportional to ``k × shares[k]`` (``shares``: share of
-    households with ``k`` adults). Agents left over (fewer than a household) live alone."""
+    random order are cut into households of 1, 2, … agents, with the share of the region's agents
+    living in households of ``k`` agents proportional to ``k × r[k]``, where ``r`` is
+    :func:`agents_per_household` of ``shares`` (share of households with ``k`` adults) at
+    ``people_per_agent``. Agents left over (fewer than a household) live alone."""
     from exitwave.population import largest_remainder
 
     n = int(region_size.sum())
     household = np.arange(n, dtype=np.int32)
+    shares = agents_per_household(shares, people_per_agent)
+    if max(shares) <= 1:  # every household within one agent: every agent is his own household
+        return household
     sizes = np.array(sorted(shares), dtype=np.int64)
     weights = np.array([k * shares[int(k)] for k in sizes])
     for start, size in zip(region_start.tolist(), region_size.tolist(), strict=True):
@@ -56,9 +84,9 @@ def assign_households(seed: int, region_start: np.ndarray, region_size: np.ndarr
         cut = np.repeat(sizes, count)
         ends = np.cumsum(cut)
         first = ends - cut
-        for lo, hi in zip(first.tolist(), ends.tolist(), strict=True):
-            members = agents[lo:hi]
-            household[members] = members.min()
+        if cut.size:  # each household named by its lowest member (one pass over all households)
+            members = agents[: ends[-1]]
+            household[members] = np.repeat(np.minimum.reduceat(members, first), cut).astype(np.int32)
     return household
 
 

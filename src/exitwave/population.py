@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from exitwave.errors import InputError, RunError
-from exitwave.households import assign_households
+from exitwave.households import agents_per_household, assign_households
 from exitwave.random import Stream, stream_key, uniform_at
 from exitwave.scenario.schema import PopulationSpec
 from exitwave.world import World
@@ -190,7 +190,13 @@ def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
     households = spec.households == "world" and world.households is not None
     if households:
         assert world.households is not None
-        household = assign_households(seed, region_start, region_size, world.households)
+        # the world's households are in people; at ``scale`` people per agent a household spans
+        # fewer agents, and none more than one where an agent holds the largest household (the
+        # scale asked for, not total_men / n: at scale 1 a household is exactly the family)
+        households = max(agents_per_household(world.households, spec.scale)) > 1
+    if households:
+        assert world.households is not None
+        household = assign_households(seed, region_start, region_size, world.households, spec.scale)
         order = np.argsort(household, kind="stable").astype(np.int64)
         adults = np.bincount(household, minlength=n)[household].astype(np.uint8)
     else:  # not used without households (exitwave.households returns its input): no memory spent

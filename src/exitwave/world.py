@@ -447,11 +447,27 @@ def _read_meta(meta_path: Path, problems: _Problems) -> tuple[dict[str, Any], bo
 
 SCENARIO_DEFAULT_FIELDS = {
     "population": ("passport_share", "reservist_share"),
-    "behaviour": ("return_rate", "onward_rate", "domestic_flight_days"),
+    "behaviour": ("return_rate", "onward_rate", "domestic_flight_days", "threat_weight", "summoned_threat", "regional_threat_share",
+                  "non_reservist_threat", "callup_news_half_life_days"),
+    "mobilization": ("response_days", "hide_rate", "enforcement_rate", "exempt_share", "unwilling_share"),
+    "front": ("war_end.war_start",),
 }
 """Scenario fields whose values belong to a world, not to the model: their schema defaults are
 neutral (nobody returns or moves on, everyone holds the papers the routes need, nobody has
-served, everyone travels to a land crossing by road), and a world that knows better says so in ``scenario_defaults`` (russia-2022 does)."""
+served, everyone travels to a land crossing by road, a call-up moves nobody), and a world that knows better says so in ``scenario_defaults``
+(russia-2022 does). The call-up's fields (:data:`exitwave.scenario.schema.CALLUP_FIELDS`) and the
+front's ``war_end.war_start`` have no neutral value where a scenario has waves or a front: such a
+scenario must get them from itself or its world. A world's ``front`` values reach only scenarios
+that have a front."""
+
+
+def _dotted(values: dict[str, Any], prefix: str = "") -> list[str]:
+    """The field paths of a nested mapping (``{war_end: {war_start: …}}`` → ``war_end.war_start``)."""
+    out: list[str] = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        out.extend(_dotted(value, path + ".") if isinstance(value, dict) and value else [path])
+    return out
 
 
 def _scenario_defaults(raw: object, file: str) -> dict[str, dict[str, Any]]:
@@ -465,15 +481,16 @@ def _scenario_defaults(raw: object, file: str) -> dict[str, dict[str, Any]]:
                                                     f"got {excerpt(raw)}")
     from pydantic import BaseModel, ValidationError
 
-    from exitwave.scenario.schema import Behaviour, PopulationSpec
+    from exitwave.scenario.schema import Behaviour, Front, Mobilization, PopulationSpec
 
-    models: dict[str, type[BaseModel]] = {"population": PopulationSpec, "behaviour": Behaviour}
+    models: dict[str, type[BaseModel]] = {"population": PopulationSpec, "behaviour": Behaviour,
+                                          "mobilization": Mobilization, "front": Front}
     out: dict[str, dict[str, Any]] = {}
     for section, values in raw.items():
         if section not in SCENARIO_DEFAULT_FIELDS or not isinstance(values, dict):
             raise InputError(file, f"scenario_defaults.{section}", f"expected one of these sections with a mapping "
                                                                    f"of fields: {allowed}")
-        for name in values:
+        for name in _dotted(values):
             if name not in SCENARIO_DEFAULT_FIELDS[section]:
                 raise InputError(file, f"scenario_defaults.{section}.{name}",
                                  f"expected a field a world may supply ({allowed})")

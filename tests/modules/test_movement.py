@@ -141,13 +141,16 @@ def test_a_holding_point_keeps_its_occupants_until_the_release_date() -> None:
     on its date (an ordinary crossing of capacity 0 is never chosen)."""
     from helpers import run_small
 
-    series = run_small("gdr-1989", scale=1000, days=281).series  # to 8 Oct 1989 (households: enough agents reach Prague)
+    scale = 1000.0
+    series = run_small("gdr-1989", scale=scale, days=281).series  # to 8 Oct 1989
     crossed = series["crossed.prague_embassy"]
     queue = series["queue_length.prague_embassy"]
     assert crossed.loc[:"1989-09-29"].sum() == 0
     assert queue.loc["1989-09-29"] > 0  # people waited there, patience or not
     assert crossed.loc["1989-09-30":"1989-10-01"].sum() > 0
-    assert crossed.loc["1989-10-02":"1989-10-03"].sum() == 0  # capacity 0 again until 4 Oct
+    # capacity 0 again until 4 Oct: at most the one agent's worth of unused capacity a crossing
+    # carries over (exitwave.capacity.DailyCapacity) passes on 2–3 Oct
+    assert crossed.loc["1989-10-02":"1989-10-03"].sum() <= scale
     assert series["crossed.berlin_wall"].sum() == 0  # not open before 9 Nov
 
 

@@ -91,7 +91,8 @@ def prior_text(front: Front | None) -> str:
     shift = ("" if w.morale_effect == 0 and w.strength_effect == 0 else
              f", raised by low morale (×exp({w.morale_effect:g}·Δmorale)) and lost strength "
              f"(×exp({w.strength_effect:g}·share lost); assumption)")
-    return (f"war end by hazard: log-logistic in the war's age since {w.war_start.isoformat()}, median "
+    since = w.war_start.isoformat() if w.war_start is not None else "(no war_start)"
+    return (f"war end by hazard: log-logistic in the war's age since {since}, median "
             f"{w.median_days:g} days, shape {w.shape:g}{shift}; source: {source}")
 
 
@@ -161,7 +162,9 @@ class Termination(Module):
         self.resistance = -np.log1p(-u[2])
         self.cumulative = 0.0
         self.peak = 0.0
-        self.war_age0 = (state.scenario.time.start - w.war_start).days
+        # the hazard rule needs war_start (the schema refuses a hazard front without one); the
+        # breakpoint rule does not look at the war's age
+        self.war_age0 = (state.scenario.time.start - w.war_start).days if w.war_start is not None else 0
         state.war_end_thresholds = {"loss": float(self.loss_threshold), "morale": float(self.morale_threshold),
                                     "hazard_draw": float(self.resistance)}
 

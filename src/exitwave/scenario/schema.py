@@ -11,7 +11,7 @@ import math
 import re
 import types
 import typing
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -20,13 +20,16 @@ from pydantic import (
     Field,
     PlainSerializer,
     PrivateAttr,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "Scenario",
+    "CALLUP_FIELDS",
     "TimeSpan",
     "PopulationSpec",
     "Wave",
@@ -245,12 +248,17 @@ class Wave(_Model):
 
 
 class Mobilization(_Model):
+    """A call-up: its waves and how the summoned respond. The response values belong to a country
+    (russia-2022's are in its world.yaml ``scenario_defaults``): a scenario with waves takes them from
+    itself or from its world and is refused without them (:data:`CALLUP_FIELDS`); without waves they
+    act on nothing, and their defaults are neutral (everyone summoned reports, nobody hides)."""
+
     waves: list[Wave] = []
-    response_days: Positive = 3.0
-    hide_rate: Rate = 0.02
-    enforcement_rate: Rate = 0.005
-    exempt_share: Share = 0.1
-    unwilling_share: Share = 0.45
+    response_days: Positive = 1.0  # no neutral value; acts only with waves. russia-2022: 3
+    hide_rate: Rate = 0.0  # russia-2022: 0.02 per day
+    enforcement_rate: Rate = 0.0  # russia-2022: 0.005 per day
+    exempt_share: Share = 0.0  # russia-2022: 0.1
+    unwilling_share: Share = 0.0  # russia-2022: 0.45
 
 
 class NewsShock(_Model):
@@ -267,11 +275,13 @@ class Behaviour(_Model):
 
     decision_rule: Literal["hazard", "threshold"] = "hazard"
     baseline_leave_rate: Rate = 0.005 / 365.25
-    threat_weight: float = 7.0
-    summoned_threat: float = 1.5
-    regional_threat_share: Share = 0.3
-    non_reservist_threat: Share = 0.5
-    callup_news_half_life_days: Positive = 7.0
+    # The threat of a call-up (CALLUP_FIELDS): with waves, from the scenario or its world (russia-2022's
+    # world.yaml scenario_defaults); without waves there is no call-up news and these act on nothing
+    threat_weight: float = 0.0  # russia-2022: 7
+    summoned_threat: float = 0.0  # russia-2022: 1.5
+    regional_threat_share: Share = 0.0  # russia-2022: 0.3
+    non_reservist_threat: Share = 1.0  # russia-2022: 0.5
+    callup_news_half_life_days: Positive = 1.0  # no neutral value; acts only with waves. russia-2022: 7
     network_odds_per_contact_abroad: Annotated[float, Field(ge=1.0, le=10.0)] = 1.4
     cascade_persuasion: Share = 0.0
     cascade_delay_days: Positive = 14.0
@@ -436,7 +446,10 @@ class WarEnd(_Model):
     outlasts the run: ``--war-end off``)."""
 
     rule: Literal["none", "breakpoint", "hazard"] = "hazard"
-    war_start: dt.date = dt.date(2022, 2, 24)
+    war_start: dt.date | None = None
+    """The day the war began (the hazard rule's war age counts from it): the scenario's or its
+    world's (russia-2022's world.yaml ``scenario_defaults``: 2022-02-24); a front with the hazard
+    rule is refused without it."""
     median_days: Positive = 333.0
     shape: Annotated[float, Field(gt=0.0, le=10.0)] = 0.435  # < 1: the hazard falls with the war's age
     morale_effect: NonNegative = 2.0
@@ -595,7 +608,53 @@ class Scenario(_Model):
             if isinstance(given, BaseModel):  # built in Python: what was set there counts as given
                 given = given.model_dump(mode="json", by_alias=True, exclude_unset=True)
             if given is None:
+                if section == "front":  # the world's war does not give a scenario without one a front
+                    continue
                 given = {}
             if isinstance(given, dict):
-                data[section] = {**values, **given}
+                data[section] = _merged(values, given)
         return data
+
+    @model_validator(mode="after")
+    def _callup_values_given(self) -> Scenario:
+        """A call-up (waves) or a front with the hazard rule needs the values a country gives
+        (:data:`CALLUP_FIELDS`, ``front.war_end.war_start``): from the scenario or its world's
+        ``scenario_defaults``, never silently another country's; every missing one is named."""
+        missing: list[tuple[tuple[str, ...], str]] = []
+        if self.mobilization.waves:
+            sections: dict[str, BaseModel] = {"mobilization": self.mobilization, "behaviour": self.behaviour}
+            for section, names in CALLUP_FIELDS.items():
+                for name in names:
+                    if name not in sections[section].model_fields_set:
+                        missing.append(((section, name), "a value for a scenario with call-up waves (the model has "
+                                        "no neutral one for a call-up)"))
+        if self.front is not None and self.front.war_end.rule == "hazard" and self.front.war_end.war_start is None:
+            missing.append((("front", "war_end", "war_start"), "the date the war began (a date, such as 2022-02-24) "
+                            "for a front whose war ends by the hazard rule (the war's age counts from it)"))
+        if missing:
+            where = (f"set it in the scenario or in the world's world.yaml scenario_defaults (world "
+                     f"{self.world!r} does not give it)")
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                InitErrorDetails(type=PydanticCustomError("value_error", f"expected {what}; {where}"),
+                                 loc=loc, input=None)
+                for loc, what in missing])
+        return self
+
+
+CALLUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "mobilization": ("response_days", "hide_rate", "enforcement_rate", "exempt_share", "unwilling_share"),
+    "behaviour": ("threat_weight", "summoned_threat", "regional_threat_share", "non_reservist_threat",
+                  "callup_news_half_life_days"),
+}
+"""Fields of a call-up that belong to a country: a scenario with waves must get each from itself or
+from its world's ``scenario_defaults`` (russia-2022's world.yaml has the 2022 values); their schema
+defaults are neutral and act on nothing without waves."""
+
+
+def _merged(world: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` over ``world``, nested mappings merged key by key (what the scenario sets wins)."""
+    out = dict(world)
+    for key, value in given.items():
+        out[key] = (_merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict)
+                    else value)
+    return out
