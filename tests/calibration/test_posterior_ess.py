@@ -1,5 +1,5 @@
 """The posterior's effective sample size: computed, reported by calibrate, and warned about where
-audit and explore draw calibrated parameters from a posterior that is nearly one particle."""
+audit and explore draw calibrated parameters from a posterior whose weights may collapse onto a few particles."""
 
 from __future__ import annotations
 
@@ -40,3 +40,6 @@ def test_the_bundled_calibration_reports_its_posteriors_effective_sample_size() 
     note = posterior_note("russia-2022")
     assert (note is not None) == (ess < LOW_ESS)  # audit and explore say so before they run
     assert posterior_note("gdr-1989") is None  # no bundled posterior: nothing to say
+    # the bundled posterior carries the calibrated parameters' spread into audit and explore
+    assert ess >= LOW_ESS and note is None
+    assert all(g["ess"] >= LOW_ESS for g in summary["history"])  # no generation collapsed
