@@ -80,8 +80,10 @@ def test_failure_regions_find_the_range_where_a_claim_fails():
 
 def test_an_audit_says_contradicted_when_the_proposal_does_the_opposite(tmp_path):
     # the "proposal" closes the border the status quo keeps open: fewer men leave, so C1
-    # ("offering asylum makes many more men leave") must come out contradicted, not supported
-    plan = plan_audit(CALLUP, OPEN_DOOR, draws=3, seeds=2, scale=2000, days=30)
+    # ("offering asylum makes many more men leave") must come out contradicted, not supported.
+    # At 1 agent = 2,000 men the difference is a handful of agents and one run of six can come out
+    # one agent the other way; at 1,000 it is −9,500 [−17,500 … −5,300]
+    plan = plan_audit(CALLUP, OPEN_DOOR, draws=3, seeds=2, scale=1000, days=30)
     seen: list = []
     result = run_audit(plan, tmp_path / "audit", progress=seen.append)
     c1 = next(c for c in result["claims"] if c["code"] == "C1")
@@ -100,7 +102,7 @@ def test_an_audit_says_contradicted_when_the_proposal_does_the_opposite(tmp_path
         (tmp_path / "audit" / "audit.json").read_text())["claims"]
     assert again == [] and len(seen) == len(runs)
     # other settings into the same folder: refused
-    other = plan_audit(CALLUP, OPEN_DOOR, draws=4, seeds=2, scale=2000, days=30)
+    other = plan_audit(CALLUP, OPEN_DOOR, draws=4, seeds=2, scale=1000, days=30)
     with pytest.raises(InputError, match="other settings"):
         run_audit(other, tmp_path / "audit")
 
@@ -128,8 +130,12 @@ def test_the_audit_command_writes_its_folder_and_refuses_bad_input(tmp_path):
     args = ["--draws", "2", "--seeds", "1", "--scale", "500", "--days", "30", "--no-ablations", "--no-levers"]
     done = _exitwave("audit", CALLUP, "--baseline", OPEN_DOOR, *args, "--out", "a", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "C1 departed" in done.stdout and "contradicted" in done.stdout
     assert {"audit.json", "runs.parquet", "runs.csv", "draws.csv"} <= {p.name for p in (tmp_path / "a").iterdir()}
+    # the table prints the verdicts the folder holds (which verdict two draws give is the
+    # in-process test's business: above, at 1 agent = 1,000 men over six runs)
+    c1 = next(c for c in json.loads((tmp_path / "a" / "audit.json").read_text())["claims"] if c["code"] == "C1")
+    row = next(line for line in done.stdout.splitlines() if "C1 departed" in line)
+    assert c1["verdict"] in row and c1["n"] == 2
     bad = _exitwave("audit", CALLUP, "--baseline", "no-such-scenario", *args, "--out", "b", cwd=tmp_path)
     assert bad.returncode == 2 and "no-such-scenario" in bad.stderr
     assert not (tmp_path / "b").exists()

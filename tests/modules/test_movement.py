@@ -244,9 +244,10 @@ def test_domestic_flights_cap_the_trip_to_land_crossings_only():
 
 def test_the_status_quo_queue_clears_within_days_of_its_peak_with_domestic_flights():
     # By road all the way, men from Siberia and the Far East reached the Volga and Caucasus
-    # crossings 8–11 days after they set out and kept the queues up for two weeks after the peak
-    # (8 seeds, 1:200: 58,800 still queued on 2 Oct, 3,100 on 10 Oct); flying the long trips,
-    # they arrive with the first wave and the backlog is mostly gone ten days after the peak.
+    # crossings 8–11 days after they set out and kept the queues up for two weeks after the peak;
+    # flying the long trips, they arrive with the first wave and the backlog is mostly gone a week
+    # after the peak (bundled posterior, seed 1, 1:1000: 19 % of the peak eight days later with
+    # flights, 41 % by road; 8 seeds at 1:200 in docs/calibration.md: 21 % and 45 %).
     def queued(days: float):
         sc = load_scenario("russia-2022", overrides={"behaviour.domestic_flight_days": days})
         return run_small(sc, scale=1000, days=32).series["status.queued"]
@@ -254,6 +255,6 @@ def test_the_status_quo_queue_clears_within_days_of_its_peak_with_domestic_fligh
     flights, road = queued(3.0), queued(0.0)
     for series, clears in ((flights, True), (road, False)):
         peak = series.idxmax()
-        after = series.loc[peak + np.timedelta64(10, "D")]
+        after = series.loc[peak + np.timedelta64(8, "D")]
         assert (after < 0.3 * series.max()) == clears, (peak, after, series.max())
     assert flights["2022-10-02"] < road["2022-10-02"]

@@ -21,8 +21,10 @@ MIN_PLOTS = 3  # daily band panels (two rows) and the flow map; the report is gr
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
+    # 1 agent = 1,000 men: at 2,000 the lowest of three seeds' extra departures sits on C1's
+    # materiality threshold (30,800 against 30,900) and the verdict turns on one agent
     folder = tmp_path_factory.mktemp("cmp")
-    compare(["russia-2022", "asylum-coalition", "asylum-coalition-exits-closed"], n=3, scale=2000,
+    compare(["russia-2022", "asylum-coalition", "asylum-coalition-exits-closed"], n=3, scale=1000,
             days=60, out_dir=folder)
     return build_report(folder, folder / "report.html")
 
