@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from exitwave.calibration.targets import quantity_series
 from exitwave.engine import Simulation
-from exitwave.modules.mobilization import MOBILIZED_COUNTERS
 from exitwave.scenario.load import load_scenario, resolve_scenario_path
+from exitwave.world import World
 
 QUEUE_DAYS = ("2022-09-24", "2022-09-26", "2022-09-28", "2022-10-02", "2022-10-06", "2022-10-10")
 LEVEL_DAYS = {"departed": ("2022-10-02", "2022-11-30"), "abroad.KZ": ("2022-11-30",), "abroad.GE": ("2022-11-30",),
@@ -30,15 +31,14 @@ LEVEL_DAYS = {"departed": ("2022-10-02", "2022-11-30"), "abroad.KZ": ("2022-11-3
               "mobilized": ("2022-10-04", "2022-10-28", "2022-11-04")}
 
 
-def figures(series: pd.DataFrame) -> dict[str, float]:
+def figures(series: pd.DataFrame, world: World) -> dict[str, float]:
     """One run's figures (people) from its daily series."""
     queue = series[[c for c in series.columns if c.startswith("queue_length.")]].sum(axis=1)
     out = {f"queued {d}": float(queue.loc[d]) for d in QUEUE_DAYS}
     window = queue.loc["2022-09-21":"2022-10-15"]
     out["highest queue to 15 Oct"] = float(window.max())
     out["day of the highest queue (days after 21 Sep)"] = float((window.idxmax() - pd.Timestamp("2022-09-21")).days)
-    series = series.assign(mobilized=sum((series[c] for c in MOBILIZED_COUNTERS if c in series),
-                                         series["departed"] * 0.0))  # men ever mobilized
+    series = series.assign(mobilized=quantity_series(series, "mobilized", world, 1.0))  # men ever mobilized
     for column, days in LEVEL_DAYS.items():
         for d in days:
             out[f"{column} {d}"] = float(series[column].loc[d]) if column in series else float("nan")
@@ -60,9 +60,8 @@ def main() -> None:
     rows = []
     started = time.perf_counter()
     for seed in range(1, args.seeds + 1):
-        result = Simulation(scenario, seed=seed, scale=args.scale, days=days,
-                            source=resolve_scenario_path(args.scenario)).run()
-        rows.append(figures(result.series))
+        sim = Simulation(scenario, seed=seed, scale=args.scale, days=days, source=resolve_scenario_path(args.scenario))
+        rows.append(figures(sim.run().series, sim.world))
     table = pd.DataFrame(rows)
     print(f"{args.scenario} {' '.join(args.set)}: {args.seeds} seeds at 1 agent = {args.scale:g} men, "
           f"{time.perf_counter() - started:.0f} s")

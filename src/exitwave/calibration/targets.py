@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from exitwave.world import World
 
-__all__ = ["Target", "load_targets", "load_validation", "model_values", "target_kind", "RELIABILITY_SD",
+__all__ = ["Target", "load_targets", "load_validation", "model_values", "quantity_series", "target_kind", "RELIABILITY_SD",
            "CALIBRATION_END", "calibration_window", "targets_file"]
 
 RELIABILITY_SD = {"verified": math.log(1.2), "secondary": math.log(1.35), "unverified": math.log(1.6)}
@@ -175,7 +175,9 @@ def load_targets(path: Path, world: World, *, validation: bool = False) -> list[
     return targets
 
 
-def _daily(series: pd.DataFrame, quantity: str, world: World, people_per_vehicle: float) -> pd.Series:
+def quantity_series(series: pd.DataFrame, quantity: str, world: World, people_per_vehicle: float) -> pd.Series:
+    """A target quantity (``mobilized``, ``stock:KZ``, ``queue_vehicles:upper_lars``, …) as a daily
+    series of a run (people, or vehicles for queues)."""
     kind, _, name = quantity.partition(":")
     if kind == "crossed":
         return series[f"crossed.{name}"]
@@ -191,7 +193,7 @@ def _daily(series: pd.DataFrame, quantity: str, world: World, people_per_vehicle
         stock = series[f"abroad.{name}"] if f"abroad.{name}" in series else series["departed"] * 0.0
         if kind == "stock":
             return stock
-        entries = _daily(series, f"entries:{name}", world, people_per_vehicle)
+        entries = quantity_series(series, f"entries:{name}", world, people_per_vehicle)
         return entries - stock.diff().fillna(stock.iloc[0])
     members = ({world.country_ids[k] for k in np.flatnonzero(world.country_eu)} if name == "EU" else {name})
     columns = [f"crossed.{cid}" for c, cid in enumerate(world.crossing_ids)
@@ -204,7 +206,7 @@ def model_values(targets: list[Target], series: pd.DataFrame, world: World,
     """The model's value for each target from a run's daily series (same definitions)."""
     out = np.empty(len(targets))
     for i, t in enumerate(targets):
-        daily = _daily(series, t.quantity, world, people_per_vehicle)
+        daily = quantity_series(series, t.quantity, world, people_per_vehicle)
         if t.statistic == "snapshot":
             out[i] = float(daily.loc[str(t.date_to)])
         else:
