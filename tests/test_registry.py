@@ -17,7 +17,8 @@ from exitwave.scenario.schema import (
 from exitwave.world import load_world
 
 # Choices and scenario inputs rather than model parameters (dates, rules, lists, the scale).
-NOT_PARAMETERS = {"population.scale", "population.sexes", "population.households", "behaviour.decision_rule", "mobilization.waves",
+NOT_PARAMETERS = {"population.scale", "population.sexes", "population.households", "behaviour.decision_rule",
+                  "behaviour.stay_limits", "mobilization.waves",
                   "mobilization.waves[].date", "mobilization.waves[].quota",
                   "mobilization.waves[].allocation", "mobilization.waves[].reservists_only",
                   "front.phases", "front.shocks", "front.default_intensity", "front.casualty_rate", "front.war_end",

@@ -20,7 +20,7 @@ import numpy as np
 
 from exitwave.errors import InputError, RunError
 from exitwave.modules.events import compile_schedule
-from exitwave.modules.protocol import ModuleError, check_modules, resolve_modules
+from exitwave.modules.protocol import Module, ModuleError, check_modules, resolve_modules
 from exitwave.outputs import OutputRegistry, registry
 from exitwave.population import men_by_age, synthesize
 from exitwave.recorder import Recorder
@@ -101,6 +101,7 @@ class Simulation:
         self.build_seconds: dict[str, float] = {"world": time.perf_counter() - started}
         self.full_check_every = full_check_every
         self.state: State | None = None  # kept after run(keep_state=True), for inspection
+        self.modules: list[Module] = []  # the run's module instances, kept with the state
 
     def _check_scale(self, label: str, scale_option: bool) -> None:
         """Men per agent may not exceed the men the world has (below one agent the run would be
@@ -150,7 +151,8 @@ class Simulation:
         """Run every day; returns :class:`~exitwave.results.Results` (in people).
 
         ``keep_state=True`` keeps the final :class:`~exitwave.state.State` on ``self.state``
-        (agent columns included) for inspection in tests and notebooks.
+        (agent columns included) and the run's modules on ``self.modules`` for inspection in
+        tests and notebooks.
         """
         with _ctrl_c_through_numba():
             return self._run(progress, keep_state)
@@ -178,7 +180,7 @@ class Simulation:
             raise RunError("conservation failed: " + "; ".join(recorder.problems[:3]))
         runtime = time.perf_counter() - wall
         if keep_state:
-            self.state = state
+            self.state, self.modules = state, modules
         return build_results(state, recorder, runtime, modules=modules, outputs=self.outputs,
                              timings={**{f"build.{k}": v for k, v in self.build_seconds.items()},
                                       **{f"step.{k}": v for k, v in module_seconds.items()}},

@@ -78,6 +78,7 @@ class Stream(IntEnum):
     CASCADE = 42  # information: whether a contact's arrival abroad persuades a man, and when he goes
     FRONT_PICK_OUTCOME = 44  # the front: which outcome each agent drawn to carry a unit's outcomes carries
     HOUSEHOLD = 43  # population: the order in which a region's agents are cut into households
+    STAY_LIMIT = 45  # reception: a man at the end of his allowed stay: permit, visa run, home or onward
 
 
 @njit(cache=True, inline="always")

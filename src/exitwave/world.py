@@ -100,6 +100,12 @@ class World:
     crossing_holding: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # men wait for release (one per crossing)
     capacity_changes: list[tuple[int, dt.date, float, float]] = field(default_factory=list)
     """(crossing, from date, capacity_per_day, background_per_day) rows of capacity.csv, by date."""
+    # host-country stay rules (countries.csv; docs/world-format.md): days a man may stay on one
+    # entry without a residence permit (0 = no limit), whether a brief exit restarts the count
+    # (a visa run), and the last day it does (None = throughout)
+    country_stay_limit_days: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    country_visa_runs: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    country_visa_runs_until: list[dt.date | None] = field(default_factory=list)
     calibration: dict[str, Any] = field(default_factory=dict, repr=False)  # world.yaml calibration:
     households: dict[int, float] | None = None
     """world.yaml ``households.adults_per_household``: share of households with k adults (sums to 1);
@@ -619,7 +625,8 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
                        problems=problems)
     countries = _Table(folder / "countries.csv", ["iso2", "name", "lat", "lon", "entry"],
                        ("eu", "nato", "schengen", "population", "gdp_usd_bn", "unemployment_rate_pct",
-                        "internal_passport_ok", "visa_share"), extra, problems=problems)
+                        "internal_passport_ok", "visa_share", "stay_limit_days", "visa_runs", "visa_runs_until"),
+                       extra, problems=problems)
 
     country_ids = _unique(countries, "iso2")
     for i, iso in enumerate(country_ids):
@@ -763,6 +770,12 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
     country_entry = countries.choice("entry", ENTRY_REGIMES)
     country_internal_passport_ok = countries.boolean("internal_passport_ok", default=False)
     country_visa_share = countries.number("visa_share", default=0.0, low=0, high=1)
+    country_stay_limit_days = countries.number("stay_limit_days", default=0.0, low=0, high=36_525)
+    country_visa_runs = countries.boolean("visa_runs", default=True)
+    country_visa_runs_until = countries.date("visa_runs_until")
+    for i, until in enumerate(country_visa_runs_until):
+        if until is not None and not country_visa_runs[i]:
+            countries._bad(i, "visa_runs_until", f"expected no date where visa_runs is false, got {until}")
     age_women = (ages.number("women", low=0, high=MAX_PEOPLE, whole=True) if "women" in ages.columns
                  else np.zeros(0))
     crossing_holding = crossings.boolean("holding", default=False)
@@ -825,6 +838,9 @@ def load_world(name_or_path: str, relative_to: Path | None = None) -> World:
         crossing_via=via,
         crossing_holding=crossing_holding,
         capacity_changes=changes,
+        country_stay_limit_days=country_stay_limit_days,
+        country_visa_runs=country_visa_runs,
+        country_visa_runs_until=country_visa_runs_until,
         calibration=calibration,
         households=households,
         households_source=households_source,

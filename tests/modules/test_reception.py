@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+import csv
+import shutil
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+import exitwave
 from exitwave.modules.events import relocation_key
 from exitwave.scenario.load import load_scenario
 from exitwave.state import Status
@@ -92,3 +98,78 @@ def test_only_men_passing_through_move_on():
     most = run_small(load_scenario("russia-2022", overrides={"behaviour.transit_share": 0.9}), scale=1000, days=30)
     assert nobody.series["moved_on"].iloc[-1] == 0
     assert most.series["moved_on"].iloc[-1] > 1000
+
+
+# -- host countries' stay rules -------------------------------------------------------------
+
+def _world_with_stay_rules(tmp_path: Path, rules: dict[str, tuple[str, str, str]]) -> Path:
+    """A scenario of the russia-2022 status quo in a copy of its world whose only stay rules are
+    ``rules`` (``{iso2: (stay_limit_days, visa_runs, visa_runs_until)}``); returns its YAML."""
+    world = tmp_path / "world"
+    shutil.copytree(Path(exitwave.__file__).parent / "data" / "worlds" / "russia-2022", world)
+    path = world / "countries.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    for row in rows[1:]:
+        limit, runs, until = rules.get(row[header.index("iso2")], ("", "", ""))
+        row[header.index("stay_limit_days")] = limit
+        row[header.index("visa_runs")] = runs
+        row[header.index("visa_runs_until")] = until
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("extends: russia-2022\nworld: world\n", encoding="utf-8")
+    return scenario
+
+
+def _stay_run(scenario: Path, days: int = 70, **behaviour: object) -> tuple[object, object]:
+    loaded = load_scenario(scenario, overrides={f"behaviour.{k}": v for k, v in behaviour.items()})
+    keep: list = []
+    results = run_small(loaded, keep=keep, scale=1000, days=days, source=scenario)
+    return results, keep[0]
+
+
+def test_nobody_without_a_permit_stays_past_the_limit_where_visa_runs_are_barred(tmp_path: Path) -> None:
+    scenario = _world_with_stay_rules(tmp_path, {"KZ": ("20", "false", "")})
+    results, sim = _stay_run(scenario, days=35, residence_permit_share=0.2)
+    state, kz = sim.state, sim.world.country_index("KZ")
+    reception = next(m for m in sim.modules if m.name == "reception")
+    in_kz = np.flatnonzero(np.isin(state.status, (Status.ABROAD,)) & (state.country == kz))
+    bound = in_kz[~reception.resident[in_kz]]
+    last_day = results.series.shape[0] - 1
+    assert in_kz.size > 20 and bound.size > 0
+    assert (last_day - reception.stay_since[bound] < 20).all()  # every man without a permit is within his term
+    s = results.summary
+    assert s["stay_limit_exits"] > 0 and s["visa_runs"] == 0
+    # about a fifth of the men at the limit hold a permit (keyed draws: ±4 standard errors)
+    at_limit = s["stay_limit_exits"] + s["residence_permits"]
+    share = s["residence_permits"] / at_limit
+    assert abs(share - 0.2) < 4 * np.sqrt(0.2 * 0.8 / (at_limit / s["scale"]))
+
+
+def test_visa_runs_keep_men_in_the_country_until_they_are_barred(tmp_path: Path) -> None:
+    barred_from = "2022-11-10"  # day 50 of the run
+    scenario = _world_with_stay_rules(tmp_path, {"KZ": ("20", "true", "2022-11-09")})
+    results, _ = _stay_run(scenario, residence_permit_share=0.0)
+    exits, runs = results.series["stay_limit_exits"], results.series["visa_runs"]
+    assert runs.loc[:"2022-11-09"].iloc[-1] > 0 and exits.loc[:"2022-11-09"].iloc[-1] == 0
+    assert exits.iloc[-1] > 0 and runs.iloc[-1] == runs.loc[:"2022-11-09"].iloc[-1]
+    assert results.series["abroad.KZ"].loc[barred_from:].iloc[-1] < 0.8 * results.series["abroad.KZ"].loc[barred_from]
+
+
+def test_men_forced_out_go_home_or_onward_by_their_share(tmp_path: Path) -> None:
+    scenario = _world_with_stay_rules(tmp_path, {"KZ": ("20", "false", "")})
+    quiet = {"residence_permit_share": 0.0, "onward_rate": "0 per day", "transit_share": 0.0}
+    home, _ = _stay_run(scenario, stay_limit_return_share=1.0, **quiet)
+    onward, _ = _stay_run(scenario, stay_limit_return_share=0.0, **quiet)
+    assert home.summary["stay_limit_exits"] > 0 and home.series["moved_on"].iloc[-1] == 0
+    assert onward.series["moved_on"].iloc[-1] > 0.5 * onward.summary["stay_limit_exits"]
+    assert home.summary["returned"] > onward.summary["returned"]
+
+
+def test_stay_limits_switched_off_is_the_world_without_rules(tmp_path: Path) -> None:
+    bundled = run_small(load_scenario("russia-2022", overrides={"behaviour.stay_limits": "none"}), scale=1000, days=70)
+    without = _stay_run(_world_with_stay_rules(tmp_path, {}))[0]
+    assert bundled.summary["visa_runs"] == bundled.summary["stay_limit_exits"] == 0
+    pd.testing.assert_frame_equal(bundled.series, without.series)

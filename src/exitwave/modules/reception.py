@@ -23,6 +23,15 @@ decree has ended (a wave's date + ``summons_days``: 28 Oct 2022 in the bundled d
 rate is ``return_after_callup_factor`` times higher, and every man abroad redraws his next move
 that day. Next moves are drawn from competing exponential clocks, so a day costs only the men
 whose event falls on it.
+
+Host countries' stay rules (countries.csv ``stay_limit_days``, ``visa_runs``, ``visa_runs_until``;
+switch: ``behaviour.stay_limits``): a man without protection may stay ``stay_limit_days`` on one
+entry (Kazakhstan 90, Georgia 365 for Russians in 2022). When his stay runs out — a third clock
+beside moving on and going home, fixed at his day of entry + the limit — he holds a residence
+permit with ``residence_permit_share`` (and stays, no longer bound); otherwise, where a brief exit
+restarts the count (a visa run; Kazakhstan until 26 Jan 2023), he makes one and stays another
+term; otherwise he must leave: home with ``stay_limit_return_share``, else onward by the country's
+``onward.csv`` rows (home where it has none or the destination's entry is closed).
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Reception"]
 
-_ONWARD, _RETURN = 1, 2
+_ONWARD, _RETURN, _STAY_ENDS = 1, 2, 3
 
 
 class Reception(Module):
@@ -66,6 +75,13 @@ class Reception(Module):
         Output("recognised", "asylum granted", "people", kind="counter", summary=False, good="higher"),
         Output("refused", "asylum refused", "people", kind="counter", summary=False),
         Output("moved_on", "moved on to another country", "people", kind="counter", summary=False),
+        Output("stay_limit_exits", "left at the end of an allowed stay", "people", kind="counter",
+               description="men without protection or residence permit whose allowed stay in a host "
+                           "country ran out and who could not restart it with a visa run: home or onward"),
+        Output("visa_runs", "visa runs", "people", kind="counter",
+               description="brief exits that restarted an allowed stay (each counted once per run)"),
+        Output("residence_permits", "residence permits at a stay limit", "people", kind="counter",
+               description="men who held a residence permit when their allowed stay ran out and stayed on"),
         Output("returned", "returned home", "people", kind="counter"),
         Output("hostile_admitted", "infiltrators admitted", "people", kind="counter", good="lower",
                description="hostile agents (infiltrators) admitted to an EU or NATO country"),
@@ -93,6 +109,22 @@ class Reception(Module):
         # a hostile agent is admitted once: relocation or an onward move between guarded
         # countries after he was cleared is not a second admission
         self.admitted = np.zeros(state.n, dtype=bool)
+        # host countries' stay rules: the allowed stay per country (days; inf = no limit) and the
+        # last day a visa run restarts it (-1: never); per man the day his stay began and whether
+        # he holds a residence permit (allocated only where some country limits stays)
+        limit = w.country_stay_limit_days if w.country_stay_limit_days.size else np.zeros(w.n_countries)
+        self.stay_limit = np.where(limit > 0, limit, np.inf)
+        if state.scenario.behaviour.stay_limits == "none":
+            self.stay_limit[:] = np.inf
+        self.limits_on = bool(np.isfinite(self.stay_limit).any())
+        runs = w.country_visa_runs if w.country_visa_runs.size else np.ones(w.n_countries, bool)
+        until = w.country_visa_runs_until or [None] * w.n_countries
+        self.visa_run_last_day = np.array(
+            [-1 if not runs[k] else (state.n_days if until[k] is None else state.scenario.time.day_of(until[k]))
+             for k in range(w.n_countries)], dtype=np.int64)
+        size = state.n if self.limits_on else 0
+        self.stay_since = np.zeros(size, dtype=np.int16)  # day of entry (or of the last visa run)
+        self.resident = np.zeros(size, dtype=bool)
 
     def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
         w = state.world
@@ -138,6 +170,8 @@ class Reception(Module):
         s, b = state.schedule, state.scenario.behaviour
         country = state.country[agents].astype(np.int64)
         np.add.at(state.stock, country, 1.0)
+        if self.limits_on:
+            self.stay_since[agents] = day
         transit = s.transit_only[day, country]
         screened = agents[transit]
         if screened.size:
@@ -188,10 +222,17 @@ class Reception(Module):
             t_onward[movers] = exponential(state.seed, Stream.ABROAD_EVENT, day, ids[movers]) / onward_rate
         t_return = (exponential(state.seed, Stream.ABROAD_EVENT, day + 300_000, ids) / return_rate
                     if return_rate > 0 else np.full(agents.size, np.inf))
-        first = np.minimum(t_onward, t_return)
+        # the allowed stay runs out on a fixed day: entry (or last visa run) + the country's limit
+        t_limit = np.full(agents.size, np.inf)
+        if self.limits_on and not protected:
+            bound = ~self.resident[agents]
+            ends = self.stay_since[agents].astype(np.float64) + self.stay_limit[country]
+            t_limit[bound] = np.maximum(ends[bound] - day - 1, 0.0)
+        first = np.minimum(np.minimum(t_onward, t_return), t_limit)
         due = day + 1 + np.floor(first)
         scheduled = due < state.n_days
-        self.event_kind[agents] = np.where(t_onward < t_return, _ONWARD, _RETURN)
+        self.event_kind[agents] = np.where(t_limit <= first, _STAY_ENDS,
+                                           np.where(t_onward < t_return, _ONWARD, _RETURN))
         state.due_day[agents] = np.where(scheduled, due, -1).astype(np.int64)
         self.abroad_events.add_many(due[scheduled].astype(np.int64), agents[scheduled])
 
@@ -229,7 +270,7 @@ class Reception(Module):
         due = np.unique(due[state.due_day[due] == day])
         if not due.size:
             return
-        s, w = state.schedule, state.world
+        s = state.schedule
         # Split before acting: a man decided today gets his next event drawn, not run now.
         settled = due[np.isin(state.status[due], (Status.ABROAD, Status.PROTECTED))]
         pending = due[state.status[due] == Status.ASYLUM_PENDING]
@@ -248,16 +289,55 @@ class Reception(Module):
         movers = settled[kind == _ONWARD]
         if movers.size:
             # Moving on from a transit country to a destination drawn by onward.csv's shares.
-            origin = state.country[movers].astype(np.int64)
-            u = uniform(state.seed, Stream.ONWARD_CHOICE, day, draw_ids(state.pop, movers))
-            target = (self.onward_cdf[origin] < u[:, None]).sum(axis=1)
-            target = np.minimum(target, w.n_countries - 1)
-            open_entry = s.entry[day, target] != CLOSED
+            target, open_entry = self._onward_target(state, movers, day)
             self._stay(state, movers[~open_entry], day, protected=False)
-            movers, origin, target = movers[open_entry], origin[open_entry], target[open_entry]
-            for k in np.unique(origin):
-                self._travel(state, movers[origin == k], int(k), target[origin == k], day)
-            state.count("moved_on", float(movers.size))
+            self._move_on(state, movers[open_entry], target[open_entry], day)
+        self._stay_ends(state, settled[kind == _STAY_ENDS], day)
+
+    def _stay_ends(self, state: State, agents: np.ndarray, day: int) -> None:
+        """Men whose allowed stay ran out today: a residence permit, a visa run, or leave."""
+        if not agents.size:
+            return
+        b = state.scenario.behaviour
+        ids = draw_ids(state.pop, agents)  # a household shares its permit and its way out
+        permit = uniform(state.seed, Stream.STAY_LIMIT, day, ids) < b.residence_permit_share
+        self.resident[agents[permit]] = True
+        state.count("residence_permits", float(permit.sum()))
+        self._stay(state, agents[permit], day, protected=False)
+        agents, ids = agents[~permit], ids[~permit]
+        country = state.country[agents].astype(np.int64)
+        runs = day <= self.visa_run_last_day[country]
+        self.stay_since[agents[runs]] = day
+        state.count("visa_runs", float(runs.sum()))
+        self._stay(state, agents[runs], day, protected=False)
+        leaving, ids, country = agents[~runs], ids[~runs], country[~runs]
+        if not leaving.size:
+            return
+        state.count("stay_limit_exits", float(leaving.size))
+        onward = ((uniform(state.seed, Stream.STAY_LIMIT, day + 300_000, ids) >= b.stay_limit_return_share)
+                  & (self.onward_total[country] > 0))
+        movers = leaving[onward]
+        target, open_entry = self._onward_target(state, movers, day)
+        home = np.concatenate([leaving[~onward], movers[~open_entry]])
+        self._leave_country(state, home, None)
+        self._return_home(state, home)
+        self._move_on(state, movers[open_entry], target[open_entry], day)
+
+    def _onward_target(self, state: State, movers: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each mover's destination drawn by his country's onward.csv shares, and whether its
+        entry is open today."""
+        origin = state.country[movers].astype(np.int64)
+        u = uniform(state.seed, Stream.ONWARD_CHOICE, day, draw_ids(state.pop, movers))
+        target = np.minimum((self.onward_cdf[origin] < u[:, None]).sum(axis=1), state.world.n_countries - 1)
+        return target, state.schedule.entry[day, target] != CLOSED
+
+    def _move_on(self, state: State, movers: np.ndarray, target: np.ndarray, day: int) -> None:
+        if not movers.size:
+            return
+        origin = state.country[movers].astype(np.int64)
+        for k in np.unique(origin):
+            self._travel(state, movers[origin == k], int(k), target[origin == k], day)
+        state.count("moved_on", float(movers.size))
 
     # -- helpers ----------------------------------------------------------------------------
     def _leave_country(self, state: State, agents: np.ndarray, country: int | None) -> None:

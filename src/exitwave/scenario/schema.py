@@ -310,6 +310,11 @@ class Behaviour(_Model):
     protected_return_factor: NonNegative = 0.2
     onward_rate: Rate = 0.0  # russia-2022: 0.05 per day (its world.yaml scenario_defaults)
     transit_share: Share = 0.8
+    stay_limits: Literal["world", "none"] = "world"
+    """``world``: the host countries' stay rules of the world's countries.csv (``stay_limit_days``,
+    ``visa_runs``, ``visa_runs_until``) bind men abroad without protection; ``none``: no stay ends."""
+    residence_permit_share: Share = 0.25
+    stay_limit_return_share: Share = 0.5
     asylum_application_share: Share = 0.3
     asylum_processing_days: Positive = 60.0
     people_per_vehicle: Positive = 2.5
