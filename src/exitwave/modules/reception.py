@@ -36,6 +36,7 @@ term; otherwise he must leave: home with ``stay_limit_return_share``, else onwar
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -118,10 +119,9 @@ class Reception(Module):
             self.stay_limit[:] = np.inf
         self.limits_on = bool(np.isfinite(self.stay_limit).any())
         runs = w.country_visa_runs if w.country_visa_runs.size else np.ones(w.n_countries, bool)
-        until = w.country_visa_runs_until or [None] * w.n_countries
-        self.visa_run_last_day = np.array(
-            [-1 if not runs[k] else (state.n_days if until[k] is None else state.scenario.time.day_of(until[k]))
-             for k in range(w.n_countries)], dtype=np.int64)
+        until: list[dt.date | None] = w.country_visa_runs_until or [None] * w.n_countries
+        self.visa_run_last_day = np.array([-1 if not ran else state.n_days if last is None else state.scenario.time.day_of(last)
+                                           for ran, last in zip(runs, until, strict=True)], dtype=np.int64)
         size = state.n if self.limits_on else 0
         self.stay_since = np.zeros(size, dtype=np.int16)  # day of entry (or of the last visa run)
         self.resident = np.zeros(size, dtype=bool)
