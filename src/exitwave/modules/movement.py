@@ -196,7 +196,9 @@ class Movement(Module):
                description="by the destination's entry regime or by an exit closure"),
         Output("detained_at_border", "summoned men detained at the border", "people", kind="counter"),
         Output("no_route", "decided to leave but had no route", "people", kind="counter", summary=False),
-        Output("gave_up", "gave up waiting and went home", "people", kind="counter"),
+        Output("gave_up", "gave up waiting and went home", "people", kind="counter",
+               description="counted at each attempt: a man who decides again, sets out and gives up "
+                           "again counts again (a count of abandoned trips, not of distinct men)"),
         Output("balked", "saw a queue longer than he would wait and did not join it", "people", kind="counter",
                summary=False, description="then switched crossing or went home"),
         Output("switched_crossing", "switched to another crossing", "people", kind="counter", summary=False),
