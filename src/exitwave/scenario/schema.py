@@ -652,7 +652,8 @@ class Scenario(_Model):
                 for name in WAVE_FIELDS:
                     if name not in wave.model_fields_set:
                         missing.append((("mobilization", "waves", i, name), "a value for each call-up wave (how the "
-                                        "country runs a call-up; the model has no neutral one)"))
+                                        "country runs a call-up; the model has no neutral one; a world gives every "
+                                        f"wave one as scenario_defaults mobilization.wave.{name})"))
         if self.front is not None:
             for name in FRONT_FIELDS:
                 if name not in self.front.model_fields_set:
