@@ -36,19 +36,34 @@ def _schema_defaults() -> dict[str, object]:
     return {k: v for k, v in found.items() if k not in NOT_PARAMETERS}
 
 
+def _world_values(name: str) -> dict[str, float]:
+    """A world's ``scenario_defaults`` by registry name, as the schema reads them (rates per day;
+    ``mobilization.wave.x`` is ``mobilization.waves[].x``, given to every wave)."""
+    defaults = load_world(name).scenario_defaults
+    models = {"population": PopulationSpec, "behaviour": Behaviour, "mobilization": Mobilization, "front": Front}
+    out: dict[str, float] = {}
+    for section, values in defaults.items():
+        flat = {k: v for k, v in values.items() if not isinstance(v, dict)}
+        read = models[section].model_validate(flat)
+        out.update({f"{section}.{field}": getattr(read, field) for field in flat})
+    wave = defaults.get("mobilization", {}).get("wave", {})
+    read_wave = Wave.model_validate({"date": "2022-09-21", "quota": 1, **wave})
+    out.update({f"mobilization.waves[].{field}": getattr(read_wave, field) for field in wave})
+    return out
+
+
 def test_registry_covers_every_parameter_with_schema_defaults():
     registry = {p.name: p for p in parameters()}
     schema = _schema_defaults()
     assert set(schema) == set(registry), set(schema) ^ set(registry)
     # a value a world supplies (world.yaml scenario_defaults) is registered as russia-2022 has it
     # (its sources and ranges are Russia's); the schema's own default is then neutral
-    world = {f"{section}.{field}": value
-             for section, values in load_world("russia-2022").scenario_defaults.items()
-             for field, value in values.items()}
+    world = _world_values("russia-2022")
+    assert {"mobilization.waves[].summons_days", "front.initial_strength", "front.contract_recruits"} <= set(world)
     for name, default in schema.items():
         if name in world:
             # the world's value (a calibrated scenario such as russia-2022 may carry its own)
-            assert registry[name].default == float(str(world[name]).split()[0]), name
+            assert registry[name].default == float(world[name]), name
             assert float(default) != registry[name].default, f"{name}: the schema default should be neutral"
         else:
             assert registry[name].default == float(default), name

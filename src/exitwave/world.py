@@ -455,14 +455,19 @@ SCENARIO_DEFAULT_FIELDS = {
     "population": ("passport_share", "reservist_share"),
     "behaviour": ("return_rate", "onward_rate", "domestic_flight_days", "threat_weight", "summoned_threat", "regional_threat_share",
                   "non_reservist_threat", "callup_news_half_life_days"),
-    "mobilization": ("response_days", "hide_rate", "enforcement_rate", "exempt_share", "unwilling_share"),
-    "front": ("war_end.war_start",),
+    "mobilization": ("response_days", "hide_rate", "enforcement_rate", "exempt_share", "unwilling_share",
+                     "wave.summons_days", "wave.pace_days", "wave.capacity_per_day", "wave.oversummons", "wave.age_max"),
+    "front": ("initial_strength", "training_days", "contract_recruits", "recruit_age_max", "deserter_recognition",
+              "hotline_contacts", "hotline_conversion", "war_end.war_start"),
 }
 """Scenario fields whose values belong to a world, not to the model: their schema defaults are
 neutral (nobody returns or moves on, everyone holds the papers the routes need, nobody has
-served, everyone travels to a land crossing by road, a call-up moves nobody), and a world that knows better says so in ``scenario_defaults``
-(russia-2022 does). The call-up's fields (:data:`exitwave.scenario.schema.CALLUP_FIELDS`) and the
-front's ``war_end.war_start`` have no neutral value where a scenario has waves or a front: such a
+served, everyone travels to a land crossing by road, a call-up moves nobody, no army, no
+volunteers, no hotline), and a world that knows better says so in ``scenario_defaults``
+(russia-2022 does). The call-up's fields (:data:`exitwave.scenario.schema.CALLUP_FIELDS`), each
+wave's (``mobilization.wave.*``: :data:`exitwave.scenario.schema.WAVE_FIELDS`, applied to every
+wave that leaves one out) and the front's (:data:`exitwave.scenario.schema.FRONT_FIELDS`,
+``war_end.war_start``) have no neutral value where a scenario has waves or a front: such a
 scenario must get them from itself or its world. A world's ``front`` values reach only scenarios
 that have a front."""
 
@@ -487,7 +492,7 @@ def _scenario_defaults(raw: object, file: str) -> dict[str, dict[str, Any]]:
                                                     f"got {excerpt(raw)}")
     from pydantic import BaseModel, ValidationError
 
-    from exitwave.scenario.schema import Behaviour, Front, Mobilization, PopulationSpec
+    from exitwave.scenario.schema import Behaviour, Front, Mobilization, PopulationSpec, Wave
 
     models: dict[str, type[BaseModel]] = {"population": PopulationSpec, "behaviour": Behaviour,
                                           "mobilization": Mobilization, "front": Front}
@@ -500,12 +505,17 @@ def _scenario_defaults(raw: object, file: str) -> dict[str, dict[str, Any]]:
             if name not in SCENARIO_DEFAULT_FIELDS[section]:
                 raise InputError(file, f"scenario_defaults.{section}.{name}",
                                  f"expected a field a world may supply ({allowed})")
-        try:
-            models[section].model_validate(values)
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise InputError(file, f"scenario_defaults.{section}.{where}", first["msg"]) from None
+        checks: list[tuple[str, type[BaseModel], dict[str, Any]]] = [
+            ("", models[section], {k: v for k, v in values.items() if not (section == "mobilization" and k == "wave")})]
+        if section == "mobilization" and "wave" in values:  # applied to every wave: checked as one
+            checks.append(("wave.", Wave, {"date": "2000-01-01", "quota": 0, **values["wave"]}))
+        for prefix, model, checked in checks:
+            try:
+                model.model_validate(checked)
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                raise InputError(file, f"scenario_defaults.{section}.{prefix}{where}", first["msg"]) from None
         out[str(section)] = dict(values)
     return out
 

@@ -418,7 +418,9 @@ def _front(**changes: object) -> dict[str, object]:
         "initial_strength": 279_600, "unit_size": 27_960, "default_intensity": "heavy",
         "casualty_rate": {"heavy": "0.05 per day"}, "contract_recruits": "0 per day",
         "hotline_contacts": "0 per day", "desertion_rate": "0 per day", "surrender_rate": "0 per day",
-        "war_end": {"rule": "none"}}
+        "war_end": {"rule": "none"},
+        # the values a country gives (the example world gives none: it has no front)
+        "training_days": 30, "recruit_age_max": 49, "deserter_recognition": 0.05, "hotline_conversion": 0.0085}
     front.update(changes)
     return {"front": front}
 

@@ -30,6 +30,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 __all__ = [
     "Scenario",
     "CALLUP_FIELDS",
+    "WAVE_FIELDS",
+    "FRONT_FIELDS",
     "TimeSpan",
     "PopulationSpec",
     "Wave",
@@ -234,17 +236,22 @@ class PopulationSpec(_Model):
 
 class Wave(_Model):
     """A call-up wave: a quota of men, planned over ``pace_days`` from ``date``, summonses served
-    (at most ``capacity_per_day`` a day) while the decree runs (``summons_days``)."""
+    (at most ``capacity_per_day`` a day) while the decree runs (``summons_days``).
+
+    How a country runs a call-up (:data:`WAVE_FIELDS`) belongs to the country: each wave of a
+    scenario takes these from itself or from its world's ``scenario_defaults`` (``mobilization:
+    wave:``; russia-2022's world.yaml has the 2022 values) and is refused without them. Their
+    schema defaults are placeholders that no validated scenario uses."""
 
     date: dt.date
     quota: Annotated[int, Field(ge=0)]
-    summons_days: Annotated[int, Field(ge=1)] = 30
-    pace_days: Annotated[int, Field(ge=1)] = 30
-    capacity_per_day: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 20000.0
-    oversummons: Annotated[float, Field(ge=1.0)] = 1.3
+    summons_days: Annotated[int, Field(ge=1)] = 1  # placeholder (no neutral value). russia-2022: 30
+    pace_days: Annotated[int, Field(ge=1)] = 1  # placeholder: the whole quota at once. russia-2022: 30
+    capacity_per_day: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1.0  # placeholder. russia-2022: 20000
+    oversummons: Annotated[float, Field(ge=1.0)] = 1.0  # one summons per man missing. russia-2022: 1.3
     allocation: Literal["reservist_pool", "weighted"] = "weighted"
     reservists_only: bool = True
-    age_max: Annotated[int, Field(ge=14, le=80)] = 49
+    age_max: Annotated[int, Field(ge=14, le=80)] = 80  # no ceiling below the schema's. russia-2022: 49
 
 
 class Mobilization(_Model):
@@ -474,16 +481,21 @@ class WarEnd(_Model):
 
 
 class Front(_Model):
-    """Force generation, attrition, morale, desertion and surrender, war end (MODEL.md §2, §6, §7)."""
+    """Force generation, attrition, morale, desertion and surrender, war end (MODEL.md §2, §6, §7).
 
-    initial_strength: Annotated[int, Field(ge=0)] = 300_000
+    The army and war of a country (:data:`FRONT_FIELDS`, ``war_end.war_start``) belong to the
+    country: a scenario with a front takes them from itself or from its world's
+    ``scenario_defaults`` (russia-2022's world.yaml has the values observed in 2022) and is refused
+    without them; their schema defaults are neutral (no army, no volunteers, no hotline)."""
+
+    initial_strength: Annotated[int, Field(ge=0)] = 0  # russia-2022: 300000
     unit_size: Annotated[int, Field(ge=10)] = 500
-    training_days: Annotated[int, Field(ge=0)] = 30
+    training_days: Annotated[int, Field(ge=0)] = 0  # russia-2022: 30
     recruit_training_days: Annotated[int, Field(ge=0)] = 14
-    contract_recruits: Rate = 30_000 / (365.25 / 12)
+    contract_recruits: Rate = 0.0  # russia-2022: 30000 per month
     recruit_means_weight: NonNegative = 2.0
     recruit_region_weight: NonNegative = 1.0
-    recruit_age_max: Annotated[int, Field(ge=18, le=80)] = 49
+    recruit_age_max: Annotated[int, Field(ge=18, le=80)] = 80  # no ceiling below the schema's. russia-2022: 49
     default_intensity: Intensity = "active"
     phases: list[FrontPhase] = []
     casualty_rate: CasualtyRates = CasualtyRates()
@@ -514,13 +526,13 @@ class Front(_Model):
     credibility_reference: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
     deserter_asylum: bool = False
     deserter_asylum_effect: NonNegative = 0.5
-    deserter_recognition: Share = 0.05
+    deserter_recognition: Share = 0.0  # russia-2022: 0.05
     morale_care_impact: NonNegative = 0.5
     exchanged_return_share: Share = 0.5
     coercion: Share = 0.5
     coercion_effect: NonNegative = 1.0
-    hotline_contacts: Rate = 1600 / (365.25 / 12)
-    hotline_conversion: Share = 0.0085
+    hotline_contacts: Rate = 0.0  # russia-2022: 1600 per month (Ukraine's hotline)
+    hotline_conversion: Share = 0.0  # russia-2022: 0.0085
     shocks: list[FrontShock] = []
     war_end: WarEnd = WarEnd()
 
@@ -617,15 +629,23 @@ class Scenario(_Model):
                     continue
                 given = {}
             if isinstance(given, dict):
-                data[section] = _merged(values, given)
+                values = dict(values)
+                wave = values.pop("wave", None)
+                merged = _merged(values, given)
+                if wave and isinstance(merged.get("waves"), list):  # every wave that leaves a field out
+                    merged["waves"] = [_merged(wave, w.model_dump(mode="json", by_alias=True, exclude_unset=True)
+                                               if isinstance(w, BaseModel) else w) if isinstance(w, (dict, BaseModel))
+                                       else w for w in merged["waves"]]
+                data[section] = merged
         return data
 
     @model_validator(mode="after")
     def _callup_values_given(self) -> Scenario:
-        """A call-up (waves) or a front with the hazard rule needs the values a country gives
-        (:data:`CALLUP_FIELDS`, ``front.war_end.war_start``): from the scenario or its world's
-        ``scenario_defaults``, never silently another country's; every missing one is named."""
-        missing: list[tuple[tuple[str, ...], str]] = []
+        """A call-up (waves) or a front needs the values a country gives (:data:`CALLUP_FIELDS` and
+        :data:`WAVE_FIELDS` of each wave; :data:`FRONT_FIELDS` and, with the hazard rule,
+        ``front.war_end.war_start``): from the scenario or its world's ``scenario_defaults``, never
+        silently another country's; every missing one is named."""
+        missing: list[tuple[tuple[str | int, ...], str]] = []
         if self.mobilization.waves:
             sections: dict[str, BaseModel] = {"mobilization": self.mobilization, "behaviour": self.behaviour}
             for section, names in CALLUP_FIELDS.items():
@@ -633,6 +653,17 @@ class Scenario(_Model):
                     if name not in sections[section].model_fields_set:
                         missing.append(((section, name), "a value for a scenario with call-up waves (the model has "
                                         "no neutral one for a call-up)"))
+            for i, wave in enumerate(self.mobilization.waves):
+                for name in WAVE_FIELDS:
+                    if name not in wave.model_fields_set:
+                        missing.append((("mobilization", "waves", i, name), "a value for each call-up wave (how the "
+                                        "country runs a call-up; the model has no neutral one; a world gives every "
+                                        f"wave one as scenario_defaults mobilization.wave.{name})"))
+        if self.front is not None:
+            for name in FRONT_FIELDS:
+                if name not in self.front.model_fields_set:
+                    missing.append((("front", name), "a value for a scenario with a front (the country's army; "
+                                    "the model has no neutral one for a war)"))
         if self.front is not None and self.front.war_end.rule == "hazard" and self.front.war_end.war_start is None:
             missing.append((("front", "war_end", "war_start"), "the date the war began (a date, such as 2022-02-24) "
                             "for a front whose war ends by the hazard rule (the war's age counts from it)"))
@@ -654,6 +685,17 @@ CALLUP_FIELDS: dict[str, tuple[str, ...]] = {
 """Fields of a call-up that belong to a country: a scenario with waves must get each from itself or
 from its world's ``scenario_defaults`` (russia-2022's world.yaml has the 2022 values); their schema
 defaults are neutral and act on nothing without waves."""
+
+WAVE_FIELDS: tuple[str, ...] = ("summons_days", "pace_days", "capacity_per_day", "oversummons", "age_max")
+"""Fields of each call-up wave (:class:`Wave`) that belong to a country: every wave of a scenario
+gets each from itself or from its world's ``scenario_defaults`` (``mobilization: wave:``;
+russia-2022's world.yaml has the 2022 values), else the scenario is refused naming it."""
+
+FRONT_FIELDS: tuple[str, ...] = ("initial_strength", "training_days", "contract_recruits", "recruit_age_max",
+                                 "deserter_recognition", "hotline_contacts", "hotline_conversion")
+"""Fields of a front (:class:`Front`) observed for a country's war, not generic: a scenario with a
+front gets each from itself or from its world's ``scenario_defaults`` (russia-2022's world.yaml
+has the 2022 values), else it is refused naming it; their schema defaults are neutral."""
 
 
 def _merged(world: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
