@@ -123,7 +123,8 @@ class Reception(Module):
         self.visa_run_last_day = np.array([-1 if not ran else state.n_days if last is None else state.scenario.time.day_of(last)
                                            for ran, last in zip(runs, until, strict=True)], dtype=np.int64)
         size = state.n if self.limits_on else 0
-        self.stay_since = np.zeros(size, dtype=np.int16)  # day of entry (or of the last visa run)
+        # day of entry (or of the last visa run); two bytes a man while the run's days fit
+        self.stay_since = np.zeros(size, dtype=np.int16 if state.n_days < 2**15 else np.int32)
         self.resident = np.zeros(size, dtype=bool)
 
     def summarize(self, state: State, tally: Tally) -> dict[str, Any]:
