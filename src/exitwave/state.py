@@ -186,7 +186,12 @@ class DecisionHeap:
     @classmethod
     def allocate(cls, group: np.ndarray, n_groups: int) -> DecisionHeap:
         """Empty heaps sized for every man of each group (filled by the decision module)."""
-        capacity = np.bincount(group, minlength=n_groups).astype(np.int64)
+        if group.size < 1_000_000:
+            capacity = np.bincount(group, minlength=n_groups).astype(np.int64)
+        else:  # a numba count: np.bincount first copies a 40 M column to intp
+            from exitwave.kernels.heap import group_sizes
+
+            capacity = group_sizes(group, n_groups)
         start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int64)
         return cls(start=start, size=np.zeros(n_groups, np.int64),
                    slots=np.empty(group.size, np.int32), pos=np.full(group.size, -1, np.int32),

@@ -12,9 +12,10 @@ first ``size[g]`` slots. ``pos[agent]`` is the agent's absolute slot, -1 when no
 
 from __future__ import annotations
 
-from numba import njit
+import numpy as np
+from numba import njit, prange
 
-__all__ = ["heap_build", "heap_remove", "heap_insert", "pop_due", "raise_hazard"]
+__all__ = ["heap_build", "heap_build_all", "group_sizes", "heap_remove", "heap_insert", "pop_due", "raise_hazard"]
 
 
 @njit(cache=True)
@@ -54,6 +55,42 @@ def _sift_down(heap, pos, keys, base, size, i):
 
 
 @njit(cache=True)
+def _sift_down_local(heap, keys, base, size, i):
+    """:func:`_sift_down` on a heap whose keys sit beside its slots (``keys[i]`` belongs to
+    ``heap[base + i]``): the same comparisons and moves, without a gather per step."""
+    agent = heap[base + i]
+    k = keys[i]
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and keys[child + 1] < keys[child]:
+            child += 1
+        if keys[child] >= k:
+            break
+        heap[base + i] = heap[base + child]
+        keys[i] = keys[child]
+        i = child
+    heap[base + i] = agent
+    keys[i] = k
+
+
+@njit(cache=True, parallel=True)
+def _heapify(keys, start, size, heap, pos):
+    """Heapify every group's filled slots and set ``pos`` (groups in parallel; each group's keys
+    are copied beside its slots first, so the sift-downs read memory in order)."""
+    for g in prange(start.shape[0]):
+        base, n = start[g], size[g]
+        local = np.empty(n, np.float64)
+        for i in range(n):
+            local[i] = keys[heap[base + i]]
+        for i in range(n // 2 - 1, -1, -1):
+            _sift_down_local(heap, local, base, n, i)
+        for i in range(n):
+            pos[heap[base + i]] = base + i
+
+
+@njit(cache=True)
 def heap_build(members, group, keys, start, size, heap, pos):
     """Put ``members`` into their groups' heaps and heapify each (O(n))."""
     for j in range(members.shape[0]):
@@ -61,12 +98,30 @@ def heap_build(members, group, keys, start, size, heap, pos):
         g = group[a]
         slot = start[g] + size[g]
         heap[slot] = a
-        pos[a] = slot
         size[g] += 1
-    for g in range(start.shape[0]):
-        n = size[g]
-        for i in range(n // 2 - 1, -1, -1):
-            _sift_down(heap, pos, keys, start[g], n, i)
+    _heapify(keys, start, size, heap, pos)
+
+
+@njit(cache=True)
+def heap_build_all(group, keys, start, size, heap, pos):
+    """:func:`heap_build` of every agent ``0 … n − 1`` (without an array of their ids)."""
+    for a in range(group.shape[0]):
+        g = group[a]
+        heap[start[g] + size[g]] = a
+        size[g] += 1
+    _heapify(keys, start, size, heap, pos)
+
+
+@njit(cache=True)
+def group_sizes(group, n_groups):
+    """Agents per group (``np.bincount`` of a small-integer column, without its intp copy)."""
+    out = np.zeros(n_groups, np.int64)
+    for a in range(group.shape[0]):
+        g = group[a]
+        if g < 0 or g >= n_groups:
+            raise ValueError("group_sizes: a group outside 0 … n_groups − 1")
+        out[g] += 1
+    return out
 
 
 @njit(cache=True)

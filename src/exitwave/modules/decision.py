@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from exitwave.households import with_household_at_home
-from exitwave.kernels.heap import heap_build, heap_insert, heap_remove, pop_due
+from exitwave.kernels.heap import heap_build_all, heap_insert, heap_remove, pop_due
 from exitwave.kernels.selection import initial_trigger_keys
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
@@ -87,8 +87,7 @@ class Decision(Module):
                              state.key)
         if pop.households:  # his hazard counts 1/k towards his household of k adults: key × k
             state.key *= pop.household_adults
-        heap_build(np.arange(state.n, dtype=np.int64), state.decision_group, state.key, heap.start,
-                   heap.size, heap.slots, heap.pos)
+        heap_build_all(state.decision_group, state.key, heap.start, heap.size, heap.slots, heap.pos)
         self.out = np.empty(1024, dtype=np.int64)
         self.h0 = b.baseline_leave_rate
 

@@ -80,7 +80,7 @@ from exitwave.kernels import front as front_kernels
 from exitwave.kernels.binomial import binomial, split_binomial
 from exitwave.kernels.front import N_PARAMETERS, pick_carriers, unit_draws
 from exitwave.kernels.heap import heap_remove
-from exitwave.kernels.selection import selection_keys
+from exitwave.kernels.selection import draw_order
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
 from exitwave.random import Stream, stream_key, uniform
@@ -528,15 +528,11 @@ class Force(Module):
         assert f is not None
         status_ok = np.zeros(len(Status), np.bool_)
         status_ok[Status.AT_HOME] = True
-        candidates, keys = selection_keys(
-            np.uint64(stream_key(state.seed, Stream.RECRUIT, 0)), state.status, status_ok, pop.age,
-            0, f.recruit_age_max, pop.reservist, False, pop.means, f.recruit_means_weight,
-            pop.region, state.world.region_callup_weight, f.recruit_region_weight)
         wanted = (f.initial_strength + f.contract_recruits * state.n_days) / pop.scale * 1.5 + 64
-        if wanted < candidates.size:
-            pick = np.argpartition(keys, int(wanted))[: int(wanted)]
-            candidates, keys = candidates[pick], keys[pick]
-        return candidates[np.argsort(keys, kind="stable")]
+        return draw_order(int(wanted), np.uint64(stream_key(state.seed, Stream.RECRUIT, 0)), state.status,
+                          status_ok, pop.age, 0, f.recruit_age_max, pop.reservist, False, pop.means,
+                          f.recruit_means_weight, pop.region, state.world.region_callup_weight,
+                          f.recruit_region_weight)
 
     def _recruit(self, state: State, n: int) -> np.ndarray:
         """The next ``n`` men in recruitment order who are still at home."""

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from exitwave.kernels.heap import heap_remove
-from exitwave.kernels.selection import selection_keys
+from exitwave.kernels.selection import draw_order
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
 from exitwave.random import Stream, stream_key, uniform
@@ -115,17 +115,13 @@ class Mobilization(Module):
         status_ok[list(_ELIGIBLE)] = True
         weighted = wave.allocation == "weighted"
         sub_key = wave_index + _REORDER * self.rounds[wave_index]
-        men, keys = selection_keys(np.uint64(stream_key(state.seed, Stream.SUMMONS, sub_key)),
-                                   state.status, status_ok, pop.age, 18, wave.age_max, pop.reservist,
-                                   wave.reservists_only, pop.means, 0.0, pop.region,
-                                   state.world.region_callup_weight, 1.0 if weighted else 0.0)
-        fresh = (state.summoned_day[men] < 0) & ~self.exempt[men]  # each man is summoned once
-        men, keys = men[fresh], keys[fresh]
-        if wanted < men.size:
-            pick = np.argpartition(keys, wanted)[:wanted]
-            men, keys = men[pick], keys[pick]
+        order = draw_order(wanted, np.uint64(stream_key(state.seed, Stream.SUMMONS, sub_key)),
+                           state.status, status_ok, pop.age, 18, wave.age_max, pop.reservist,
+                           wave.reservists_only, pop.means, 0.0, pop.region,
+                           state.world.region_callup_weight, 1.0 if weighted else 0.0,
+                           state.summoned_day, self.exempt)  # each man is summoned once
         self.rounds[wave_index] += 1
-        return men[np.argsort(keys, kind="stable")]
+        return order
 
     def _next_men(self, state: State, i: int, n_today: int) -> list[np.ndarray]:
         """Up to ``n_today`` eligible men in wave ``i``'s order (a fresh order when it runs out)."""
