@@ -22,13 +22,13 @@ from exitwave.errors import InputError, RunError
 from exitwave.modules.events import compile_schedule
 from exitwave.modules.protocol import Module, ModuleError, check_modules, resolve_modules
 from exitwave.outputs import OutputRegistry, registry
-from exitwave.population import men_by_age, synthesize
+from exitwave.population import men_by_age, route_classes_and_groups, synthesize
 from exitwave.recorder import Recorder
 from exitwave.results import Results, build_results
 from exitwave.scenario.load import with_run_options
 from exitwave.scenario.schema import Scenario
 from exitwave.state import State
-from exitwave.vocabulary import Status, decision_group_of, route_class_of
+from exitwave.vocabulary import Status
 from exitwave.world import load_world
 
 __all__ = ["Simulation", "check_runs", "run"]
@@ -136,12 +136,12 @@ class Simulation:
         started = time.perf_counter()
         pop = synthesize(self.world, sc.population, sc.seed)
         self.build_seconds["population"] = time.perf_counter() - started
-        route_class = route_class_of(pop.passport, pop.means >= sc.behaviour.air_min_means)
+        route_class, decision_group = route_classes_and_groups(pop, sc.behaviour.air_min_means)
         n = pop.n
         state = State(
             scenario=sc, world=self.world, pop=pop, seed=sc.seed, n_days=sc.time.n_days,
             schedule=self.schedule, status=np.zeros(n, np.uint8), due_day=np.full(n, -1, np.int32),
-            decision_group=decision_group_of(pop.region, route_class, pop.reservist), route_class=route_class,
+            decision_group=decision_group, route_class=route_class,
             counter_names=frozenset(self.outputs.counters()),
         )
         state.status_counts[Status.AT_HOME] = n

@@ -19,7 +19,7 @@ from exitwave.random import Stream, stream_key, uniform_at
 from exitwave.scenario.schema import PopulationSpec
 from exitwave.world import World
 
-__all__ = ["Population", "synthesize", "AGE_BAND_YEARS", "largest_remainder"]
+__all__ = ["Population", "synthesize", "route_classes_and_groups", "AGE_BAND_YEARS", "largest_remainder"]
 
 AGE_BAND_YEARS = 10
 """Width of the age bands used for network homophily (years)."""
@@ -114,6 +114,41 @@ def _flags_kernel(keys, age, means, mean_means, reservist_share, passport_share,
         hostile[i] = uniform_at(keys[2], i) < hostile_share
 
 
+@njit(cache=True)
+def _strata_kernel(region, age, age_min, n_bands, n_strata, stratum):
+    """Stratum (region × age band) of every man and the men per stratum, in one pass."""
+    size = np.zeros(n_strata, np.int64)
+    for i in range(region.shape[0]):
+        s = np.int32(region[i]) * n_bands + (np.int32(age[i]) - age_min) // AGE_BAND_YEARS
+        if s < 0 or s >= n_strata:
+            raise ValueError("population synthesis: an age outside the population's age range")
+        stratum[i] = s
+        size[s] += 1
+    return size
+
+
+@njit(cache=True, parallel=True)
+def _groups_kernel(region, passport, means, air_min_means, reservist, groups_per_region, route_class, group):
+    for i in prange(region.shape[0]):
+        rc = np.int16(passport[i]) * 2 + np.int16(means[i] >= air_min_means)
+        route_class[i] = rc
+        group[i] = np.int32(region[i]) * groups_per_region + rc * 2 + np.int32(reservist[i])
+
+
+def route_classes_and_groups(pop: Population, air_min_means: float) -> tuple[np.ndarray, np.ndarray]:
+    """Route class and decision group of every man (:func:`exitwave.vocabulary.route_class_of` of
+    his passport and ``means >= air_min_means``, :func:`exitwave.vocabulary.decision_group_of`),
+    both int16, in one parallel pass without the whole-population temporaries of the numpy
+    formulas (the comparison in float32, as numpy makes it for a float32 column)."""
+    from exitwave.vocabulary import GROUPS_PER_REGION
+
+    route_class = np.empty(pop.n, np.int16)
+    group = np.empty(pop.n, np.int16)
+    _groups_kernel(pop.region, pop.passport, pop.means, np.float32(air_min_means), pop.reservist,
+                   GROUPS_PER_REGION, route_class, group)
+    return route_class, group
+
+
 def _attributes(seed: int, region: np.ndarray, age: np.ndarray, means_index: np.ndarray,
                 spec: PopulationSpec) -> tuple[np.ndarray, ...]:
     """Per-man attributes in two parallel passes (means first: passports follow means).
@@ -173,10 +208,10 @@ def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
 
     reservist, means, passport, threshold, hostile = _attributes(
         seed, region, age, world.region_means_index, spec)
-    band = ((age.astype(np.int32) - spec.age_min) // AGE_BAND_YEARS).astype(np.int32)
+    # stratum = region × n_bands + (age − age_min) // AGE_BAND_YEARS, and the men in each
     n_bands = int((spec.age_max - spec.age_min) // AGE_BAND_YEARS + 1)
-    stratum = region.astype(np.int32) * n_bands + band
-    stratum_size = np.bincount(stratum, minlength=world.n_regions * n_bands).astype(np.int64)
+    stratum = np.empty(n, np.int32)
+    stratum_size = _strata_kernel(region, age, spec.age_min, n_bands, world.n_regions * n_bands, stratum)
     stratum_start = np.concatenate([[0], np.cumsum(stratum_size)[:-1]]).astype(np.int64)
     region_size = per_region.astype(np.int64)
     region_start = np.concatenate([[0], np.cumsum(region_size)[:-1]]).astype(np.int64)
