@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from exitwave.kernels.prefetch import prefetch
+
 __all__ = ["notify_contacts", "threshold_cascade"]
 
 
@@ -20,8 +22,14 @@ def notify_contacts(offsets, neighbours, contacts_abroad, threshold, degree, sta
     touched men, one entry per tie).
     """
     n_fired = 0
-    touched = np.empty(neighbours.shape[0], dtype=np.int64)
-    for e in range(neighbours.shape[0]):
+    n = neighbours.shape[0]
+    touched = np.empty(n, dtype=np.int64)
+    for e in range(n):
+        if e + 16 < n:  # the columns of a man a few ties ahead (random reads; see kernels.prefetch)
+            ahead = neighbours[e + 16]
+            prefetch(contacts_abroad, ahead)
+            prefetch(status, ahead)
+            prefetch(threshold, ahead)
         i = neighbours[e]
         before = contacts_abroad[i]
         if before < saturate:

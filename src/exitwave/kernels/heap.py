@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from exitwave.kernels.prefetch import prefetch
+
 __all__ = ["heap_build", "heap_build_all", "group_sizes", "heap_remove", "heap_insert", "pop_due", "raise_hazard"]
 
 
@@ -91,24 +93,34 @@ def _heapify(keys, start, size, heap, pos):
 
 
 @njit(cache=True)
-def heap_build(members, group, keys, start, size, heap, pos):
-    """Put ``members`` into their groups' heaps and heapify each (O(n))."""
+def _place(members, group, start, size, heap):
     for j in range(members.shape[0]):
         a = members[j]
         g = group[a]
-        slot = start[g] + size[g]
-        heap[slot] = a
+        heap[start[g] + size[g]] = a
         size[g] += 1
-    _heapify(keys, start, size, heap, pos)
 
 
 @njit(cache=True)
-def heap_build_all(group, keys, start, size, heap, pos):
-    """:func:`heap_build` of every agent ``0 … n − 1`` (without an array of their ids)."""
+def _place_all(group, start, size, heap):
     for a in range(group.shape[0]):
         g = group[a]
         heap[start[g] + size[g]] = a
         size[g] += 1
+
+
+# Plain functions calling the parallel heapify from Python: a parallel kernel called only from
+# inside another compiled function that was loaded from numba's cache may find numba's threads
+# not started.
+def heap_build(members, group, keys, start, size, heap, pos):  # type: ignore[no-untyped-def]
+    """Put ``members`` into their groups' heaps and heapify each (O(n))."""
+    _place(members, group, start, size, heap)
+    _heapify(keys, start, size, heap, pos)
+
+
+def heap_build_all(group, keys, start, size, heap, pos):  # type: ignore[no-untyped-def]
+    """:func:`heap_build` of every agent ``0 … n − 1`` (without an array of their ids)."""
+    _place_all(group, start, size, heap)
     _heapify(keys, start, size, heap, pos)
 
 
@@ -127,7 +139,11 @@ def group_sizes(group, n_groups):
 @njit(cache=True)
 def heap_remove(agents, group, keys, start, size, heap, pos):
     """Take agents out of their heaps (no-op for agents not in one)."""
-    for j in range(agents.shape[0]):
+    n = agents.shape[0]
+    for j in range(n):
+        if j + 8 < n:  # what the removal of an agent a few places ahead reads (see raise_hazard)
+            prefetch(pos, agents[j + 8])
+            prefetch(group, agents[j + 8])
         a = agents[j]
         slot = pos[a]
         if slot < 0:
@@ -151,7 +167,12 @@ def heap_remove(agents, group, keys, start, size, heap, pos):
 @njit(cache=True)
 def heap_insert(agents, group, keys, start, size, heap, pos):
     """Add agents (their ``keys`` already set) to their heaps."""
-    for j in range(agents.shape[0]):
+    n = agents.shape[0]
+    for j in range(n):
+        if j + 8 < n:  # what the insertion of an agent a few places ahead reads
+            prefetch(pos, agents[j + 8])
+            prefetch(group, agents[j + 8])
+            prefetch(keys, agents[j + 8])
         a = agents[j]
         if pos[a] >= 0:
             continue
@@ -186,10 +207,41 @@ def pop_due(level, keys, start, size, heap, pos, out):
     return n
 
 
+@njit(cache=True, inline="always")
+def _parent_slot(agent, group, start, pos):
+    """Absolute slot of the parent of ``agent``'s slot, -1 when he is at a root or in no heap."""
+    slot = pos[agent]
+    if slot < 0:
+        return -1
+    base = start[group[agent]]
+    i = slot - base
+    return base + ((i - 1) >> 1) if i > 0 else -1
+
+
 @njit(cache=True)
 def raise_hazard(agents, factor, group, level, keys, start, heap, pos):
-    """Multiply the hazard of agents in heaps by ``factor`` (≥ 1): keys move towards ``level``."""
-    for j in range(agents.shape[0]):
+    """Multiply the hazard of agents in heaps by ``factor`` (≥ 1): keys move towards ``level``.
+
+    Agents are taken one after another as before; what the sift-up of an agent a few places
+    ahead will read (his slot, key and group, then his parent's slot, then the parent's key and
+    slot) is prefetched in three stages, so those random reads into the 40 M-man heap overlap.
+    """
+    n = agents.shape[0]
+    for j in range(n):
+        if j + 16 < n:
+            b = agents[j + 16]
+            prefetch(pos, b)
+            prefetch(keys, b)
+            prefetch(group, b)
+        if j + 8 < n:
+            parent = _parent_slot(agents[j + 8], group, start, pos)
+            if parent >= 0:
+                prefetch(heap, parent)
+        if j + 4 < n:
+            parent = _parent_slot(agents[j + 4], group, start, pos)
+            if parent >= 0:
+                prefetch(keys, heap[parent])
+                prefetch(pos, heap[parent])
         a = agents[j]
         slot = pos[a]
         if slot < 0:
