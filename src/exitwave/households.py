@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from exitwave.arrays import unique
 from exitwave.random import Stream, uniform
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def with_household_at_home(state: State, deciders: np.ndarray) -> np.ndarray:
     pop = state.pop
     if not pop.households or not deciders.size:
         return deciders
-    households = np.unique(pop.household[deciders])
+    households = unique(pop.household[deciders])
     lo = np.searchsorted(pop.household_sorted, households, side="left")
     hi = np.searchsorted(pop.household_sorted, households, side="right")
     counts = hi - lo

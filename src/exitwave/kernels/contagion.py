@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from exitwave.arrays import unique
 from exitwave.kernels.prefetch import prefetch
 
 __all__ = ["notify_contacts", "threshold_cascade"]
@@ -54,7 +55,7 @@ def threshold_cascade(offsets: np.ndarray, neighbours: np.ndarray, threshold: np
     status = np.zeros(n, dtype=np.uint8)  # 0 inactive, 1 active
     counts = np.zeros(n, dtype=np.uint32)
     fired = np.empty(neighbours.shape[0] + 1, dtype=np.int64)
-    batch = np.unique(np.asarray(seeds, dtype=np.int64))
+    batch = unique(np.asarray(seeds, dtype=np.int64))
     while batch.size:
         status[batch] = 1
         starts, ends = offsets[batch], offsets[batch + 1]
@@ -64,5 +65,5 @@ def threshold_cascade(offsets: np.ndarray, neighbours: np.ndarray, threshold: np
         n_fired, _ = notify_contacts(sub_offsets, neighbours[take], counts,
                                      threshold.astype(np.float32), degree, status, 0, fired,
                                      2**32 - 1)
-        batch = np.unique(fired[:n_fired])
+        batch = unique(fired[:n_fired])
     return status.astype(bool)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from exitwave.arrays import unique
 from exitwave.households import with_household_at_home
 from exitwave.kernels.heap import heap_build_all, heap_insert, heap_remove, pop_due
 from exitwave.kernels.selection import initial_trigger_keys
@@ -134,7 +135,7 @@ class Decision(Module):
             self.out = np.empty(min(state.n, 2 * self.out.size), np.int64)
         fired = state.take(state.threshold_fired)
         if fired.size:
-            fired = np.unique(fired[state.status[fired] == Status.AT_HOME])
+            fired = unique(fired[state.status[fired] == Status.AT_HOME])
             if state.pop.households:  # a persuaded member carries his household of k with chance 1/k
                 agree = uniform(state.seed, Stream.HOUSEHOLD, day + 1, fired) * state.pop.household_adults[fired] < 1.0
                 fired = fired[agree]
@@ -144,7 +145,7 @@ class Decision(Module):
         leaving.append(self._summoned_choice(state, day))
         go = state.take(leaving)
         if go.size:
-            go = np.unique(go)
+            go = unique(go)
             # A household leaves together: its members at home go with the one who decided.
             pulled = (np.setdiff1d(with_household_at_home(state, go), go, assume_unique=True)
                       if state.pop.households else go[:0])

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exitwave.arrays import unique
 from exitwave.capacity import DailyCapacity
 from exitwave.households import draw_ids
 from exitwave.modules.protocol import Module
@@ -178,7 +179,7 @@ class Reception(Module):
         if screened.size:
             state.transition(screened, Status.SCREENING)
             where = country[transit]
-            for k in np.unique(where):
+            for k in unique(where):
                 state.screening_queues.push(k, screened[where == k])
         rest, rest_country = agents[~transit], country[~transit]
         self._admit_hostile(state, rest[self.guarded[rest_country]])
@@ -268,7 +269,7 @@ class Reception(Module):
     def _abroad_events(self, state: State, day: int) -> None:
         due = self.abroad_events.pop(day)
         # unique: a man redrawn when the call-up ended may have had his old event on the same day
-        due = np.unique(due[state.due_day[due] == day])
+        due = unique(due[state.due_day[due] == day])
         if not due.size:
             return
         s = state.schedule
@@ -336,7 +337,7 @@ class Reception(Module):
         if not movers.size:
             return
         origin = state.country[movers].astype(np.int64)
-        for k in np.unique(origin):
+        for k in unique(origin):
             self._travel(state, movers[origin == k], int(k), target[origin == k], day)
         state.count("moved_on", float(movers.size))
 
