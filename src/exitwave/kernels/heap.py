@@ -112,13 +112,13 @@ def _place_all(group, start, size, heap):
 # Plain functions calling the parallel heapify from Python: a parallel kernel called only from
 # inside another compiled function that was loaded from numba's cache may find numba's threads
 # not started.
-def heap_build(members, group, keys, start, size, heap, pos):  # type: ignore[no-untyped-def]
+def heap_build(members, group, keys, start, size, heap, pos):
     """Put ``members`` into their groups' heaps and heapify each (O(n))."""
     _place(members, group, start, size, heap)
     _heapify(keys, start, size, heap, pos)
 
 
-def heap_build_all(group, keys, start, size, heap, pos):  # type: ignore[no-untyped-def]
+def heap_build_all(group, keys, start, size, heap, pos):
     """:func:`heap_build` of every agent ``0 … n − 1`` (without an array of their ids)."""
     _place_all(group, start, size, heap)
     _heapify(keys, start, size, heap, pos)

@@ -18,8 +18,7 @@ from numba.extending import intrinsic
 __all__ = ["prefetch"]
 
 
-@intrinsic
-def prefetch(typingctx: Any, array: Any, index: Any) -> Any:
+def _prefetch(typingctx: Any, array: Any, index: Any) -> Any:
     """Prefetch ``array[index]`` (a 1-d array, an integer index within it) for reading."""
     if not isinstance(array, types.Array) or array.ndim != 1 or not isinstance(index, types.Integer):
         return None
@@ -41,3 +40,7 @@ def prefetch(typingctx: Any, array: Any, index: Any) -> Any:
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+prefetch: Any = intrinsic(_prefetch)
+"""``prefetch(array, index)`` inside a numba kernel (see the module's docstring)."""

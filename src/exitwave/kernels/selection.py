@@ -114,7 +114,7 @@ _NONE_BOOL = np.zeros(0, np.bool_)
 _NO_LIMIT = np.zeros(0, np.float64)
 
 
-def selection_keys(key, status, status_ok, age, age_low, age_high, reservist, reservists_only,  # type: ignore[no-untyped-def]
+def selection_keys(key, status, status_ok, age, age_low, age_high, reservist, reservists_only,
                    means, means_weight, region, region_weight, region_power, summoned_day=_NONE_I32,
                    exempt=_NONE_BOOL):
     """Weighted sampling without replacement by exponential keys, in one pass.
@@ -131,7 +131,7 @@ def selection_keys(key, status, status_ok, age, age_low, age_high, reservist, re
                        region_power)
 
 
-def draw_order(wanted, key, status, status_ok, age, age_low, age_high, reservist, reservists_only,  # type: ignore[no-untyped-def]
+def draw_order(wanted, key, status, status_ok, age, age_low, age_high, reservist, reservists_only,
                means, means_weight, region, region_weight, region_power, summoned_day=_NONE_I32,
                exempt=_NONE_BOOL):
     """The eligible men with the ``wanted`` smallest keys (all of them if fewer), smallest key
