@@ -11,10 +11,25 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from exitwave.kernels.heap import group_sizes
 from exitwave.state import State
-from exitwave.vocabulary import ABROAD_STATUSES, N_ROUTE_CLASSES, Status
+from exitwave.vocabulary import ABROAD_STATUSES, GROUPS_PER_REGION, N_ROUTE_CLASSES, Status
 
 __all__ = ["Recorder", "ConservationError"]
+
+_COUNT_FROM = 1_000_000
+"""From this many agents whole-population counts go through a numba pass (np.bincount first
+copies a small-integer column to intp)."""
+
+
+def _status_counts(status: np.ndarray) -> np.ndarray:
+    """Men per status (np.bincount of the status column, minlength the number of statuses)."""
+    if status.size >= _COUNT_FROM:
+        try:
+            return group_sizes(status, len(Status))
+        except ValueError:  # a value beyond the statuses: np.bincount shows it
+            pass
+    return np.bincount(status, minlength=len(Status))
 
 
 class ConservationError(AssertionError):
@@ -36,8 +51,13 @@ class Recorder:
         self.counters = np.zeros((n_days, len(self.counter_names)))
         self.access = np.zeros(n_days)
         self.morale = np.full(n_days, np.nan)
-        cells = state.pop.region.astype(np.int64) * N_ROUTE_CLASSES + state.route_class
-        self.class_share = (np.bincount(cells, minlength=w.n_regions * N_ROUTE_CLASSES)
+        if state.n >= _COUNT_FROM:  # cells are decision groups without the reservist bit
+            counts = group_sizes(state.decision_group, w.n_regions * GROUPS_PER_REGION)
+            cell_counts = counts.reshape(w.n_regions * N_ROUTE_CLASSES, 2).sum(axis=1)
+        else:
+            cells = state.pop.region.astype(np.int64) * N_ROUTE_CLASSES + state.route_class
+            cell_counts = np.bincount(cells, minlength=w.n_regions * N_ROUTE_CLASSES)
+        self.class_share = (cell_counts
                             / state.n).reshape(w.n_regions, N_ROUTE_CLASSES)
         self.full_check_every = full_check_every
         self.problems: list[str] = []
@@ -80,7 +100,7 @@ class Recorder:
         if state.stock.size and abs(state.stock.sum() - abroad) > 0.5:
             found.append(f"{abroad} men abroad by status, {state.stock.sum():.0f} by country")
         if full:
-            actual = np.bincount(state.status, minlength=len(Status))
+            actual = _status_counts(state.status)
             if not np.array_equal(actual, counts):
                 found.append(f"status column {actual.tolist()} != tracked counts {counts.tolist()}")
         if found:
