@@ -44,7 +44,7 @@ test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/mkdocs build --strict --quiet
-	$(BIN)/python -m pytest -n auto --dist loadfile  # one worker per core; a test file stays on one worker
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder  # one worker per core; a test file stays on one worker; longest files first (tests/conftest.py)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -84,14 +84,16 @@ def run(
     fmt: Format = "table",
 ) -> None:
     """Run one scenario and write its run directory."""
-    from exitwave.engine import Simulation
-    from exitwave.modules.termination import war_end_overrides
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
     _check_format(fmt)
     try:
         source = resolve_scenario_path(scenario)
         loaded = load_scenario(scenario)
+        # the engine after the file is read: a bad file fails fast, without loading it
+        from exitwave.engine import Simulation
+        from exitwave.modules.termination import war_end_overrides
+
         overrides = war_end_overrides(loaded, war_end.value)
         if overrides:
             loaded = load_scenario(scenario, overrides=overrides)
@@ -166,12 +168,15 @@ def _print_summary(summary: dict, sim, fmt: str = "table") -> None:  # noqa: ANN
 @app.command()
 def validate(scenario: Annotated[str, typer.Argument(help="bundled scenario name or YAML path")]) -> None:
     """Check a scenario (and its world) without running it."""
-    from exitwave.engine import Simulation
     from exitwave.scenario.load import load_scenario, resolve_scenario_path
 
     try:
         source = resolve_scenario_path(scenario)
-        sim = Simulation(load_scenario(scenario), source=source)
+        loaded = load_scenario(scenario)
+        # the engine after the file is read: a bad file fails fast, without loading it
+        from exitwave.engine import Simulation
+
+        sim = Simulation(loaded, source=source)
     except InputError as error:
         _fail_input(error)
     sc = sim.scenario

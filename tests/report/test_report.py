@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,9 +17,20 @@ from exitwave.report.html import BUNDLED_SENSITIVITY, load_sensitivity
 
 
 @pytest.fixture(scope="module")
-def page(comparison_dir, tmp_path_factory) -> str:
-    path = build_report(comparison_dir, tmp_path_factory.mktemp("report") / "report.html")
-    return path.read_text()
+def written(comparison_dir, tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The report of the comparison, written once by the real command line (``exitwave report DIR
+    --out FILE`` calls :func:`build_report` with its defaults): the page tests read this file."""
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    result = subprocess.run([sys.executable, "-m", "exitwave", "report", str(comparison_dir), "--out", str(out)],
+                            capture_output=True, text=True)
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def page(written) -> str:
+    result, out = written
+    assert result.returncode == 0, result.stderr
+    return out.read_text()
 
 
 def test_claims_audit_gives_verdicts_with_intervals(comparison_dir):
@@ -129,12 +141,10 @@ def test_a_sensitivity_file_versus_a_baseline_names_the_carriers(comparison_dir,
     assert "not of the paired difference" in page
 
 
-def test_report_command_writes_the_file(comparison_dir, tmp_path):
-    out = tmp_path / "cli.html"
-    result = subprocess.run([sys.executable, "-m", "exitwave", "report", str(comparison_dir), "--out", str(out)],
-                            capture_output=True, text=True)
+def test_report_command_writes_the_file(comparison_dir, written, tmp_path):
+    result, out = written
     assert result.returncode == 0, result.stderr
-    assert out.is_file() and not list(tmp_path.glob(".*.tmp"))
+    assert out.is_file() and not list(out.parent.glob(".*.tmp"))
     missing = subprocess.run([sys.executable, "-m", "exitwave", "report", str(comparison_dir), "--sensitivity",
                               str(tmp_path / "none.csv")], capture_output=True, text=True)
     assert missing.returncode == 2 and "none.csv" in missing.stderr
