@@ -97,9 +97,10 @@ def test_a_small_comparison_shows_the_table_and_the_claims_audit(page, project, 
     assert c1 == "supported"  # the offer raises departures on every seed
     # interactive Vega-Lite charts, no pictures: two difference charts, the daily bands, the map
     assert page.locator("[data-testid='stImage']").count() == 0
-    assert page.locator(".st-key-differences [data-testid='stVegaLiteChart']").count() == 2
+    # Streamlit loads its chart component lazily, so the charts may mount after the table: wait for them
+    expect(page.locator(".st-key-differences [data-testid='stVegaLiteChart']")).to_have_count(2, timeout=60_000)
     daily = page.locator(".st-key-daily [data-testid='stVegaLiteChart']")
-    assert daily.count() >= 8
+    daily.nth(7).wait_for(timeout=60_000)  # at least 8 daily charts
     daily.first.scroll_into_view_if_needed()
     page.locator(".st-key-daily svg, .st-key-daily canvas").first.wait_for(timeout=60_000)
     page.locator(".st-key-map [data-testid='stVegaLiteChart']").wait_for(timeout=60_000)
