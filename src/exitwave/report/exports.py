@@ -62,12 +62,12 @@ class Exports:
         (self.temp / "figures").mkdir(parents=True)
         (self.temp / "tables").mkdir(parents=True)
 
-    def figure(self, fig: Any) -> None:
-        """Save ``fig`` as PNG (150 dpi) and SVG."""
+    def figure(self, fig: Any, box: Any) -> None:
+        """Save ``fig`` as PNG (150 dpi) and SVG, cut to ``box`` (inches; see ``figures.tight_box``)."""
         stem = f"{len(self.figures) // 2 + 1:02d}-{_slug(_figure_title(fig))}"
         for suffix, options in ((".png", {"dpi": 150}), (".svg", {})):
             path = self.temp / "figures" / (stem + suffix)
-            fig.savefig(path, bbox_inches="tight", **options)
+            fig.savefig(path, bbox_inches=box, **options)
             self.figures.append(self.final / "figures" / path.name)
 
     def page_tables(self, page: str) -> None:

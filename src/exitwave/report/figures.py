@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["band_figures", "calibration_figure", "destination_series", "figure_description",
            "flow_difference_figure", "flow_map_figure",
            "observed_targets", "project", "verdict",
-           "forest_figure", "png_bytes", "run_world", "sensitivity_figure", "series_by_group",
+           "forest_figure", "png_bytes", "tight_box", "run_world", "sensitivity_figure", "series_by_group",
            "series_by_scenario"]
 
 _COLOURS = ("#1f5fa8", "#c0392b", "#2a8c55", "#8e44ad", "#d68910", "#5d6d7e")
@@ -41,16 +41,34 @@ def _panel_grid(n: int, panel_height: float, extra_height: float) -> tuple[Any, 
         ax.axis("off")
     return fig, axes
 
-def png_bytes(fig: Any, dpi: int = 100) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it."""
+def png_bytes(fig: Any, dpi: int = 100, box: Any = "tight") -> bytes:
+    """Render a matplotlib figure to PNG bytes, cut to ``box`` (inches, or ``"tight"``), and close it."""
     import io
 
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=box)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def tight_box(fig: Any) -> Any:
+    """The figure's tight bounding box in inches, padded as ``savefig(bbox_inches="tight")`` pads
+    it, for saving the figure several times (page, PNG, SVG) without laying it out again.
+
+    With ``"tight"``, or with the placeholder that ``fig.tight_layout()`` leaves behind, every
+    ``savefig`` draws the figure twice (once to lay it out and measure, once to render), which was
+    most of a report's time. Here the figure is laid out and measured once, and the placeholder
+    is dropped (the layout it stands for is already applied), so each later save draws once."""
+    import matplotlib.pyplot as plt
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    fig.draw_without_rendering()  # positions decided at draw time (legends' "best" place) are set
+    box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        fig.set_layout_engine(None)
+    return box
 
 
 def figure_description(fig: Any) -> str:

@@ -202,13 +202,14 @@ class Figure:
 
 def _png(fig: Any, dpi: int = 90) -> Figure:
     from exitwave.report.exports import active
-    from exitwave.report.figures import figure_description
+    from exitwave.report.figures import figure_description, tight_box
 
+    words = figure_description(fig) or "plot"  # titles, units, legend: read before png_bytes closes it
+    box = tight_box(fig)  # measured once for the page's PNG and the exports
     collector = active()
     if collector is not None:  # the report's exports: this figure as PNG and SVG too
-        collector.figure(fig)
-    words = figure_description(fig) or "plot"  # titles, units, legend: read before png_bytes closes it
-    return Figure(words, base64.b64encode(png_bytes(fig, dpi)).decode())
+        collector.figure(fig, box)
+    return Figure(words, base64.b64encode(png_bytes(fig, dpi, box)).decode())
 
 
 def _num(value: Any) -> str:
