@@ -105,7 +105,9 @@ GROUP_AGENTS = 10
 smallest front accepted holds this many agents."""
 _MEN_LEVEL = ("drawn on the units' men each day; the status column (agents) follows within one agent "
               "per accounting group of units")
-_UNIT_STREAMS = (Stream.OVERRUN, Stream.CASUALTY, Stream.KILLED_SHARE, Stream.DESERTION, Stream.SURRENDER)
+# as plain ints: numba types an IntEnum member by walking its class, about half a millisecond a call
+_UNIT_STREAMS = tuple(int(s) for s in (Stream.OVERRUN, Stream.CASUALTY, Stream.KILLED_SHARE, Stream.DESERTION,
+                                        Stream.SURRENDER))
 OUTCOMES = ((Status.KILLED, "killed"), (Status.WOUNDED, "wounded"), (Status.DESERTED, "deserted"),
             (Status.SURRENDERED, "surrendered"))
 
@@ -529,7 +531,7 @@ class Force(Module):
         status_ok = np.zeros(len(Status), np.bool_)
         status_ok[Status.AT_HOME] = True
         wanted = (f.initial_strength + f.contract_recruits * state.n_days) / pop.scale * 1.5 + 64
-        return draw_order(int(wanted), np.uint64(stream_key(state.seed, Stream.RECRUIT, 0)), state.status,
+        return draw_order(int(wanted), np.uint64(stream_key(state.seed, int(Stream.RECRUIT), 0)), state.status,
                           status_ok, pop.age, 0, f.recruit_age_max, pop.reservist, False, pop.means,
                           f.recruit_means_weight, pop.region, state.world.region_callup_weight,
                           f.recruit_region_weight)
@@ -790,8 +792,8 @@ class Force(Module):
         # each group's carriers drawn among its fit soldiers without replacement (keyed uniforms,
         # no sort), its outcomes dealt to them in a keyed random order
         n_kept, chosen, outcome = pick_carriers(
-            np.uint64(stream_key(state.seed, Stream.FRONT_PICK, day)),
-            np.uint64(stream_key(state.seed, Stream.FRONT_PICK_OUTCOME, day)),
+            np.uint64(stream_key(state.seed, int(Stream.FRONT_PICK), day)),
+            np.uint64(stream_key(state.seed, int(Stream.FRONT_PICK_OUTCOME), day)),
             self.soldiers, self.soldier_group, available, np.ascontiguousarray(due))
         self.n_soldiers = n_kept
         f = self.front

@@ -115,7 +115,7 @@ class Mobilization(Module):
         status_ok[list(_ELIGIBLE)] = True
         weighted = wave.allocation == "weighted"
         sub_key = wave_index + _REORDER * self.rounds[wave_index]
-        order = draw_order(wanted, np.uint64(stream_key(state.seed, Stream.SUMMONS, sub_key)),
+        order = draw_order(wanted, np.uint64(stream_key(state.seed, int(Stream.SUMMONS), sub_key)),
                            state.status, status_ok, pop.age, 18, wave.age_max, pop.reservist,
                            wave.reservists_only, pop.means, 0.0, pop.region,
                            state.world.region_callup_weight, 1.0 if weighted else 0.0,
