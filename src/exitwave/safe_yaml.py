@@ -14,6 +14,8 @@ Used for scenario files, ``world.yaml`` and the dashboard's override box.
 
 from __future__ import annotations
 
+import copy
+import functools
 import reprlib
 from pathlib import Path
 from typing import Any
@@ -133,4 +135,13 @@ def read_file(path: Path) -> Any:
     except UnicodeDecodeError as err:
         raise InputError(str(path), "", f"expected UTF-8 text; byte {err.start} is not "
                                         f"({raw[err.start:err.start + 1]!r})") from None
-    return load_text(text.removeprefix("\ufeff"), str(path))
+    return copy.deepcopy(_parsed(text.removeprefix("\ufeff"), str(path)))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, source: str) -> Any:
+    """:func:`load_text`, remembered by the file's text: a calibration or an ensemble loads the
+    same scenario and world files for every run, and parsing them cost a tenth of a short run.
+    Keyed by the text itself (not a modification time), so an edited file is always read anew;
+    callers get a deep copy, so none can change what another reads."""
+    return load_text(text, source)
