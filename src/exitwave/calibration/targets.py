@@ -203,14 +203,28 @@ def quantity_series(series: pd.DataFrame, quantity: str, world: World, people_pe
 
 def model_values(targets: list[Target], series: pd.DataFrame, world: World,
                  people_per_vehicle: float) -> np.ndarray:
-    """The model's value for each target from a run's daily series (same definitions)."""
+    """The model's value for each target from a run's daily series (same definitions).
+
+    Each quantity's series is built once and the targets read it by day offsets (the run's
+    series is daily without gaps): a calibration calls this for every simulation, and label
+    lookups per target cost a third of a short run."""
+    first = series.index[0]
+    if len(series.index) != (series.index[-1] - first).days + 1:
+        raise ValueError("model_values expects a daily series without gaps")
+    start = first.date()
+    daily: dict[str, np.ndarray] = {}
     out = np.empty(len(targets))
     for i, t in enumerate(targets):
-        daily = quantity_series(series, t.quantity, world, people_per_vehicle)
+        if t.quantity not in daily:
+            daily[t.quantity] = quantity_series(series, t.quantity, world, people_per_vehicle).to_numpy(float)
+        values = daily[t.quantity]
+        last = (t.date_to - start).days
         if t.statistic == "snapshot":
-            out[i] = float(daily.loc[str(t.date_to)])
-        else:
-            window = daily.loc[str(t.date_from): str(t.date_to)]
+            if not 0 <= last < values.size:
+                raise KeyError(f"{t.target_id}: {t.date_to} is outside the run")
+            out[i] = values[last]
+        else:  # the days of the window inside the run, as a slice by dates would take them
+            window = values[max((t.date_from - start).days, 0): max(last + 1, 0)]
             days = (t.date_to - t.date_from).days + 1
             out[i] = float(window.sum()) + t.baseline_per_day * days
     return out
