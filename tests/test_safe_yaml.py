@@ -103,3 +103,30 @@ def test_excerpt_is_bounded_for_shared_and_long_values() -> None:
     assert len(excerpt([shared] * 300)) <= 120
     assert len(excerpt("z" * 1_000_000)) <= 120
     assert excerpt(0.5) == "0.5"
+
+
+def test_a_file_read_twice_gives_equal_copies_that_do_not_share_state(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text("name: a\nbehaviour: {threat_weight: 3.0}\nlist: [1, 2]\n", encoding="utf-8")
+    first = read_file(path)
+    first["behaviour"]["threat_weight"] = 99.0  # a caller changing what it read
+    first["list"].append(3)
+    second = read_file(path)
+    assert second == {"name": "a", "behaviour": {"threat_weight": 3.0}, "list": [1, 2]}
+    assert second is not first and second["behaviour"] is not first["behaviour"]
+
+
+def test_an_edited_file_is_read_anew_even_with_the_same_size_and_time(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "scenario.yaml"
+    path.write_text("name: a\n", encoding="utf-8")
+    stamp = path.stat().st_mtime_ns
+    assert read_file(path) == {"name": "a"}
+    path.write_text("name: b\n", encoding="utf-8")  # same length
+    os.utime(path, ns=(stamp, stamp))  # and the same modification time
+    assert read_file(path) == {"name": "b"}
+    path.write_text("name: [\n", encoding="utf-8")  # a broken edit is an error every time, not a stale value
+    for _ in range(2):
+        with pytest.raises(InputError, match="malformed YAML"):
+            read_file(path)

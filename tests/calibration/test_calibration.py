@@ -11,7 +11,7 @@ import pytest
 
 from exitwave.calibration import calibrate, load_targets
 from exitwave.calibration.abc import distance, simulate_targets
-from exitwave.calibration.targets import load_validation, model_values
+from exitwave.calibration.targets import load_validation, model_values, quantity_series
 from exitwave.errors import InputError
 from exitwave.world import load_world
 from helpers import edit_csv, plain_cli_env
@@ -74,6 +74,29 @@ def test_exits_are_entries_less_the_change_of_the_stock():
                                 "baseline_per_day": 0.0})
     # entries 40, stock from 0 to 28: 12 men left (onward or home)
     assert model_values([window], series, WORLD, 2.0)[0] == pytest.approx(12.0)
+
+
+def test_target_values_are_sums_and_snapshots_of_the_daily_series_by_date(russia_small):
+    """model_values reads the targets by day offsets; the same numbers as label lookups by date."""
+    series = russia_small.series
+    targets = [t for t in load_targets(TARGETS, WORLD) + load_validation(VALIDATION, WORLD)
+               if t.date_to <= series.index[-1].date()]
+    assert {t.statistic for t in targets} == {"sum", "snapshot"}
+    by_date = []
+    for t in targets:
+        daily = quantity_series(series, t.quantity, WORLD, 2.5)
+        if t.statistic == "snapshot":
+            by_date.append(float(daily.loc[str(t.date_to)]))
+        else:
+            days = (t.date_to - t.date_from).days + 1
+            by_date.append(float(daily.loc[str(t.date_from): str(t.date_to)].sum()) + t.baseline_per_day * days)
+    assert model_values(targets, series, WORLD, 2.5) == pytest.approx(np.array(by_date), rel=1e-12, abs=1e-9)
+    late = [t for t in load_validation(VALIDATION, WORLD) if t.statistic == "snapshot"
+            and t.date_to > series.index[-1].date()][:1]
+    with pytest.raises(KeyError, match="outside the run"):  # a snapshot after the run is an error, not a wrap-around
+        model_values(late, series, WORLD, 2.5)
+    with pytest.raises(ValueError, match="without gaps"):
+        model_values(targets, series.iloc[::2], WORLD, 2.5)
 
 
 def test_abc_recovers_known_parameters_from_synthetic_data():

@@ -126,3 +126,38 @@ def test_the_maps_are_projected_labelled_and_show_differences(comparison_dir):
     assert diff is not None and "asylum-coalition − russia-2022" in diff.axes[0].get_title()
     legend = [t.get_text() for t in diff.axes[0].get_legend().get_texts()]
     assert "more cross in asylum-coalition" in legend and "fewer cross in asylum-coalition" in legend
+
+
+def test_one_measured_box_cuts_every_saved_copy_of_a_figure_alike():
+    """The report measures a figure's tight box once and saves its copies to it (page PNG,
+    exported PNG, SVG): the copies frame the same region at any resolution, and it is the box
+    that ``bbox_inches="tight"`` would measure (to within the text hinting of another resolution)."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from exitwave.report.figures import png_bytes, tight_box
+
+    def figure():
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.plot([0, 1, 2], [3, 1, 2], label="departed")
+        ax.set_title("a title that reaches the edge of the figure and beyond it")
+        ax.set_ylabel("people")
+        ax.legend(loc="best")
+        fig.tight_layout()
+        return fig
+
+    fig = figure()
+    box = tight_box(fig)
+    sizes = {}
+    for dpi in (90, 150):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=box)
+        sizes[dpi] = Image.open(io.BytesIO(buffer.getvalue())).size
+    plt.close(fig)
+    for dpi, (width, height) in sizes.items():  # the box's inches at each resolution (to a rounding pixel)
+        assert abs(width - box.width * dpi) <= 1 and abs(height - box.height * dpi) <= 1, (dpi, sizes[dpi])
+    tight = Image.open(io.BytesIO(png_bytes(figure(), 150))).size  # measured by savefig itself
+    for ours, theirs in zip(sizes[150], tight, strict=True):  # text measured at another resolution: within 1 %
+        assert abs(ours - theirs) <= 0.01 * theirs + 2, (sizes[150], tight)
