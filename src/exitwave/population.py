@@ -15,7 +15,7 @@ from numba import njit, prange
 
 from exitwave.errors import InputError, RunError
 from exitwave.households import agents_per_household, assign_households
-from exitwave.random import Stream, stream_key, uniform_at
+from exitwave.random import Stream, key_for, uniform_at
 from exitwave.scenario.schema import PopulationSpec
 from exitwave.world import World
 
@@ -165,12 +165,12 @@ def _attributes(seed: int, region: np.ndarray, age: np.ndarray, means_index: np.
     region_logit = np.log(centre / (1.0 - centre))
     means = np.empty(n, np.float32)
     threshold = np.empty(n, np.float32)
-    _continuous_kernel(np.uint64(stream_key(seed, int(Stream.MEANS), 0)),
-                       np.uint64(stream_key(seed, int(Stream.MEANS), 1)),
+    _continuous_kernel(key_for(seed, Stream.MEANS, 0),
+                       key_for(seed, Stream.MEANS, 1),
                        region, age, region_logit, spec.means_spread, spec.threshold_mean,
                        spec.threshold_sd, means, threshold)
-    keys = np.array([stream_key(seed, int(Stream.RESERVIST), 0), stream_key(seed, int(Stream.PASSPORT), 0),
-                     stream_key(seed, int(Stream.HOSTILE), 0)], dtype=np.uint64)
+    keys = np.array([key_for(seed, Stream.RESERVIST, 0), key_for(seed, Stream.PASSPORT, 0),
+                     key_for(seed, Stream.HOSTILE, 0)], dtype=np.uint64)
     reservist, passport, hostile = (np.empty(n, np.bool_) for _ in range(3))
     mean_means = max(float(means.mean(dtype=np.float64)), 1e-9)
     _flags_kernel(keys, age, means, mean_means, spec.reservist_share, spec.passport_share,
@@ -221,7 +221,7 @@ def synthesize(world: World, spec: PopulationSpec, seed: int) -> Population:
     n_region = min(layers - n_stratum, int(round(spec.homophily_region * layers)))
     kind = np.array([LAYER_STRATUM] * n_stratum + [LAYER_REGION] * n_region
                     + [LAYER_GLOBAL] * (layers - n_stratum - n_region), dtype=np.int8)
-    keys = np.array([stream_key(seed, int(Stream.NETWORK), m) for m in range(layers)], dtype=np.uint64)
+    keys = np.array([key_for(seed, Stream.NETWORK, m) for m in range(layers)], dtype=np.uint64)
     households = spec.households == "world" and world.households is not None
     if households:
         assert world.households is not None

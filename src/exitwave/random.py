@@ -18,7 +18,7 @@ from enum import IntEnum
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["Stream", "FIRST_USER_STREAM", "stream_key", "uniform", "uniform_at", "normal", "exponential"]
+__all__ = ["Stream", "FIRST_USER_STREAM", "key_for", "stream_key", "uniform", "uniform_at", "normal", "exponential"]
 
 #: Streams below this number are exitwave's own; a module added to a run draws from its own
 #: streams at or above it, so adding it never changes the draws of the built-in mechanisms.
@@ -96,6 +96,13 @@ def stream_key(seed: int, stream: int, day: int) -> np.uint64:
     return _mix(z ^ (np.uint64(day + 1_000_003) * _M2))
 
 
+def key_for(seed: int, stream: int, day: int) -> np.uint64:
+    """:func:`stream_key` called from Python, as the kernels take it (``np.uint64``). The stream
+    goes in as a plain int: numba types an ``IntEnum`` member by walking its class, about half a
+    millisecond a call, several calls a simulated day."""
+    return np.uint64(stream_key(seed, int(stream), day))
+
+
 @njit(cache=True, inline="always")
 def uniform_at(key: np.uint64, agent: int) -> float:
     """Uniform in [0, 1) for one agent under a stream key (numba scalar twin)."""
@@ -126,7 +133,7 @@ def uniform(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
     agents = np.ascontiguousarray(agents, dtype=np.int64)
     out = np.empty(agents.size, dtype=np.float64)
     kernel = _uniform_many if agents.size >= _PARALLEL_FROM else _uniform_few
-    kernel(np.uint64(stream_key(seed, int(stream), day)), agents.ravel(), out)
+    kernel(key_for(seed, stream, day), agents.ravel(), out)
     return out.reshape(agents.shape)
 
 
@@ -172,7 +179,7 @@ def exponential(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndar
     agents = np.ascontiguousarray(agents, dtype=np.int64)
     out = np.empty(agents.size, dtype=np.float64)
     kernel = _exponential_many if agents.size >= _PARALLEL_FROM else _exponential_few
-    kernel(np.uint64(stream_key(seed, int(stream), day)), agents.ravel(), out)
+    kernel(key_for(seed, stream, day), agents.ravel(), out)
     return out.reshape(agents.shape)
 
 
@@ -182,6 +189,6 @@ def normal(seed: int, stream: int, day: int, agents: np.ndarray) -> np.ndarray:
     agents = np.ascontiguousarray(agents, dtype=np.int64)
     out = np.empty(agents.size, dtype=np.float64)
     kernel = _normal_many if agents.size >= _PARALLEL_FROM else _normal_few
-    kernel(np.uint64(stream_key(seed, int(stream), day)),
-           np.uint64(stream_key(seed, int(stream), day + 7_919_713)), agents.ravel(), out)
+    kernel(key_for(seed, stream, day),
+           key_for(seed, stream, day + 7_919_713), agents.ravel(), out)
     return out.reshape(agents.shape)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from exitwave.random import stream_key, uniform_at
+from exitwave.random import key_for, uniform_at
 
 __all__ = ["binomial", "binomial_inverse", "split_binomial"]
 
@@ -59,7 +59,7 @@ def binomial(seed: int, stream: int, day: int, n: np.ndarray, p: np.ndarray | fl
     n = np.ascontiguousarray(n, dtype=np.int64)
     p = np.ascontiguousarray(np.broadcast_to(np.asarray(p, dtype=np.float64), n.shape))
     out = np.empty(n.shape, np.int64)
-    _binomial_many(np.uint64(stream_key(seed, int(stream), day)), n.ravel(), p.ravel(), out.ravel())
+    _binomial_many(key_for(seed, stream, day), n.ravel(), p.ravel(), out.ravel())
     return out
 
 
@@ -85,5 +85,5 @@ def split_binomial(seed: int, stream: int, day: int, total: int, weight: np.ndar
     weight = np.ascontiguousarray(weight, dtype=np.float64)
     out = np.zeros(weight.shape, np.int64)
     if total > 0 and weight.sum() > 0:
-        _split(np.uint64(stream_key(seed, int(stream), day)), int(total), weight, out)
+        _split(key_for(seed, stream, day), int(total), weight, out)
     return out

@@ -28,7 +28,7 @@ from exitwave.kernels.heap import heap_build_all, heap_insert, heap_remove, pop_
 from exitwave.kernels.selection import initial_trigger_keys
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
-from exitwave.random import Stream, exponential, stream_key, uniform
+from exitwave.random import Stream, exponential, key_for, uniform
 from exitwave.state import DecisionHeap, State
 from exitwave.vocabulary import (
     GROUPS_PER_REGION,
@@ -83,7 +83,7 @@ class Decision(Module):
         # At the start every man is at home and nobody is abroad: one fused pass draws all keys.
         if not (state.status == Status.AT_HOME).all() or state.contacts_abroad.any():
             raise RuntimeError("the decision module must start from a population all at home")
-        initial_trigger_keys(np.uint64(stream_key(state.seed, int(Stream.RESISTANCE), 0)), pop.means,
+        initial_trigger_keys(key_for(state.seed, Stream.RESISTANCE, 0), pop.means,
                              pop.passport, pop.age, b.cost_weight, b.no_passport_cost, b.age_weight,
                              state.key)
         if pop.households:  # his hazard counts 1/k towards his household of k adults: key × k

@@ -83,7 +83,7 @@ from exitwave.kernels.heap import heap_remove
 from exitwave.kernels.selection import draw_order
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
-from exitwave.random import Stream, stream_key, uniform
+from exitwave.random import Stream, key_for, uniform
 from exitwave.scenario.schema import Front, FrontShock
 from exitwave.state import Calendar, State
 from exitwave.vocabulary import CASE_BY_CASE, CLOSED, GRANT, Status
@@ -105,9 +105,7 @@ GROUP_AGENTS = 10
 smallest front accepted holds this many agents."""
 _MEN_LEVEL = ("drawn on the units' men each day; the status column (agents) follows within one agent "
               "per accounting group of units")
-# as plain ints: numba types an IntEnum member by walking its class, about half a millisecond a call
-_UNIT_STREAMS = tuple(int(s) for s in (Stream.OVERRUN, Stream.CASUALTY, Stream.KILLED_SHARE, Stream.DESERTION,
-                                        Stream.SURRENDER))
+_UNIT_STREAMS = (Stream.OVERRUN, Stream.CASUALTY, Stream.KILLED_SHARE, Stream.DESERTION, Stream.SURRENDER)
 OUTCOMES = ((Status.KILLED, "killed"), (Status.WOUNDED, "wounded"), (Status.DESERTED, "deserted"),
             (Status.SURRENDERED, "surrendered"))
 
@@ -531,7 +529,7 @@ class Force(Module):
         status_ok = np.zeros(len(Status), np.bool_)
         status_ok[Status.AT_HOME] = True
         wanted = (f.initial_strength + f.contract_recruits * state.n_days) / pop.scale * 1.5 + 64
-        return draw_order(int(wanted), np.uint64(stream_key(state.seed, int(Stream.RECRUIT), 0)), state.status,
+        return draw_order(int(wanted), key_for(state.seed, Stream.RECRUIT, 0), state.status,
                           status_ok, pop.age, 0, f.recruit_age_max, pop.reservist, False, pop.means,
                           f.recruit_means_weight, pop.region, state.world.region_callup_weight,
                           f.recruit_region_weight)
@@ -708,7 +706,7 @@ class Force(Module):
         # surrender among the men still fit under their own hazards and the contagion of excess
         # exits, each from its own stream (so one lever does not reshuffle the others), and what
         # the units' own hazards expected of them: one pass over the units (see unit_draws)
-        keys = np.array([stream_key(seed, stream, day) for stream in _UNIT_STREAMS], np.uint64)
+        keys = np.array([key_for(seed, stream, day) for stream in _UNIT_STREAMS], np.uint64)
         overrun, fit, killed, wounded, deserted, surrendered, expected = unit_draws(
             keys, self.hazard_parameters, strength, in_care, front.morale, front.memory - front.expected,
             front.army_memory - front.army_expected, rate, overrun_chance, float(self.refuge[day]), credibility)
@@ -792,8 +790,8 @@ class Force(Module):
         # each group's carriers drawn among its fit soldiers without replacement (keyed uniforms,
         # no sort), its outcomes dealt to them in a keyed random order
         n_kept, chosen, outcome = pick_carriers(
-            np.uint64(stream_key(state.seed, int(Stream.FRONT_PICK), day)),
-            np.uint64(stream_key(state.seed, int(Stream.FRONT_PICK_OUTCOME), day)),
+            key_for(state.seed, Stream.FRONT_PICK, day),
+            key_for(state.seed, Stream.FRONT_PICK_OUTCOME, day),
             self.soldiers, self.soldier_group, available, np.ascontiguousarray(due))
         self.n_soldiers = n_kept
         f = self.front

@@ -38,7 +38,7 @@ from exitwave.kernels.heap import heap_remove
 from exitwave.kernels.selection import draw_order
 from exitwave.modules.protocol import Module
 from exitwave.outputs import Output
-from exitwave.random import Stream, stream_key, uniform
+from exitwave.random import Stream, key_for, uniform
 from exitwave.state import State
 from exitwave.vocabulary import RECRUIT_STATUSES, Status
 
@@ -115,7 +115,7 @@ class Mobilization(Module):
         status_ok[list(_ELIGIBLE)] = True
         weighted = wave.allocation == "weighted"
         sub_key = wave_index + _REORDER * self.rounds[wave_index]
-        order = draw_order(wanted, np.uint64(stream_key(state.seed, int(Stream.SUMMONS), sub_key)),
+        order = draw_order(wanted, key_for(state.seed, Stream.SUMMONS, sub_key),
                            state.status, status_ok, pop.age, 18, wave.age_max, pop.reservist,
                            wave.reservists_only, pop.means, 0.0, pop.region,
                            state.world.region_callup_weight, 1.0 if weighted else 0.0,

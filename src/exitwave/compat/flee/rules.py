@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numba import njit
 
-from exitwave.random import stream_key, uniform_at
+from exitwave.random import key_for, uniform_at
 
 if TYPE_CHECKING:
     from exitwave.compat.flee.reader import MoveRules
@@ -231,10 +231,10 @@ class Today(NamedTuple):
     def of(cls, seed: int, day: int, chance: np.ndarray, log_stay: np.ndarray) -> Today:
         """Day ``day`` of a run with ``seed``: its keys are ``stream_key(seed, stream, day)``."""
         return cls(day=day, chance=chance, log_stay=log_stay,
-                   key_move=np.uint64(stream_key(seed, int(FleeStream.MOVE), day)),
-                   key_route=np.uint64(stream_key(seed, int(FleeStream.ROUTE), day)),
-                   key_walk=np.uint64(stream_key(seed, int(FleeStream.WALK), day)),
-                   key_wake=np.uint64(stream_key(seed, int(FleeStream.WAKE), day)))
+                   key_move=key_for(seed, FleeStream.MOVE, day),
+                   key_route=key_for(seed, FleeStream.ROUTE, day),
+                   key_walk=key_for(seed, FleeStream.WALK, day),
+                   key_wake=key_for(seed, FleeStream.WAKE, day))
 
 
 class Rules(NamedTuple):

@@ -34,7 +34,7 @@ from exitwave.compat.flee.metrics import ard
 from exitwave.compat.flee.reader import FleeSettings, FleeWorld, Kind, MoveRules, Validation
 from exitwave.compat.flee.rules import FleeStream
 from exitwave.errors import InputError, RunError
-from exitwave.random import stream_key
+from exitwave.random import key_for
 
 __all__ = ["FleeRun", "run_case", "FleeStream", "spawn_schedule", "warm_up"]
 
@@ -265,7 +265,7 @@ def run_case(world: FleeWorld, settings: FleeSettings, validation: Validation, s
                 raise RunError(f"day {t}: {k} refugees to spawn but no conflict zone with a population")
             born[:] = 0
             rules.spawn(n, k, agents, occupancy, born, cumulative,
-                        np.uint64(stream_key(seed, int(FleeStream.SPAWN), t)))
+                        key_for(seed, FleeStream.SPAWN, t))
             if sr.take_from_population:
                 case.pop -= np.where(case.conflict > 0.0, born, 0)
                 if (case.pop < 0).any():
