@@ -13,10 +13,11 @@ DEMO_STAMP := $(VENV)/.installed-demo
 # it, where PYTHONDONTWRITEBYTECODE is set, every test subprocess compiles pandas, numba and the rest
 # again): about 40 s on a bare machine, where pip takes about two minutes. Should uv be unavailable
 # or fail, pip installs the same packages.
+INSTALL = $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1) || $(BIN)/python -m pip install --quiet $(1)
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv || true
-INSTALL = $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1) || $(BIN)/python -m pip install --quiet $(1)
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(call INSTALL,-e '.[test]')
