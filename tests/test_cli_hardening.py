@@ -232,6 +232,12 @@ def test_a_read_only_out_folder_is_refused_before_the_run(shared_tmp: Path) -> N
     cache.mkdir()
     cache.chmod(0o777)
     env = {**os.environ, "NO_COLOR": "1", "NUMBA_CACHE_DIR": str(cache), "HOME": str(shared_tmp)}
+    # the unprivileged user must be able to read the checkout and its .venv (a clone inside a 0700
+    # folder, as `mktemp -d` makes, is not): say so rather than fail on a missing module below
+    reach = subprocess.run(_as_unprivileged([sys.executable, "-c", "import exitwave"]), cwd=shared_tmp, env=env,
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert reach.returncode == 0, ("this test runs exitwave as an unprivileged user, who cannot import it here: "
+                                   f"make the checkout readable by others (chmod o+rx on its folders): {reach.stderr}")
     for out in ("locked", "locked/sub"):
         done = subprocess.run(_as_unprivileged([sys.executable, "-m", "exitwave", "run", *TINY, "--out", out]),
                               cwd=shared_tmp, env=env, capture_output=True, text=True, timeout=600, check=False)
